@@ -1,0 +1,59 @@
+//===- BicToGPU.h - lowering tile programs to per-thread GPU code -*- C++ -*-===//
+//
+// Each tile becomes the vector of elements its layout gives one thread
+// (`TileLayout::numElems()` long, element e at the coordinates
+// `TileLayout::multiIndex(e)` names). Patterns are exposed for reuse and
+// testing; `bic-lower-to-gpu` drives them.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BIC_CONVERSION_BICTOGPU_H
+#define BIC_CONVERSION_BICTOGPU_H
+
+#include "bic/Transforms/Layout.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace bic {
+
+/// Tiles to vectors, !bic.ptr to i64 addresses in the global space.
+class TileTypeConverter : public mlir::TypeConverter {
+public:
+  explicit TileTypeConverter(mlir::MLIRContext *ctx);
+};
+
+/// Thread coordinates shared by the patterns (all i32).
+struct ThreadIds {
+  mlir::Value tid, lane, warp;
+};
+ThreadIds getThreadIds(mlir::OpBuilder &b, mlir::Location loc);
+
+/// Per element, per tile dim: the element's coordinate. `wrap` folds
+/// replicated coordinates back into the tile; without it they stay raw (and
+/// may be >= the extent, which marks a replica).
+llvm::SmallVector<llvm::SmallVector<mlir::Value>>
+elementCoords(mlir::OpBuilder &b, mlir::Location loc, const TileLayout &l,
+              const ThreadIds &ids, bool wrap);
+
+/// Reinterpret a value of at most 32 bits as one i32 word and back.
+mlir::Value toWord(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v);
+mlir::Value fromWord(mlir::OpBuilder &b, mlir::Location loc, mlir::Value w,
+                     mlir::Type t);
+/// The kernel's shared-memory scratch (i32 words), created by the pass.
+mlir::Value getScratch(mlir::Operation *op);
+/// Shared-memory words an op needs as scratch (0 if none).
+int64_t scratchWords(mlir::Operation *op);
+
+mlir::Value constI32(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
+
+void populateTileOpPatterns(TileTypeConverter &tc,
+                            mlir::RewritePatternSet &patterns);
+void populateMemoryOpPatterns(TileTypeConverter &tc,
+                              mlir::RewritePatternSet &patterns);
+void populateReduceOpPatterns(TileTypeConverter &tc,
+                              mlir::RewritePatternSet &patterns);
+/// math ops (scalar or vector) to NVVM intrinsics; applied greedily after
+/// the conversion.
+void populateMathToNVVMPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace bic
+
+#endif // BIC_CONVERSION_BICTOGPU_H

@@ -1,0 +1,70 @@
+//===- Pipeline.h - from .bic source to PTX ---------------------*- C++ -*-===//
+//
+// The one place that owns the pass order. `compile` parses, generates the
+// bic dialect, checks batch invariance and reduction orders, assigns layouts,
+// lowers to the gpu/nvvm/llvm dialects and emits PTX through LLVM's NVPTX
+// backend. Each compiled kernel carries metadata (launch shape, parameter
+// list, order signature) as `// bic-...` comment lines at the top of the PTX,
+// which the runtime reads back.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BIC_PIPELINE_PIPELINE_H
+#define BIC_PIPELINE_PIPELINE_H
+
+#include "bic/Frontend/MLIRGen.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+#include <vector>
+
+namespace bic {
+
+enum class Emit { Bic, Layout, GPU, LLVM, PTX, Order };
+
+struct CompileOptions {
+  std::string arch = "sm_90a"; ///< sm_80, sm_90 or sm_90a
+  Defines defines;             ///< constexpr values and num_warps
+  unsigned optLevel = 3;
+  std::string dumpDir;         ///< if set: IR after every pass + PTX land here
+};
+
+struct KernelParam {
+  std::string name;
+  std::string type; ///< "ptr<bf16>", "i32", "f32", ...
+  bool batch = false;
+  int64_t multipleOf = 1;
+};
+
+struct KernelInfo {
+  std::string name;
+  unsigned threads = 0;
+  std::vector<KernelParam> params;
+  std::vector<std::pair<std::string, int64_t>> constexprs;
+  std::string orderSignature; ///< canonical text, one line per reduction
+  std::string orderHash;      ///< 16 hex digits
+};
+
+struct CompileResult {
+  std::string text; ///< IR, PTX (with metadata header) or signature text
+  std::vector<KernelInfo> kernels;
+};
+
+/// Validates an arch name and returns the NVPTX features it compiles with.
+llvm::Expected<std::string> featuresForArch(llvm::StringRef arch);
+
+/// Compiles one source buffer. `filename` is used in diagnostics, which come
+/// back in the error as `file:line:col: error: ...` with the line and caret.
+llvm::Expected<CompileResult> compile(llvm::StringRef source,
+                                      llvm::StringRef filename,
+                                      const CompileOptions &opts, Emit emit);
+
+/// The `// bic-...` metadata header for a set of kernels.
+std::string metadataHeader(const std::vector<KernelInfo> &kernels,
+                           llvm::StringRef arch);
+
+/// Version of the compiler, part of every cache key.
+llvm::StringRef compilerVersion();
+
+} // namespace bic
+
+#endif // BIC_PIPELINE_PIPELINE_H

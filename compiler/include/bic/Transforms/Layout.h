@@ -1,0 +1,70 @@
+//===- Layout.h - how a tile is spread over the threads of a program -*- C++ -*-===//
+//
+// A uniform view of #bic.blocked and #bic.slice encodings: for each tile
+// dimension, how many elements one thread holds and at which coordinates.
+// Per-thread elements are numbered row-major over the per-dimension
+// in-thread indices; along one dimension a higher in-thread index is a
+// higher coordinate. Everything here is a compile-time constant except the
+// thread's base coordinate.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BIC_TRANSFORMS_LAYOUT_H
+#define BIC_TRANSFORMS_LAYOUT_H
+
+#include "bic/Dialect/Bic.h"
+#include "mlir/IR/Builders.h"
+
+namespace bic {
+
+struct DimLayout {
+  int64_t size;         // tile extent S
+  unsigned spt, tpw, wpc;
+  unsigned laneShift, warpShift; // bit position of this dim in lane/warp id
+  int64_t sptEff() const { return std::min<int64_t>(spt, size); }
+  int64_t cover() const { return int64_t(spt) * tpw * wpc; }
+  int64_t reps() const { return std::max<int64_t>(1, size / cover()); }
+  int64_t perThread() const { return sptEff() * reps(); }
+  bool replicated() const { return cover() > size; }
+  /// Coordinate offset of in-thread index i, to add to the thread's base.
+  int64_t offset(int64_t i) const {
+    return (i / sptEff()) * cover() + i % sptEff();
+  }
+};
+
+class TileLayout {
+public:
+  /// Fails for tensors without a bic encoding.
+  static mlir::FailureOr<TileLayout> get(mlir::RankedTensorType t);
+
+  unsigned rank() const { return dims.size(); }
+  const DimLayout &dim(unsigned d) const { return dims[d]; }
+  int64_t numElems() const;
+  /// In-thread multi-index of element e, and back.
+  llvm::SmallVector<int64_t> multiIndex(int64_t e) const;
+  int64_t linearIndex(llvm::ArrayRef<int64_t> idx) const;
+
+  /// Base coordinate of the calling thread along dim d (i32, unwrapped).
+  mlir::Value threadBase(mlir::OpBuilder &b, mlir::Location loc, unsigned d,
+                         mlir::Value lane, mlir::Value warp) const;
+  /// lane / warp bits that select this dim (for shuffles and warp folds).
+  mlir::Value laneIndex(mlir::OpBuilder &b, mlir::Location loc, unsigned d,
+                        mlir::Value lane) const;
+  mlir::Value warpIndex(mlir::OpBuilder &b, mlir::Location loc, unsigned d,
+                        mlir::Value warp) const;
+
+private:
+  llvm::SmallVector<DimLayout, 2> dims;
+};
+
+/// The default blocked layout for a tile shape and a warp count.
+BlockedLayoutAttr defaultBlockedLayout(mlir::MLIRContext *ctx,
+                                       llvm::ArrayRef<int64_t> shape,
+                                       unsigned numWarps);
+
+/// Returns `t` with encoding `enc`.
+mlir::RankedTensorType withEncoding(mlir::RankedTensorType t,
+                                    mlir::Attribute enc);
+
+} // namespace bic
+
+#endif // BIC_TRANSFORMS_LAYOUT_H

@@ -1,0 +1,93 @@
+//===- Passes.td - passes of the bic compiler -----------------------------===//
+#ifndef BIC_PASSES_TD
+#define BIC_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def BicVerifyReductionOrder : Pass<"bic-verify-reduction-order", "mlir::ModuleOp"> {
+  let summary = "Check that every reduction has an order the lowering realises";
+  let description = [{
+    Every `bic.reduce` must carry a `#bic.reduce_order` of a kind that the
+    lowering realises (`tree`); after layout assignment (`requireResolved`)
+    its parameters must be fixed and agree with the tile's layout. Every
+    `scf.for` that carries a floating-point accumulator must have a step and
+    trip count that do not depend on run-time values other than kernel
+    arguments (the loop runs in ascending order, one iteration after the
+    other). Atomic read-modify-write ops are rejected outright.
+
+    Before: `bic.reduce sum %x {order = #bic.reduce_order<kind = "tree">}`
+    After: unchanged, or an error at the reduction's source location.
+  }];
+  let options = [
+    Option<"requireResolved", "require-resolved", "bool", "false",
+           "Also require resolved order parameters (run after bic-assign-layouts)">
+  ];
+  let dependentDialects = ["bic::BicDialect"];
+}
+
+def BicCheckBatchInvariance : Pass<"bic-check-batch-invariance", "mlir::ModuleOp"> {
+  let summary = "Reject kernels whose reduction order depends on a @batch value";
+  let description = [{
+    Taints every value derived from a `bic.batch` argument. A kernel is
+    rejected when a tainted value decides the trip count, bounds or step of a
+    loop that carries an accumulator, or the condition of an `scf.if` that
+    contains a reduction or yields an accumulator. The diagnostic is placed at
+    the reduction's source line and names the chain of values from the batch
+    parameter. Taint that only selects rows (addresses, masks) is allowed.
+  }];
+  let dependentDialects = ["bic::BicDialect"];
+}
+
+def BicAssignLayouts : Pass<"bic-assign-layouts", "mlir::ModuleOp"> {
+  let summary = "Give every tile a thread layout and fix reduction orders";
+  let description = [{
+    Attaches a `#bic.blocked` (or, for reduction results, `#bic.slice`)
+    encoding to every tile, chosen from the tile's shape and the kernel's
+    `bic.num_warps` only, inserts `bic.convert_layout` where an operand must
+    change layout, and resolves every `#bic.reduce_order` to the concrete
+    per-thread count, butterfly offsets and warp count of that layout.
+
+    Before: `%s = bic.reduce sum %x {...} : tensor<1024xf32> -> f32`
+    After:  `%s = bic.reduce sum %x {order = #bic.reduce_order<kind = "tree",
+              perThread = 8, lanes = [16, 8, 4, 2, 1], warps = 4>}
+              : tensor<1024xf32, #bic.blocked<...>> -> f32`
+  }];
+  let dependentDialects = ["bic::BicDialect"];
+}
+
+def BicVectorizeAccess : Pass<"bic-vectorize-access", "mlir::ModuleOp"> {
+  let summary = "Prove address contiguity and set the vector width of loads and stores";
+  let description = [{
+    Runs a contiguity/divisibility/constancy analysis (pointer arguments are
+    16-byte aligned and `bic.multiple_of` integers are multiples of their
+    value; the runtime checks both at launch) and sets `vec` on every
+    `bic.load` and `bic.store` to the number of consecutive elements a thread
+    may move with one access, at most 16 bytes.
+
+    Before: `bic.load %p : ... -> tensor<1024xbf16, #l>`
+    After:  `bic.load %p {vec = 8 : i32} : ... -> tensor<1024xbf16, #l>`
+  }];
+  let dependentDialects = ["bic::BicDialect"];
+}
+
+def BicLowerToGPU : Pass<"bic-lower-to-gpu", "mlir::ModuleOp"> {
+  let summary = "Lower tile programs to per-thread code in a gpu.module";
+  let description = [{
+    Turns each `bic.kernel` func.func into a `gpu.func` kernel inside
+    `gpu.module @bic`, and each tile into the per-thread `vector` its layout
+    assigns: element-wise ops act on those vectors, loads and stores become
+    (vectorised, predicated) LLVM memory ops, reductions become the fixed
+    sequential fold + `gpu.shuffle xor` butterfly + shared-memory warp fold
+    their order attribute states, and layout conversions go through shared
+    memory. Math functions become NVVM intrinsics (no libdevice).
+
+    Before: `func.func @k(...) attributes {bic.kernel}` on tiles.
+    After:  `gpu.module @bic { gpu.func @k(...) kernel { ... } }`.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::vector::VectorDialect",
+                           "mlir::LLVM::LLVMDialect", "mlir::NVVM::NVVMDialect",
+                           "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+#endif // BIC_PASSES_TD

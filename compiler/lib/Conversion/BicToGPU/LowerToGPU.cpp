@@ -1,0 +1,128 @@
+//===- LowerToGPU.cpp - the bic-lower-to-gpu pass -------------------------===//
+//
+// Moves each kernel into `gpu.module @bic` as a gpu.func (pointer arguments
+// as `!llvm.ptr<1>`, the bare-pointer ABI), gives it one shared-memory
+// scratch buffer sized for its largest reduction or layout conversion, then
+// runs the tile patterns as a dialect conversion and lowers math to NVVM.
+//
+//===----------------------------------------------------------------------===//
+#include "bic/Conversion/BicToGPU.h"
+#include "bic/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace bic {
+#define GEN_PASS_DEF_BICLOWERTOGPU
+#include "bic/Transforms/Passes.h.inc"
+} // namespace bic
+
+using namespace mlir;
+using namespace bic;
+
+namespace {
+struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
+  LogicalResult moveKernel(func::FuncOp fn, gpu::GPUModuleOp gm) {
+    MLIRContext *ctx = &getContext();
+    OpBuilder b(ctx);
+    int64_t words = 0;
+    fn.walk([&](Operation *op) { words = std::max(words, scratchWords(op)); });
+    if (words * 4 > 48 * 1024)
+      return fn.emitError("needs ")
+             << words * 4 << " bytes of shared-memory scratch; more than 48 KB "
+             << "is not supported yet";
+    auto ptrTy = LLVM::LLVMPointerType::get(ctx, 1);
+    SmallVector<Type> args;
+    for (Type t : fn.getArgumentTypes())
+      args.push_back(isa<PtrType>(t) ? Type(ptrTy) : t);
+    SmallVector<Type> wg;
+    if (words)
+      wg.push_back(MemRefType::get({words}, b.getI32Type(), MemRefLayoutAttrInterface(),
+                                   gpu::AddressSpaceAttr::get(
+                                       ctx, gpu::AddressSpace::Workgroup)));
+    b.setInsertionPointToEnd(gm.getBody());
+    auto gf = b.create<gpu::GPUFuncOp>(fn.getLoc(), fn.getName(),
+                                       b.getFunctionType(args, {}), wg,
+                                       TypeRange{});
+    gf->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+    int32_t warps = 4;
+    if (auto w = fn->getAttrOfType<IntegerAttr>(kNumWarpsAttr))
+      warps = w.getInt();
+    gf.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({warps * 32, 1, 1}));
+    for (auto name : {kNumWarpsAttr, kConstexprsAttr})
+      if (Attribute a = fn->getAttr(name))
+        gf->setAttr(name, a);
+
+    Block &entry = gf.getBody().front();
+    Block &old = fn.getBody().front();
+    b.setInsertionPointToStart(&entry);
+    for (auto [i, oldArg] : llvm::enumerate(old.getArguments())) {
+      Value nv = entry.getArgument(i);
+      if (isa<PtrType>(oldArg.getType())) {
+        Value addr = b.create<LLVM::PtrToIntOp>(fn.getLoc(), b.getI64Type(), nv);
+        nv = b.create<UnrealizedConversionCastOp>(fn.getLoc(), oldArg.getType(),
+                                                  addr)
+                 .getResult(0);
+      }
+      oldArg.replaceAllUsesWith(nv);
+    }
+    // gpu.func builder leaves the entry block empty: splice the body in.
+    entry.getOperations().splice(entry.end(), old.getOperations());
+    Operation *ret = entry.getTerminator();
+    b.setInsertionPoint(ret);
+    b.create<gpu::ReturnOp>(ret->getLoc());
+    ret->erase();
+    fn.erase();
+    return success();
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    SmallVector<func::FuncOp> kernels;
+    for (auto fn : module.getOps<func::FuncOp>())
+      if (fn->hasAttr(kKernelAttr))
+        kernels.push_back(fn);
+    if (kernels.empty())
+      return;
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    UnitAttr::get(ctx));
+    OpBuilder b(ctx);
+    b.setInsertionPointToEnd(module.getBody());
+    auto gm = b.create<gpu::GPUModuleOp>(module.getLoc(), "bic");
+    for (auto fn : kernels)
+      if (failed(moveKernel(fn, gm)))
+        return signalPassFailure();
+
+    TileTypeConverter tc(ctx);
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<BicDialect>();
+    target.addLegalOp<UnrealizedConversionCastOp>();
+    target.markUnknownOpDynamicallyLegal(
+        [&](Operation *op) { return tc.isLegal(op); });
+    RewritePatternSet patterns(ctx);
+    populateTileOpPatterns(tc, patterns);
+    populateMemoryOpPatterns(tc, patterns);
+    populateReduceOpPatterns(tc, patterns);
+    scf::populateSCFStructuralTypeConversionsAndLegality(tc, patterns, target);
+    if (failed(applyPartialConversion(gm, target, std::move(patterns))))
+      return signalPassFailure();
+
+    RewritePatternSet math(ctx);
+    populateMathToNVVMPatterns(math);
+    if (failed(applyPatternsGreedily(gm, std::move(math))))
+      return signalPassFailure();
+    bool leftover = false;
+    gm.walk([&](Operation *op) {
+      if (isa<math::MathDialect>(op->getDialect())) {
+        op->emitOpError("has no NVVM lowering");
+        leftover = true;
+      }
+    });
+    if (leftover)
+      signalPassFailure();
+  }
+};
+} // namespace

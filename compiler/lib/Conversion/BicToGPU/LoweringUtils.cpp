@@ -1,0 +1,104 @@
+//===- LoweringUtils.cpp - helpers shared by the BicToGPU patterns --------===//
+#include "bic/Conversion/BicToGPU.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace bic;
+
+TileTypeConverter::TileTypeConverter(MLIRContext *ctx) {
+  addConversion([](Type t) { return t; });
+  addConversion([ctx](PtrType) -> Type { return IntegerType::get(ctx, 64); });
+  addConversion([this](RankedTensorType t) -> std::optional<Type> {
+    auto l = TileLayout::get(t);
+    if (failed(l))
+      return std::nullopt;
+    Type elem = convertType(t.getElementType());
+    return VectorType::get({l->numElems()}, elem);
+  });
+  auto cast = [](OpBuilder &b, Type t, ValueRange in, Location loc) -> Value {
+    return b.create<UnrealizedConversionCastOp>(loc, t, in).getResult(0);
+  };
+  addSourceMaterialization(cast);
+  addTargetMaterialization(cast);
+}
+
+Value bic::constI32(OpBuilder &b, Location loc, int64_t v) {
+  return b.create<arith::ConstantIntOp>(loc, b.getI32Type(), v);
+}
+
+ThreadIds bic::getThreadIds(OpBuilder &b, Location loc) {
+  Value t = b.create<gpu::ThreadIdOp>(loc, gpu::Dimension::x);
+  Value tid = b.create<arith::IndexCastUIOp>(loc, b.getI32Type(), t);
+  Value lane = b.create<arith::AndIOp>(loc, tid, constI32(b, loc, 31));
+  Value warp = b.create<arith::ShRUIOp>(loc, tid, constI32(b, loc, 5));
+  return {tid, lane, warp};
+}
+
+SmallVector<SmallVector<Value>> bic::elementCoords(OpBuilder &b, Location loc,
+                                                   const TileLayout &l,
+                                                   const ThreadIds &ids,
+                                                   bool wrap) {
+  SmallVector<Value> base;
+  for (unsigned d = 0; d < l.rank(); ++d)
+    base.push_back(l.threadBase(b, loc, d, ids.lane, ids.warp));
+  SmallVector<SmallVector<Value>> out;
+  for (int64_t e = 0; e < l.numElems(); ++e) {
+    auto idx = l.multiIndex(e);
+    SmallVector<Value> c;
+    for (unsigned d = 0; d < l.rank(); ++d) {
+      const DimLayout &dl = l.dim(d);
+      Value v = b.create<arith::AddIOp>(loc, base[d],
+                                        constI32(b, loc, dl.offset(idx[d])));
+      if (wrap && dl.replicated())
+        v = b.create<arith::AndIOp>(loc, v, constI32(b, loc, dl.size - 1));
+      c.push_back(v);
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+Value bic::toWord(OpBuilder &b, Location loc, Value v) {
+  Type t = v.getType();
+  unsigned w = t.getIntOrFloatBitWidth();
+  if (isa<FloatType>(t))
+    v = b.create<arith::BitcastOp>(loc, b.getIntegerType(w), v);
+  if (w < 32)
+    v = b.create<arith::ExtUIOp>(loc, b.getI32Type(), v);
+  return v;
+}
+
+Value bic::fromWord(OpBuilder &b, Location loc, Value w, Type t) {
+  unsigned bits = t.getIntOrFloatBitWidth();
+  if (bits < 32)
+    w = b.create<arith::TruncIOp>(loc, b.getIntegerType(bits), w);
+  if (isa<FloatType>(t))
+    w = b.create<arith::BitcastOp>(loc, t, w);
+  return w;
+}
+
+Value bic::getScratch(Operation *op) {
+  auto fn = op->getParentOfType<gpu::GPUFuncOp>();
+  if (!fn || fn.getWorkgroupAttributions().empty())
+    return {};
+  return fn.getWorkgroupAttributions().front();
+}
+
+int64_t bic::scratchWords(Operation *op) {
+  if (auto r = dyn_cast<ReduceOp>(op)) {
+    auto l = TileLayout::get(r.getSrc().getType());
+    if (failed(l) || l->dim(r.getAxis()).wpc == 1)
+      return 0;
+    int64_t rows = 1;
+    for (unsigned d = 0; d < l->rank(); ++d)
+      if (d != r.getAxis())
+        rows *= l->dim(d).size;
+    return rows * l->dim(r.getAxis()).wpc;
+  }
+  if (auto c = dyn_cast<ConvertLayoutOp>(op))
+    return c.getSrc().getType().getNumElements();
+  return 0;
+}

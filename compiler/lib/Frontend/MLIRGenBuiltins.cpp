@@ -1,0 +1,389 @@
+//===- MLIRGenBuiltins.cpp - builtin functions of the tile language -------===//
+//
+// program_id, num_programs, arange, zeros, full, load, store, where, the
+// element-wise math functions and the sum/max/min reductions. Every
+// reduction is emitted with a declared order (`tree`), which
+// bic-assign-layouts later fixes to concrete parameters.
+//
+//===----------------------------------------------------------------------===//
+#include "MLIRGenImpl.h"
+
+using namespace mlir;
+using namespace bic;
+using namespace bic::detail;
+using ast::Expr;
+
+namespace {
+/// Binds positional and keyword arguments to a builtin's parameter names.
+struct Args {
+  std::map<std::string, const Expr *> named;
+  bool bind(Gen &g, const Expr &call, ArrayRef<const char *> params,
+            size_t required) {
+    if (call.args.size() > params.size()) {
+      g.error(call.loc) << call.name << "() takes at most " << params.size()
+                        << " arguments, got " << call.args.size();
+      return false;
+    }
+    for (size_t i = 0; i < call.args.size(); ++i)
+      named[params[i]] = call.args[i].get();
+    for (auto &[k, v] : call.kwargs) {
+      if (!llvm::is_contained(params, StringRef(k))) {
+        g.error(v->loc) << call.name << "() has no argument '" << k << "'";
+        return false;
+      }
+      if (named.count(k)) {
+        g.error(v->loc) << call.name << "() got '" << k << "' twice";
+        return false;
+      }
+      named[k] = v.get();
+    }
+    for (size_t i = 0; i < required; ++i)
+      if (!named.count(params[i])) {
+        g.error(call.loc) << call.name << "() is missing argument '"
+                          << params[i] << "'";
+        return false;
+      }
+    return true;
+  }
+  const Expr *get(StringRef k) const {
+    auto it = named.find(k.str());
+    return it == named.end() ? nullptr : it->second;
+  }
+};
+} // namespace
+
+static bool isPow2(int64_t v) { return v > 0 && !(v & (v - 1)); }
+
+std::optional<GVal> Gen::call(const Expr &e) {
+  Location l = loc(e.loc);
+  StringRef fn = e.name;
+  auto value = [&](const Expr *x) -> std::optional<Value> {
+    auto g = expr(*x);
+    if (!g)
+      return std::nullopt;
+    return materialize(*g, l);
+  };
+
+  if (fn == "program_id" || fn == "num_programs") {
+    Args a;
+    if (!a.bind(*this, e, {"axis"}, 1))
+      return std::nullopt;
+    auto axis = constInt(*a.get("axis"), "the axis");
+    if (!axis)
+      return std::nullopt;
+    if (*axis < 0 || *axis > 2) {
+      error(a.get("axis")->loc) << "grid axis must be 0, 1 or 2";
+      return std::nullopt;
+    }
+    if (fn == "program_id")
+      return GVal::of(b.create<bic::ProgramIdOp>(l, b.getI32Type(), *axis));
+    return GVal::of(b.create<bic::NumProgramsOp>(l, b.getI32Type(), *axis));
+  }
+
+  if (fn == "arange") {
+    Args a;
+    if (!a.bind(*this, e, {"start", "end"}, 2))
+      return std::nullopt;
+    auto s = constInt(*a.get("start"), "arange start");
+    auto t = s ? constInt(*a.get("end"), "arange end") : std::nullopt;
+    if (!t)
+      return std::nullopt;
+    if (!isPow2(*t - *s)) {
+      error(e.loc) << "arange(" << *s << ", " << *t << ") has " << (*t - *s)
+                   << " elements; tile sizes must be powers of two";
+      return std::nullopt;
+    }
+    auto ty = RankedTensorType::get({*t - *s}, b.getI32Type());
+    return GVal::of(b.create<bic::ArangeOp>(l, ty, *s, *t));
+  }
+
+  if (fn == "zeros" || fn == "full") {
+    Args a;
+    bool full = fn == "full";
+    if (!a.bind(*this, e,
+                full ? ArrayRef<const char *>{"shape", "value", "dtype"}
+                     : ArrayRef<const char *>{"shape", "dtype"},
+                full ? 3 : 2))
+      return std::nullopt;
+    const Expr *shapeE = a.get("shape");
+    SmallVector<int64_t> shape;
+    if (shapeE->kind == Expr::Kind::Tuple) {
+      for (const auto &d : shapeE->args) {
+        auto v = constInt(*d, "a tile dimension");
+        if (!v)
+          return std::nullopt;
+        shape.push_back(*v);
+      }
+    } else {
+      auto v = constInt(*shapeE, "a tile dimension");
+      if (!v)
+        return std::nullopt;
+      shape.push_back(*v);
+    }
+    for (int64_t d : shape)
+      if (!isPow2(d)) {
+        error(shapeE->loc) << "tile dimension " << d << " is not a power of two";
+        return std::nullopt;
+      }
+    auto t = dtype(*a.get("dtype"));
+    if (!t)
+      return std::nullopt;
+    GVal fill = GVal::ofInt(0);
+    if (full) {
+      auto f = expr(*a.get("value"));
+      if (!f)
+        return std::nullopt;
+      fill = *f;
+    }
+    Value s = fill.isConst() ? materialize(fill, l, *t) : cast(fill.v, *t, l);
+    if (isa<RankedTensorType>(s.getType())) {
+      error(a.get("value")->loc) << "full() needs a scalar value";
+      return std::nullopt;
+    }
+    return GVal::of(b.create<bic::SplatOp>(l, RankedTensorType::get(shape, *t), s));
+  }
+
+  if (fn == "load") {
+    Args a;
+    if (!a.bind(*this, e, {"pointer", "mask", "other"}, 1))
+      return std::nullopt;
+    auto p = value(a.get("pointer"));
+    if (!p)
+      return std::nullopt;
+    auto pty = dyn_cast<bic::PtrType>(elemType(p->getType()));
+    if (!pty) {
+      error(a.get("pointer")->loc) << "load() needs a pointer, got "
+                                   << typeName(p->getType());
+      return std::nullopt;
+    }
+    Type resTy = RankedTensorType::get(shapeOf(p->getType()), pty.getPointeeType());
+    if (shapeOf(p->getType()).empty())
+      resTy = pty.getPointeeType();
+    Value mask, other;
+    if (const Expr *m = a.get("mask")) {
+      auto mv = value(m);
+      if (!mv)
+        return std::nullopt;
+      if (!elemType(mv->getType()).isInteger(1)) {
+        error(m->loc) << "mask must be i1, got " << typeName(mv->getType());
+        return std::nullopt;
+      }
+      mask = broadcastTo(*mv, shapeOf(p->getType()), l);
+      if (shapeOf(mv->getType()).size() > shapeOf(p->getType()).size()) {
+        error(m->loc) << "mask has a larger shape than the pointers";
+        return std::nullopt;
+      }
+    }
+    if (const Expr *o = a.get("other")) {
+      if (!mask) {
+        error(o->loc) << "'other' needs a mask";
+        return std::nullopt;
+      }
+      auto og = expr(*o);
+      if (!og)
+        return std::nullopt;
+      Value ov = og->isConst() ? materialize(*og, l, resTy)
+                               : cast(og->v, pty.getPointeeType(), l);
+      other = broadcastTo(ov, shapeOf(resTy), l);
+    }
+    return GVal::of(b.create<bic::LoadOp>(l, resTy, *p, mask, other, IntegerAttr()));
+  }
+
+  if (fn == "store") {
+    Args a;
+    if (!a.bind(*this, e, {"pointer", "value", "mask"}, 2))
+      return std::nullopt;
+    auto p = value(a.get("pointer"));
+    if (!p)
+      return std::nullopt;
+    auto pty = dyn_cast<bic::PtrType>(elemType(p->getType()));
+    if (!pty) {
+      error(a.get("pointer")->loc) << "store() needs a pointer, got "
+                                   << typeName(p->getType());
+      return std::nullopt;
+    }
+    auto vg = expr(*a.get("value"));
+    if (!vg)
+      return std::nullopt;
+    Value v;
+    if (vg->isConst())
+      v = materialize(*vg, l, pty.getPointeeType());
+    else
+      v = vg->v;
+    if (elemType(v.getType()) != pty.getPointeeType()) {
+      error(a.get("value")->loc)
+          << "storing " << typeName(elemType(v.getType())) << " through a "
+          << typeName(pty) << "; convert with .to("
+          << typeName(pty.getPointeeType()) << ")";
+      return std::nullopt;
+    }
+    if (shapeOf(v.getType()).size() > shapeOf(p->getType()).size()) {
+      error(a.get("value")->loc) << "value has a larger shape than the pointers";
+      return std::nullopt;
+    }
+    v = broadcastTo(v, shapeOf(p->getType()), l);
+    Value mask;
+    if (const Expr *m = a.get("mask")) {
+      auto mv = value(m);
+      if (!mv)
+        return std::nullopt;
+      if (!elemType(mv->getType()).isInteger(1)) {
+        error(m->loc) << "mask must be i1, got " << typeName(mv->getType());
+        return std::nullopt;
+      }
+      mask = broadcastTo(*mv, shapeOf(p->getType()), l);
+    }
+    b.create<bic::StoreOp>(l, *p, v, mask, IntegerAttr());
+    return GVal::ofInt(0);
+  }
+
+  if (fn == "where") {
+    Args a;
+    if (!a.bind(*this, e, {"condition", "x", "y"}, 3))
+      return std::nullopt;
+    auto c = value(a.get("condition"));
+    auto xg = c ? expr(*a.get("x")) : std::nullopt;
+    auto yg = xg ? expr(*a.get("y")) : std::nullopt;
+    if (!yg)
+      return std::nullopt;
+    if (!elemType(c->getType()).isInteger(1)) {
+      error(a.get("condition")->loc) << "where() needs an i1 condition";
+      return std::nullopt;
+    }
+    Value x = materialize(*xg, l, yg->isConst() ? Type() : yg->v.getType());
+    Value y = materialize(*yg, l, x.getType());
+    if (xg->isConst())
+      x = materialize(*xg, l, y.getType());
+    if (!unify(x, y, l))
+      return std::nullopt;
+    Value cv = *c;
+    if (!unify(cv, x, l, /*sameElem=*/false) || !unify(cv, y, l, false))
+      return std::nullopt;
+    return GVal::of(b.create<arith::SelectOp>(l, cv, x, y));
+  }
+
+  // Element-wise math.
+  static const char *const kUnaryMath[] = {"exp", "exp2", "log", "log2",
+                                           "sqrt", "rsqrt", "abs"};
+  if (llvm::is_contained(kUnaryMath, fn)) {
+    if (e.args.size() != 1 || !e.kwargs.empty()) {
+      error(e.loc) << fn << "() takes one argument";
+      return std::nullopt;
+    }
+    auto g = expr(*e.args[0]);
+    if (!g)
+      return std::nullopt;
+    Value x = materialize(*g, l);
+    Type et = elemType(x.getType());
+    if (fn == "abs" && et.isSignlessInteger() && !et.isInteger(1))
+      return GVal::of(b.create<math::AbsIOp>(l, x));
+    if (!isa<FloatType>(et)) {
+      error(e.args[0]->loc) << fn << "() needs a float operand, got "
+                            << typeName(x.getType());
+      return std::nullopt;
+    }
+    Value r;
+    if (fn == "exp") r = b.create<math::ExpOp>(l, x);
+    else if (fn == "exp2") r = b.create<math::Exp2Op>(l, x);
+    else if (fn == "log") r = b.create<math::LogOp>(l, x);
+    else if (fn == "log2") r = b.create<math::Log2Op>(l, x);
+    else if (fn == "sqrt") r = b.create<math::SqrtOp>(l, x);
+    else if (fn == "rsqrt") r = b.create<math::RsqrtOp>(l, x);
+    else r = b.create<math::AbsFOp>(l, x);
+    return GVal::of(r);
+  }
+
+  bool isReduceName = fn == "sum" || fn == "max" || fn == "min";
+  bool elementwiseMinMax = fn == "maximum" || fn == "minimum" ||
+                           ((fn == "max" || fn == "min") && e.args.size() == 2 &&
+                            e.kwargs.empty());
+  if (elementwiseMinMax) {
+    if (e.args.size() != 2 || !e.kwargs.empty()) {
+      error(e.loc) << fn << "() takes two operands";
+      return std::nullopt;
+    }
+    auto xg = expr(*e.args[0]);
+    auto yg = xg ? expr(*e.args[1]) : std::nullopt;
+    if (!yg)
+      return std::nullopt;
+    bool isMax = fn == "max" || fn == "maximum";
+    if (xg->isConst() && yg->isConst()) {
+      auto lt = binary("<", l, *xg, *yg);
+      return (lt->i != 0) == isMax ? *yg : *xg;
+    }
+    Value x = materialize(*xg, l, yg->isConst() ? Type() : yg->v.getType());
+    Value y = materialize(*yg, l, x.getType());
+    if (xg->isConst())
+      x = materialize(*xg, l, y.getType());
+    if (!unify(x, y, l))
+      return std::nullopt;
+    if (isa<FloatType>(elemType(x.getType())))
+      return GVal::of(isMax ? Value(b.create<arith::MaximumFOp>(l, x, y))
+                            : b.create<arith::MinimumFOp>(l, x, y));
+    return GVal::of(isMax ? Value(b.create<arith::MaxSIOp>(l, x, y))
+                          : b.create<arith::MinSIOp>(l, x, y));
+  }
+
+  if (isReduceName) {
+    Args a;
+    if (!a.bind(*this, e, {"input", "axis"}, 1))
+      return std::nullopt;
+    auto x = value(a.get("input"));
+    if (!x)
+      return std::nullopt;
+    auto tt = dyn_cast<RankedTensorType>(x->getType());
+    if (!tt) {
+      error(a.get("input")->loc) << fn << "() reduces a tile, got "
+                                 << typeName(x->getType());
+      return std::nullopt;
+    }
+    int64_t axis = 0;
+    if (const Expr *ax = a.get("axis")) {
+      auto v = constInt(*ax, "the reduction axis");
+      if (!v)
+        return std::nullopt;
+      axis = *v < 0 ? *v + tt.getRank() : *v;
+      if (axis < 0 || axis >= tt.getRank()) {
+        error(ax->loc) << "axis " << *v << " is out of range for a tile of rank "
+                       << tt.getRank();
+        return std::nullopt;
+      }
+    } else if (tt.getRank() != 1) {
+      error(e.loc) << fn << "() over a tile of rank " << tt.getRank()
+                   << " needs axis=";
+      return std::nullopt;
+    }
+    if (fn == "sum" && tt.getElementType().isInteger(1)) {
+      error(e.loc) << "sum() of i1; convert with .to(i32) first";
+      return std::nullopt;
+    }
+    SmallVector<int64_t> rs;
+    for (int64_t i = 0; i < tt.getRank(); ++i)
+      if (i != axis)
+        rs.push_back(tt.getShape()[i]);
+    Type rt = withShape(tt.getElementType(), rs);
+    auto order = bic::ReduceOrderAttr::get(&ctx, "tree", 0, {}, 0);
+    return GVal::of(b.create<bic::ReduceOp>(l, rt, *x, b.getStringAttr(fn),
+                                            b.getI32IntegerAttr(axis), order));
+  }
+
+  if (fn == "cdiv") {
+    if (e.args.size() != 2) {
+      error(e.loc) << "cdiv() takes two operands";
+      return std::nullopt;
+    }
+    auto x = expr(*e.args[0]);
+    auto y = x ? expr(*e.args[1]) : std::nullopt;
+    if (!y)
+      return std::nullopt;
+    auto s = binary("+", l, *x, *y);
+    auto s1 = s ? binary("-", l, *s, GVal::ofInt(1)) : std::nullopt;
+    return s1 ? binary("//", l, *s1, *y) : std::nullopt;
+  }
+  if (fn == "range") {
+    error(e.loc) << "range() is only valid in a for loop";
+    return std::nullopt;
+  }
+  error(e.loc) << "unknown function '" << fn << "'";
+  return std::nullopt;
+}

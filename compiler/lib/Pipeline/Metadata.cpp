@@ -1,0 +1,38 @@
+//===- Metadata.cpp - kernel metadata carried in the PTX header ----------===//
+#include "bic/Pipeline/Pipeline.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace bic;
+
+llvm::StringRef bic::compilerVersion() { return BIC_VERSION; }
+
+std::string bic::metadataHeader(const std::vector<KernelInfo> &kernels,
+                                llvm::StringRef arch) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "// bic-version: " << compilerVersion() << "\n";
+  os << "// bic-arch: " << arch << "\n";
+  for (const auto &k : kernels) {
+    os << "// bic-kernel: " << k.name << "\n";
+    os << "// bic-threads: " << k.threads << "\n";
+    for (const auto &p : k.params) {
+      os << "// bic-param: " << p.name << " " << p.type;
+      if (p.batch)
+        os << " batch";
+      if (p.multipleOf != 1)
+        os << " multiple_of=" << p.multipleOf;
+      os << "\n";
+    }
+    for (const auto &[n, v] : k.constexprs)
+      os << "// bic-constexpr: " << n << "=" << v << "\n";
+    os << "// bic-order-hash: " << k.orderHash << "\n";
+    llvm::SmallVector<llvm::StringRef> lines;
+    llvm::StringRef(k.orderSignature).split(lines, '\n', -1, false);
+    for (auto l : lines)
+      os << "// bic-order: " << l << "\n";
+    os << "// bic-end\n";
+  }
+  return s;
+}

@@ -1,0 +1,235 @@
+//===- Pipeline.cpp - from .bic source to PTX -----------------------------===//
+#include "bic/Pipeline/Pipeline.h"
+
+#include "bic/Dialect/Bic.h"
+#include "bic/Frontend/Parser.h"
+#include "bic/Transforms/OrderSignature.h"
+#include "bic/Transforms/Passes.h"
+
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Index/IR/IndexDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <mutex>
+
+using namespace mlir;
+using namespace bic;
+
+llvm::Expected<std::string> bic::featuresForArch(llvm::StringRef arch) {
+  // Checked here because LLVM aborts the process on some bad combinations
+  // (e.g. sm_90a with a PTX version below 8.0).
+  if (arch == "sm_80")
+    return std::string("+ptx70");
+  if (arch == "sm_90" || arch == "sm_90a")
+    return std::string("+ptx80");
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "unsupported target architecture '" + arch +
+                                     "' (supported: sm_80, sm_90, sm_90a)");
+}
+
+static void registerOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    registerAllPasses();
+    bic::registerBicPasses();
+  });
+}
+
+static void setupContext(MLIRContext &ctx) {
+  DialectRegistry registry;
+  registry.insert<BicDialect, arith::ArithDialect, math::MathDialect,
+                  scf::SCFDialect, func::FuncDialect, gpu::GPUDialect,
+                  vector::VectorDialect, LLVM::LLVMDialect, NVVM::NVVMDialect,
+                  memref::MemRefDialect, cf::ControlFlowDialect,
+                  index::IndexDialect>();
+  registerAllExtensions(registry);
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  registerGPUDialectTranslation(registry);
+  ctx.appendDialectRegistry(registry);
+  ctx.loadAllAvailableDialects();
+}
+
+static std::string print(Operation *op) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  op->print(os);
+  return s;
+}
+
+static std::string typeText(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  if (auto p = dyn_cast<PtrType>(t)) {
+    os << "ptr<";
+    p.getPointeeType().print(os);
+    os << ">";
+  } else {
+    t.print(os);
+  }
+  return s;
+}
+
+static FailureOr<KernelInfo> kernelInfo(func::FuncOp fn) {
+  KernelInfo k;
+  k.name = fn.getName().str();
+  auto warps = fn->getAttrOfType<IntegerAttr>(kNumWarpsAttr);
+  k.threads = (warps ? warps.getInt() : 4) * 32;
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+    KernelParam p;
+    auto n = fn.getArgAttrOfType<StringAttr>(i, kArgNameAttr);
+    p.name = n ? n.getValue().str() : ("arg" + std::to_string(i));
+    p.type = typeText(fn.getArgumentTypes()[i]);
+    p.batch = bool(fn.getArgAttr(i, kBatchArgAttr));
+    if (auto m = fn.getArgAttrOfType<IntegerAttr>(i, kMultipleOfArgAttr))
+      p.multipleOf = m.getInt();
+    k.params.push_back(p);
+  }
+  if (auto d = fn->getAttrOfType<DictionaryAttr>(kConstexprsAttr))
+    for (auto na : d)
+      k.constexprs.push_back(
+          {na.getName().str(), cast<IntegerAttr>(na.getValue()).getInt()});
+  auto sig = orderSignature(fn);
+  if (failed(sig))
+    return failure();
+  k.orderSignature = *sig;
+  k.orderHash = signatureHash(*sig);
+  return k;
+}
+
+llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
+                                           llvm::StringRef filename,
+                                           const CompileOptions &opts,
+                                           Emit emit) {
+  auto features = featuresForArch(opts.arch);
+  if (!features)
+    return features.takeError();
+  if (opts.optLevel > 3)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "optimisation level must be 0-3");
+  registerOnce();
+
+  llvm::SourceMgr sm;
+  sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(source, filename),
+                        llvm::SMLoc());
+  std::string diagText;
+  llvm::raw_string_ostream diagOS(diagText);
+  auto fail = [&]() -> llvm::Error {
+    if (diagText.empty())
+      diagText = (filename + ": error: compilation failed").str();
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), diagText);
+  };
+
+  auto ast = parseModule(sm.getMemoryBuffer(1)->getBuffer(),
+                         [&](llvm::SMLoc l, const llvm::Twine &msg) {
+                           sm.PrintMessage(diagOS, l, llvm::SourceMgr::DK_Error,
+                                           msg);
+                         });
+  if (!ast)
+    return fail();
+
+  MLIRContext ctx(MLIRContext::Threading::DISABLED);
+  setupContext(ctx);
+  ctx.printOpOnDiagnostic(false);
+  SourceMgrDiagnosticHandler handler(sm, &ctx, diagOS);
+
+  OwningOpRef<ModuleOp> module = mlirGen(ctx, sm, *ast, opts.defines);
+  if (!module || failed(verify(*module)))
+    return fail();
+  CompileResult result;
+  if (emit == Emit::Bic) {
+    result.text = print(*module);
+    return result;
+  }
+
+  auto run = [&](llvm::StringRef pipeline) -> LogicalResult {
+    PassManager pm(&ctx, ModuleOp::getOperationName());
+    if (!opts.dumpDir.empty())
+      pm.enableIRPrintingToFileTree(
+          [](Pass *, Operation *) { return false; },
+          [](Pass *, Operation *) { return true; },
+          /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
+          /*printAfterOnlyOnFailure=*/false, opts.dumpDir);
+    if (failed(parsePassPipeline(pipeline, pm, diagOS)))
+      return failure();
+    return pm.run(*module);
+  };
+
+  if (failed(run("canonicalize,cse,bic-check-batch-invariance,"
+                 "bic-verify-reduction-order,bic-assign-layouts,"
+                 "bic-verify-reduction-order{require-resolved=true},"
+                 "bic-vectorize-access,cse")))
+    return fail();
+  for (auto fn : module->getOps<func::FuncOp>()) {
+    if (!fn->hasAttr(kKernelAttr))
+      continue;
+    auto info = kernelInfo(fn);
+    if (failed(info))
+      return fail();
+    result.kernels.push_back(*info);
+  }
+  if (emit == Emit::Layout || emit == Emit::Order) {
+    if (emit == Emit::Layout) {
+      result.text = print(*module);
+    } else {
+      for (auto &k : result.kernels)
+        result.text += k.orderSignature + k.name + " hash " + k.orderHash + "\n";
+    }
+    return result;
+  }
+
+  if (failed(run("bic-lower-to-gpu,canonicalize,cse")))
+    return fail();
+  if (emit == Emit::GPU) {
+    result.text = print(*module);
+    return result;
+  }
+  if (failed(run("gpu.module(convert-scf-to-cf,"
+                 "convert-vector-to-llvm,expand-strided-metadata,"
+                 "convert-arith-to-llvm,convert-index-to-llvm,"
+                 "convert-gpu-to-nvvm{use-bare-ptr-memref-call-conv=1},"
+                 "convert-nvvm-to-llvm,canonicalize,cse,"
+                 "reconcile-unrealized-casts)")))
+    return fail();
+  if (emit == Emit::LLVM) {
+    result.text = print(*module);
+    return result;
+  }
+  std::string tail = "nvvm-attach-target{chip=" + opts.arch +
+                     " features=" + *features +
+                     " O=" + std::to_string(opts.optLevel) +
+                     "},gpu-module-to-binary{format=isa}";
+  if (failed(run(tail)))
+    return fail();
+  std::string ptx;
+  for (auto bin : module->getOps<gpu::BinaryOp>())
+    for (Attribute o : bin.getObjects())
+      ptx += cast<gpu::ObjectAttr>(o).getObject().getValue().str();
+  if (ptx.empty()) {
+    diagOS << filename << ": error: no PTX was produced\n";
+    return fail();
+  }
+  result.text = metadataHeader(result.kernels, opts.arch) + ptx;
+  if (!opts.dumpDir.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(opts.dumpDir + "/kernel.ptx", ec);
+    if (!ec)
+      os << result.text;
+  }
+  return result;
+}

@@ -1,0 +1,272 @@
+//===- AssignLayouts.cpp - give every tile a thread layout ----------------===//
+//
+// Layouts depend only on tile shapes and the kernel's warp count, never on a
+// run-time value, so the reduction orders they imply are compile-time facts.
+// Forward walk: producers of fresh tiles (arange, splat, load) take the
+// default blocked layout of their shape; element-wise ops take their first
+// operand's; a reduction leaves a slice of its operand's layout and
+// `x[:, None]` of a slice gives back the parent. Where an operand disagrees,
+// cheap producers (arange, splat and element-wise ops of them) are
+// re-created in the wanted layout; anything else gets a bic.convert_layout.
+//
+//===----------------------------------------------------------------------===//
+#include "bic/Transforms/Layout.h"
+#include "bic/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "llvm/Support/MathExtras.h"
+
+namespace bic {
+#define GEN_PASS_DEF_BICASSIGNLAYOUTS
+#include "bic/Transforms/Passes.h.inc"
+} // namespace bic
+
+using namespace mlir;
+using namespace bic;
+
+namespace {
+
+bool isElementwise(Operation *op) {
+  return isa<arith::ArithDialect, math::MathDialect>(op->getDialect()) ||
+         isa<AddPtrOp>(op);
+}
+
+class Assigner {
+public:
+  Assigner(func::FuncOp fn, unsigned numWarps)
+      : fn(fn), numWarps(numWarps), b(fn.getContext()) {}
+
+  LogicalResult run() {
+    // One blocked layout for every 2-D tile, fitted to the largest: then
+    // `x[:, None]` and broadcasts between 2-D tiles never move data.
+    int64_t best = 0;
+    fn.walk([&](Operation *op) {
+      for (Type t : op->getResultTypes())
+        if (auto rt = dyn_cast<RankedTensorType>(t))
+          if (rt.getRank() == 2 && rt.getNumElements() > best) {
+            best = rt.getNumElements();
+            canonical2D = defaultBlockedLayout(fn.getContext(), rt.getShape(),
+                                               numWarps);
+          }
+    });
+    return processBlock(fn.getBody().front());
+  }
+
+private:
+  func::FuncOp fn;
+  unsigned numWarps;
+  OpBuilder b;
+
+  Attribute canonical2D;
+  Attribute defaultFor(RankedTensorType t) {
+    if (t.getRank() == 2 && canonical2D)
+      return canonical2D;
+    return defaultBlockedLayout(fn.getContext(), t.getShape(), numWarps);
+  }
+  static Attribute encOf(Value v) {
+    if (auto t = dyn_cast<RankedTensorType>(v.getType()))
+      return t.getEncoding();
+    return {};
+  }
+  static void setEnc(Value v, Attribute enc) {
+    v.setType(withEncoding(cast<RankedTensorType>(v.getType()), enc));
+  }
+
+  /// Re-creates a cheap producer of `v` in layout `enc` before `user`.
+  Value rematerialize(Value v, Attribute enc, Operation *user, int depth = 0) {
+    Operation *def = v.getDefiningOp();
+    if (!def || depth > 4 || def->getNumRegions() || def->getNumResults() != 1)
+      return {};
+    bool leaf = isa<ArangeOp, SplatOp>(def);
+    if (!leaf && !isElementwise(def))
+      return {};
+    SmallVector<Value> operands;
+    for (Value o : def->getOperands()) {
+      auto ot = dyn_cast<RankedTensorType>(o.getType());
+      if (!ot) {
+        operands.push_back(o);
+        continue;
+      }
+      Value r = encOf(o) == enc ? o : rematerialize(o, enc, user, depth + 1);
+      if (!r)
+        return {};
+      operands.push_back(r);
+    }
+    b.setInsertionPoint(user);
+    Operation *clone = b.clone(*def);
+    clone->setOperands(operands);
+    setEnc(clone->getResult(0), enc);
+    return clone->getResult(0);
+  }
+
+  /// Makes operand `i` of `op` have layout `enc`.
+  void require(Operation *op, unsigned i, Attribute enc) {
+    Value v = op->getOperand(i);
+    if (!isa<RankedTensorType>(v.getType()) || encOf(v) == enc)
+      return;
+    Value r = rematerialize(v, enc, op);
+    if (!r) {
+      b.setInsertionPoint(op);
+      auto t = withEncoding(cast<RankedTensorType>(v.getType()), enc);
+      r = b.create<ConvertLayoutOp>(op->getLoc(), t, v);
+    }
+    op->setOperand(i, r);
+  }
+
+  LogicalResult resolveOrder(ReduceOp op) {
+    auto srcTy = op.getSrc().getType();
+    auto layout = TileLayout::get(srcTy);
+    if (failed(layout))
+      return op.emitOpError("operand has no layout");
+    const DimLayout &d = layout->dim(op.getAxis());
+    SmallVector<int64_t> lanes;
+    for (int j = llvm::Log2_32(d.tpw) - 1; j >= 0; --j)
+      lanes.push_back(int64_t(1) << (d.laneShift + j));
+    auto want = ReduceOrderAttr::get(op.getContext(), "tree", d.perThread(),
+                                     lanes, d.wpc);
+    ReduceOrderAttr have = op.getOrder();
+    if (have.isResolved() && have != want)
+      return op.emitOpError("declares order ")
+             << have << " but its layout realises " << want;
+    op.setOrderAttr(want);
+    return success();
+  }
+
+  LogicalResult processOp(Operation *op) {
+    Location loc = op->getLoc();
+    if (auto f = dyn_cast<scf::ForOp>(op)) {
+      for (auto [init, arg, res] :
+           llvm::zip(f.getInitArgs(), f.getRegionIterArgs(), f.getResults())) {
+        arg.setType(init.getType());
+        res.setType(init.getType());
+      }
+      if (failed(processBlock(*f.getBody())))
+        return failure();
+      Operation *y = f.getBody()->getTerminator();
+      for (auto [i, arg] : llvm::enumerate(f.getRegionIterArgs()))
+        if (auto e = encOf(arg))
+          require(y, i, e);
+      return success();
+    }
+    if (auto i = dyn_cast<scf::IfOp>(op)) {
+      if (failed(processBlock(i.getThenRegion().front())))
+        return failure();
+      if (!i.getElseRegion().empty() &&
+          failed(processBlock(i.getElseRegion().front())))
+        return failure();
+      if (i.getNumResults() == 0)
+        return success();
+      Operation *ty = i.getThenRegion().front().getTerminator();
+      Operation *ey = i.getElseRegion().front().getTerminator();
+      for (auto [k, res] : llvm::enumerate(i.getResults())) {
+        res.setType(ty->getOperand(k).getType());
+        if (auto e = encOf(res))
+          require(ey, k, e);
+      }
+      return success();
+    }
+    if (op->getNumRegions())
+      return op->emitOpError("is not supported inside a bic kernel");
+
+    if (auto r = dyn_cast<ReduceOp>(op)) {
+      auto srcEnc = encOf(r.getSrc());
+      if (auto res = dyn_cast<RankedTensorType>(r.getType())) {
+        auto parent = dyn_cast<BlockedLayoutAttr>(srcEnc);
+        if (!parent) { // reduce of a slice: give it a blocked layout first
+          parent = cast<BlockedLayoutAttr>(defaultFor(r.getSrc().getType()));
+          require(op, 0, parent);
+        }
+        setEnc(r.getResult(),
+               SliceLayoutAttr::get(op->getContext(), r.getAxis(), parent));
+      }
+      return resolveOrder(r);
+    }
+    if (auto e = dyn_cast<ExpandDimsOp>(op)) {
+      auto slice = dyn_cast_or_null<SliceLayoutAttr>(encOf(e.getSrc()));
+      if (slice && slice.getDim() == e.getAxis() &&
+          slice.getParent().getSizePerThread().size() ==
+              size_t(e.getType().getRank())) {
+        setEnc(e.getResult(), slice.getParent());
+        return success();
+      }
+      auto parent = cast<BlockedLayoutAttr>(defaultFor(e.getType()));
+      require(op, 0, SliceLayoutAttr::get(op->getContext(), e.getAxis(), parent));
+      setEnc(e.getResult(), parent);
+      return success();
+    }
+    if (auto bc = dyn_cast<BroadcastOp>(op)) {
+      setEnc(bc.getResult(), encOf(bc.getSrc()));
+      return success();
+    }
+    if (auto ld = dyn_cast<LoadOp>(op)) {
+      if (auto t = dyn_cast<RankedTensorType>(ld.getType())) {
+        Attribute enc = encOf(ld.getPtr());
+        for (unsigned k = 1; k < op->getNumOperands(); ++k)
+          require(op, k, enc);
+        setEnc(ld.getResult(), enc);
+      }
+      return success();
+    }
+    if (auto st = dyn_cast<StoreOp>(op)) {
+      Attribute enc = encOf(st.getPtr());
+      for (unsigned k = 1; k < op->getNumOperands(); ++k)
+        require(op, k, enc);
+      return success();
+    }
+    if (isa<ConvertLayoutOp>(op))
+      return success();
+    bool hasTileResult = llvm::any_of(op->getResultTypes(), [](Type t) {
+      return isa<RankedTensorType>(t);
+    });
+    if (!hasTileResult)
+      return success();
+    if (isa<ArangeOp, SplatOp>(op) || (isa<arith::ConstantOp>(op))) {
+      if (isa<arith::ConstantOp>(op))
+        return op->emitOpError("tile constants must be built with bic.splat");
+      setEnc(op->getResult(0),
+             defaultFor(cast<RankedTensorType>(op->getResult(0).getType())));
+      return success();
+    }
+    if (isElementwise(op)) {
+      Attribute enc;
+      for (Value o : op->getOperands())
+        if (auto e = encOf(o)) {
+          enc = e;
+          break;
+        }
+      if (!enc)
+        return op->emitOpError("has no tile operand to take a layout from");
+      for (unsigned k = 0; k < op->getNumOperands(); ++k)
+        require(op, k, enc);
+      for (Value r : op->getResults())
+        setEnc(r, enc);
+      return success();
+    }
+    (void)loc;
+    return op->emitOpError("produces a tile but has no layout rule");
+  }
+
+  LogicalResult processBlock(Block &blk) {
+    for (Operation &op : llvm::make_early_inc_range(blk))
+      if (failed(processOp(&op)))
+        return failure();
+    return success();
+  }
+};
+
+struct AssignLayoutsPass
+    : public bic::impl::BicAssignLayoutsBase<AssignLayoutsPass> {
+  void runOnOperation() override {
+    for (auto fn : getOperation().getOps<func::FuncOp>()) {
+      if (!fn->hasAttr(kKernelAttr))
+        continue;
+      unsigned warps = 4;
+      if (auto a = fn->getAttrOfType<IntegerAttr>(kNumWarpsAttr))
+        warps = a.getInt();
+      if (failed(Assigner(fn, warps).run()))
+        return signalPassFailure();
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,120 @@
+//===- Layout.cpp - how a tile is spread over the threads of a program ----===//
+#include "bic/Transforms/Layout.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace bic;
+
+static SmallVector<DimLayout, 2> fromBlocked(BlockedLayoutAttr b) {
+  SmallVector<DimLayout, 2> out;
+  unsigned rank = b.getSizePerThread().size();
+  unsigned laneShift = 0, warpShift = 0;
+  out.resize(rank);
+  for (int d = rank - 1; d >= 0; --d) {
+    out[d] = DimLayout{1, b.getSizePerThread()[d], b.getThreadsPerWarp()[d],
+                       b.getWarpsPerCTA()[d], laneShift, warpShift};
+    laneShift += llvm::Log2_32(b.getThreadsPerWarp()[d]);
+    warpShift += llvm::Log2_32(b.getWarpsPerCTA()[d]);
+  }
+  return out;
+}
+
+FailureOr<TileLayout> TileLayout::get(RankedTensorType t) {
+  TileLayout l;
+  Attribute enc = t.getEncoding();
+  if (auto b = dyn_cast_or_null<BlockedLayoutAttr>(enc)) {
+    l.dims = fromBlocked(b);
+    if (l.dims.size() != size_t(t.getRank()))
+      return failure();
+  } else if (auto s = dyn_cast_or_null<SliceLayoutAttr>(enc)) {
+    auto parent = fromBlocked(s.getParent());
+    if (parent.size() != size_t(t.getRank()) + 1 || s.getDim() >= parent.size())
+      return failure();
+    for (unsigned d = 0; d < parent.size(); ++d)
+      if (d != s.getDim())
+        l.dims.push_back(parent[d]);
+  } else {
+    return failure();
+  }
+  for (unsigned d = 0; d < l.dims.size(); ++d)
+    l.dims[d].size = t.getShape()[d];
+  return l;
+}
+
+int64_t TileLayout::numElems() const {
+  int64_t n = 1;
+  for (auto &d : dims)
+    n *= d.perThread();
+  return n;
+}
+
+SmallVector<int64_t> TileLayout::multiIndex(int64_t e) const {
+  SmallVector<int64_t> idx(dims.size());
+  for (int d = dims.size() - 1; d >= 0; --d) {
+    idx[d] = e % dims[d].perThread();
+    e /= dims[d].perThread();
+  }
+  return idx;
+}
+
+int64_t TileLayout::linearIndex(ArrayRef<int64_t> idx) const {
+  int64_t e = 0;
+  for (unsigned d = 0; d < dims.size(); ++d)
+    e = e * dims[d].perThread() + idx[d];
+  return e;
+}
+
+static Value cst(OpBuilder &b, Location loc, int64_t v) {
+  return b.create<arith::ConstantIntOp>(loc, b.getI32Type(), v);
+}
+
+static Value bits(OpBuilder &b, Location loc, Value id, unsigned shift,
+                  unsigned count) {
+  if (count == 1)
+    return cst(b, loc, 0);
+  Value v = shift ? b.create<arith::ShRUIOp>(loc, id, cst(b, loc, shift)).getResult()
+                  : id;
+  return b.create<arith::AndIOp>(loc, v, cst(b, loc, count - 1));
+}
+
+Value TileLayout::laneIndex(OpBuilder &b, Location loc, unsigned d,
+                            Value lane) const {
+  return bits(b, loc, lane, dims[d].laneShift, dims[d].tpw);
+}
+
+Value TileLayout::warpIndex(OpBuilder &b, Location loc, unsigned d,
+                            Value warp) const {
+  return bits(b, loc, warp, dims[d].warpShift, dims[d].wpc);
+}
+
+Value TileLayout::threadBase(OpBuilder &b, Location loc, unsigned d, Value lane,
+                             Value warp) const {
+  const DimLayout &dl = dims[d];
+  Value l = laneIndex(b, loc, d, lane), w = warpIndex(b, loc, d, warp);
+  Value lo = b.create<arith::MulIOp>(loc, l, cst(b, loc, dl.spt));
+  Value hi = b.create<arith::MulIOp>(loc, w, cst(b, loc, int64_t(dl.spt) * dl.tpw));
+  return b.create<arith::AddIOp>(loc, lo, hi);
+}
+
+BlockedLayoutAttr bic::defaultBlockedLayout(MLIRContext *ctx,
+                                            ArrayRef<int64_t> shape,
+                                            unsigned numWarps) {
+  // 8 consecutive elements per thread along the last dimension (16 bytes of
+  // bf16) unless the tile is too small to give every lane some.
+  int64_t last = shape.back();
+  unsigned spt = std::max<int64_t>(1, std::min<int64_t>(8, last / 32));
+  if (shape.size() == 1)
+    return BlockedLayoutAttr::get(ctx, {spt}, {32}, {numWarps});
+  unsigned tpw1 = std::max<int64_t>(1, std::min<int64_t>(32, last / spt));
+  unsigned tpw0 = 32 / tpw1;
+  unsigned wpc0 = std::max<int64_t>(
+      1, std::min<int64_t>(numWarps, shape[0] / std::max<unsigned>(1, tpw0)));
+  unsigned wpc1 = numWarps / wpc0;
+  return BlockedLayoutAttr::get(ctx, {1, spt}, {tpw0, tpw1}, {wpc0, wpc1});
+}
+
+RankedTensorType bic::withEncoding(RankedTensorType t, Attribute enc) {
+  return RankedTensorType::get(t.getShape(), t.getElementType(), enc);
+}

@@ -1,0 +1,88 @@
+//===- OrderSignature.cpp - canonical text of a kernel's reduction orders -===//
+#include "bic/Transforms/OrderSignature.h"
+
+#include "bic/Dialect/Bic.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace bic;
+
+static std::string typeStr(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  t.print(os);
+  return s;
+}
+
+// A loop bound: its constant, or the kernel argument it is, or "dynamic".
+static std::string boundStr(Value v, func::FuncOp fn) {
+  if (auto c = v.getDefiningOp<arith::ConstantOp>())
+    if (auto i = dyn_cast<IntegerAttr>(c.getValue()))
+      return std::to_string(i.getInt());
+  if (auto a = dyn_cast<BlockArgument>(v))
+    if (a.getOwner()->getParentOp() == fn.getOperation())
+      if (auto n = fn.getArgAttrOfType<StringAttr>(a.getArgNumber(), kArgNameAttr))
+        return ("arg:" + n.getValue()).str();
+  return "dynamic";
+}
+
+FailureOr<std::string> bic::orderSignature(func::FuncOp fn) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  bool ok = true;
+  unsigned n = 0;
+  fn.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (auto r = dyn_cast<ReduceOp>(op)) {
+      ReduceOrderAttr o = r.getOrder();
+      if (!o.isResolved()) {
+        r.emitError("order signature needs resolved reduction orders");
+        ok = false;
+        return;
+      }
+      auto t = r.getSrc().getType();
+      os << fn.getName() << " #" << n++ << " reduce " << r.getKind() << " "
+         << typeStr(t.getElementType()) << " axis=" << r.getAxis()
+         << " extent=" << t.getShape()[r.getAxis()] << " tree(perThread="
+         << o.getPerThread() << " lanes=[";
+      llvm::interleave(o.getLanes(), os, ",");
+      os << "] warps=" << o.getWarps() << ")\n";
+      return;
+    }
+    if (auto f = dyn_cast<scf::ForOp>(op)) {
+      SmallVector<std::string> acc;
+      for (Type t : f.getInitArgs().getTypes())
+        if (isa<FloatType>(getElementTypeOrSelf(t))) {
+          auto rt = dyn_cast<RankedTensorType>(t);
+          acc.push_back(rt ? typeStr(RankedTensorType::get(rt.getShape(),
+                                                           rt.getElementType()))
+                           : typeStr(t));
+        }
+      if (acc.empty())
+        return;
+      os << fn.getName() << " #" << n++ << " loop ascending from "
+         << boundStr(f.getLowerBound(), fn) << " step "
+         << boundStr(f.getStep(), fn) << " carries ";
+      llvm::interleave(acc, os, ",");
+      os << "\n";
+    }
+  });
+  if (!ok)
+    return failure();
+  if (n == 0)
+    os << fn.getName() << " no reductions\n";
+  return out;
+}
+
+std::string bic::signatureHash(StringRef text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  std::string s;
+  llvm::raw_string_ostream(s) << llvm::format_hex_no_prefix(h, 16);
+  return s;
+}

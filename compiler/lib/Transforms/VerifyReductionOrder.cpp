@@ -1,0 +1,74 @@
+//===- VerifyReductionOrder.cpp - every reduction has a realisable order --===//
+//
+// The contract: the lowering realises exactly the order a reduction
+// declares. This pass rejects what would break that: unknown order kinds,
+// (after layout assignment) order parameters that disagree with the layout,
+// atomics, and accumulations outside a fixed ascending scf.for.
+//
+//===----------------------------------------------------------------------===//
+#include "bic/Transforms/Layout.h"
+#include "bic/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/MathExtras.h"
+
+namespace bic {
+#define GEN_PASS_DEF_BICVERIFYREDUCTIONORDER
+#include "bic/Transforms/Passes.h.inc"
+} // namespace bic
+
+using namespace mlir;
+using namespace bic;
+
+namespace {
+struct VerifyReductionOrderPass
+    : public bic::impl::BicVerifyReductionOrderBase<VerifyReductionOrderPass> {
+  using Base::Base;
+
+  LogicalResult checkReduce(ReduceOp op) {
+    ReduceOrderAttr order = op.getOrder();
+    if (!requireResolved)
+      return success();
+    if (!order.isResolved())
+      return op.emitError("reduction order is declared but not resolved; "
+                          "run bic-assign-layouts first");
+    auto layout = TileLayout::get(op.getSrc().getType());
+    if (failed(layout))
+      return op.emitError("reduction operand has no layout");
+    const DimLayout &d = layout->dim(op.getAxis());
+    SmallVector<int64_t> lanes;
+    for (int j = llvm::Log2_32(d.tpw) - 1; j >= 0; --j)
+      lanes.push_back(int64_t(1) << (d.laneShift + j));
+    if (order.getPerThread() != d.perThread() ||
+        order.getLanes() != ArrayRef<int64_t>(lanes) ||
+        order.getWarps() != int64_t(d.wpc))
+      return op.emitError("declared reduction order ")
+             << order << " is not the order its layout realises";
+    return success();
+  }
+
+  void runOnOperation() override {
+    bool ok = true;
+    getOperation().walk([&](Operation *op) {
+      if (auto r = dyn_cast<ReduceOp>(op)) {
+        ok &= succeeded(checkReduce(r));
+        return;
+      }
+      StringRef name = op->getName().getStringRef();
+      if (name.contains("atomic")) {
+        op->emitError("atomic read-modify-write has no fixed order and is "
+                      "not allowed in a bic kernel");
+        ok = false;
+        return;
+      }
+      if (isa<scf::WhileOp, scf::ParallelOp, scf::ForallOp>(op)) {
+        op->emitError("only scf.for loops (ascending, fixed step) may carry "
+                      "values in a bic kernel");
+        ok = false;
+      }
+    });
+    if (!ok)
+      signalPassFailure();
+  }
+};
+} // namespace

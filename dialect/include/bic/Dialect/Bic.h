@@ -1,0 +1,33 @@
+//===- Bic.h - the bic dialect: types, attributes and ops -------*- C++ -*-===//
+#ifndef BIC_DIALECT_BIC_H
+#define BIC_DIALECT_BIC_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "bic/Dialect/BicDialect.h.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "bic/Dialect/BicTypes.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "bic/Dialect/BicAttrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "bic/Dialect/BicOps.h.inc"
+
+namespace bic {
+/// Attribute names used on kernels (func.func) and their arguments.
+inline constexpr llvm::StringLiteral kKernelAttr = "bic.kernel";
+inline constexpr llvm::StringLiteral kNumWarpsAttr = "bic.num_warps";
+inline constexpr llvm::StringLiteral kConstexprsAttr = "bic.constexprs";
+inline constexpr llvm::StringLiteral kBatchArgAttr = "bic.batch";
+inline constexpr llvm::StringLiteral kMultipleOfArgAttr = "bic.multiple_of";
+inline constexpr llvm::StringLiteral kArgNameAttr = "bic.name";
+} // namespace bic
+
+#endif // BIC_DIALECT_BIC_H

@@ -1,0 +1,208 @@
+//===- BicOps.td - operations of the bic dialect --------------------------===//
+//
+// Addressing, memory, shape and reduction ops on tiles. Element-wise math on
+// tiles uses `arith` and `math` directly on ranked tensors.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BIC_OPS_TD
+#define BIC_OPS_TD
+
+include "bic/Dialect/BicDialect.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/IR/CommonTypeConstraints.td"
+
+class Bic_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Bic_Dialect, mnemonic, traits>;
+
+def Bic_Ptr : Type<CPred<"::llvm::isa<::bic::PtrType>($_self)">,
+                   "bic pointer", "::bic::PtrType">;
+def Bic_PtrTile : RankedTensorOf<[Bic_Ptr]>;
+def Bic_PtrLike : AnyTypeOf<[Bic_Ptr, Bic_PtrTile]>;
+def Bic_Int : AnyTypeOf<[I1, I32, I64]>;
+def Bic_IntLike : AnyTypeOf<[I32, I64, RankedTensorOf<[I32, I64]>]>;
+def Bic_Elem : AnyTypeOf<[I1, I32, I64, F16, BF16, F32]>;
+def Bic_ElemTile : RankedTensorOf<[I1, I32, I64, F16, BF16, F32]>;
+def Bic_Value : AnyTypeOf<[Bic_Elem, Bic_ElemTile]>;
+def Bic_MaskLike : AnyTypeOf<[I1, RankedTensorOf<[I1]>]>;
+def Bic_AnyTile : RankedTensorOf<[I1, I32, I64, F16, BF16, F32, Bic_Ptr]>;
+
+def Bic_ProgramIdOp : Bic_Op<"program_id", [Pure]> {
+  let summary = "Index of the program along a grid axis";
+  let description = [{
+    Returns the index of the running program (CUDA block) along `axis`
+    (0, 1 or 2).
+
+    ```mlir
+    %row = bic.program_id 0 : i32
+    ```
+  }];
+  let arguments = (ins ConfinedAttr<I32Attr, [IntMinValue<0>, IntMaxValue<2>]>:$axis);
+  let results = (outs I32:$result);
+  let assemblyFormat = "$axis attr-dict `:` type($result)";
+}
+
+def Bic_NumProgramsOp : Bic_Op<"num_programs", [Pure]> {
+  let summary = "Number of programs along a grid axis";
+  let description = [{
+    ```mlir
+    %n = bic.num_programs 0 : i32
+    ```
+  }];
+  let arguments = (ins ConfinedAttr<I32Attr, [IntMinValue<0>, IntMaxValue<2>]>:$axis);
+  let results = (outs I32:$result);
+  let assemblyFormat = "$axis attr-dict `:` type($result)";
+}
+
+def Bic_ArangeOp : Bic_Op<"arange", [Pure]> {
+  let summary = "A 1-D tile of consecutive integers";
+  let description = [{
+    Produces `[start, start + 1, ..., end - 1]`; the tile has `end - start`
+    elements, a compile-time constant.
+
+    ```mlir
+    %cols = bic.arange 0, 1024 : tensor<1024xi32>
+    ```
+  }];
+  let arguments = (ins I32Attr:$start, I32Attr:$end);
+  let results = (outs RankedTensorOf<[I32]>:$result);
+  let assemblyFormat = "$start `,` $end attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Bic_SplatOp : Bic_Op<"splat", [Pure]> {
+  let summary = "A tile with every element equal to one scalar";
+  let description = [{
+    ```mlir
+    %t = bic.splat %x : f32 -> tensor<128xf32>
+    ```
+  }];
+  let arguments = (ins AnyTypeOf<[Bic_Elem, Bic_Ptr]>:$src);
+  let results = (outs Bic_AnyTile:$result);
+  let assemblyFormat = "$src attr-dict `:` type($src) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Bic_ExpandDimsOp : Bic_Op<"expand_dims", [Pure]> {
+  let summary = "Insert a dimension of size 1 (`x[:, None]`)";
+  let description = [{
+    ```mlir
+    %c = bic.expand_dims %r {axis = 1 : i32} : tensor<64xf32> -> tensor<64x1xf32>
+    ```
+  }];
+  let arguments = (ins Bic_AnyTile:$src, I32Attr:$axis);
+  let results = (outs Bic_AnyTile:$result);
+  let assemblyFormat = "$src attr-dict `:` type($src) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Bic_BroadcastOp : Bic_Op<"broadcast", [Pure]> {
+  let summary = "Repeat a tile along its dimensions of size 1";
+  let description = [{
+    Source and result have the same rank; every source dimension is 1 or
+    equal to the result's.
+
+    ```mlir
+    %b = bic.broadcast %c : tensor<64x1xf32> -> tensor<64x128xf32>
+    ```
+  }];
+  let arguments = (ins Bic_AnyTile:$src);
+  let results = (outs Bic_AnyTile:$result);
+  let assemblyFormat = "$src attr-dict `:` type($src) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Bic_AddPtrOp : Bic_Op<"addptr", [Pure, AllTypesMatch<["ptr", "result"]>]> {
+  let summary = "Offset pointers by a number of elements";
+  let description = [{
+    `result = ptr + offset * sizeof(pointee)`, element-wise over tiles.
+
+    ```mlir
+    %p = bic.addptr %ptrs, %offs : tensor<128x!bic.ptr<f32>>, tensor<128xi32>
+    ```
+  }];
+  let arguments = (ins Bic_PtrLike:$ptr, Bic_IntLike:$offset);
+  let results = (outs Bic_PtrLike:$result);
+  let assemblyFormat = "$ptr `,` $offset attr-dict `:` type($ptr) `,` type($offset)";
+  let hasVerifier = 1;
+}
+
+def Bic_LoadOp : Bic_Op<"load", [AttrSizedOperandSegments]> {
+  let summary = "Load a tile (or a scalar) from global memory";
+  let description = [{
+    Loads the element behind each pointer. Where `mask` is false, no memory
+    is touched and the element is `other` (zero when `other` is absent).
+    `vec`, set by `bic-vectorize-access`, is the number of consecutive
+    elements each thread may move with one access; it is only a promise
+    about addresses and masks, never about values.
+
+    ```mlir
+    %x = bic.load %p mask %m other %zero
+        : (tensor<1024x!bic.ptr<bf16>>, tensor<1024xi1>, tensor<1024xbf16>) -> tensor<1024xbf16>
+    ```
+  }];
+  let arguments = (ins Arg<Bic_PtrLike, "", [MemRead]>:$ptr,
+                       Optional<Bic_MaskLike>:$mask,
+                       Optional<Bic_Value>:$other,
+                       OptionalAttr<I32Attr>:$vec);
+  let results = (outs Bic_Value:$result);
+  let assemblyFormat = [{
+    $ptr (`mask` $mask^)? (`other` $other^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Bic_StoreOp : Bic_Op<"store"> {
+  let summary = "Store a tile (or a scalar) to global memory";
+  let description = [{
+    Stores each element where `mask` is true. `vec` is set as for
+    `bic.load`.
+
+    ```mlir
+    bic.store %p, %v mask %m : tensor<1024x!bic.ptr<bf16>>, tensor<1024xbf16>, tensor<1024xi1>
+    ```
+  }];
+  let arguments = (ins Arg<Bic_PtrLike, "", [MemWrite]>:$ptr, Bic_Value:$value,
+                       Optional<Bic_MaskLike>:$mask, OptionalAttr<I32Attr>:$vec);
+  let assemblyFormat = [{
+    $ptr `,` $value (`mask` $mask^)? attr-dict `:` type(operands)
+  }];
+  let hasVerifier = 1;
+}
+
+def Bic_ReduceOp : Bic_Op<"reduce", [Pure]> {
+  let summary = "Reduce a tile along one axis in a declared order";
+  let description = [{
+    Combines the elements along `axis` with `kind` (`sum`, `max` or `min`)
+    in exactly the order that `order` describes. Reducing a 1-D tile gives
+    a scalar.
+
+    ```mlir
+    %s = bic.reduce sum %sq {axis = 0 : i32,
+           order = #bic.reduce_order<kind = "tree">} : tensor<1024xf32> -> f32
+    ```
+  }];
+  let arguments = (ins Bic_ElemTile:$src, StrAttr:$kind, I32Attr:$axis,
+                       Bic_ReduceOrderAttr:$order);
+  let results = (outs Bic_Value:$result);
+  let assemblyFormat = "$kind $src attr-dict `:` type($src) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Bic_ConvertLayoutOp : Bic_Op<"convert_layout", [Pure, SameOperandsAndResultShape,
+                                                    SameOperandsAndResultElementType]> {
+  let summary = "Move a tile from one thread layout to another";
+  let description = [{
+    Inserted by `bic-assign-layouts` where two uses need different layouts;
+    lowered through shared memory. Values are unchanged.
+
+    ```mlir
+    %b = bic.convert_layout %a : tensor<64xf32, #l0> -> tensor<64xf32, #l1>
+    ```
+  }];
+  let arguments = (ins Bic_AnyTile:$src);
+  let results = (outs Bic_AnyTile:$result);
+  let assemblyFormat = "$src attr-dict `:` type($src) `->` type($result)";
+}
+
+#endif // BIC_OPS_TD

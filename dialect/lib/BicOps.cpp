@@ -1,0 +1,132 @@
+//===- BicOps.cpp - verifiers of the bic ops ------------------------------===//
+#include "bic/Dialect/Bic.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace bic;
+
+#define GET_OP_CLASSES
+#include "bic/Dialect/BicOps.cpp.inc"
+
+static ArrayRef<int64_t> shapeOf(Type t) {
+  if (auto rt = dyn_cast<RankedTensorType>(t))
+    return rt.getShape();
+  return {};
+}
+static Type elemOf(Type t) { return getElementTypeOrSelf(t); }
+
+LogicalResult ArangeOp::verify() {
+  int64_t n = int64_t(getEnd()) - int64_t(getStart());
+  if (n <= 0)
+    return emitOpError("needs end > start");
+  auto shape = getResult().getType().getShape();
+  if (shape.size() != 1 || shape[0] != n)
+    return emitOpError("result must be a 1-D tile of ") << n << " elements";
+  return success();
+}
+
+LogicalResult SplatOp::verify() {
+  if (getResult().getType().getElementType() != getSrc().getType())
+    return emitOpError("result element type must equal the scalar's type");
+  return success();
+}
+
+LogicalResult ExpandDimsOp::verify() {
+  auto src = getSrc().getType().getShape();
+  auto dst = getResult().getType().getShape();
+  unsigned axis = getAxis();
+  if (axis > src.size() || dst.size() != src.size() + 1 || dst[axis] != 1)
+    return emitOpError("result must be the source shape with a 1 at axis ")
+           << axis;
+  for (unsigned i = 0, j = 0; i < dst.size(); ++i) {
+    if (i == axis)
+      continue;
+    if (dst[i] != src[j++])
+      return emitOpError("result shape does not match the source");
+  }
+  if (getSrc().getType().getElementType() !=
+      getResult().getType().getElementType())
+    return emitOpError("element types differ");
+  return success();
+}
+
+LogicalResult BroadcastOp::verify() {
+  auto src = getSrc().getType().getShape();
+  auto dst = getResult().getType().getShape();
+  if (src.size() != dst.size())
+    return emitOpError("source and result must have the same rank");
+  for (size_t i = 0; i < src.size(); ++i)
+    if (src[i] != 1 && src[i] != dst[i])
+      return emitOpError("dimension ")
+             << i << " of size " << src[i] << " cannot broadcast to "
+             << dst[i];
+  if (getSrc().getType().getElementType() !=
+      getResult().getType().getElementType())
+    return emitOpError("element types differ");
+  return success();
+}
+
+LogicalResult AddPtrOp::verify() {
+  bool ptrTile = isa<RankedTensorType>(getPtr().getType());
+  bool offTile = isa<RankedTensorType>(getOffset().getType());
+  if (ptrTile != offTile || shapeOf(getPtr().getType()) !=
+                                shapeOf(getOffset().getType()))
+    return emitOpError("pointer and offset must have the same shape");
+  return success();
+}
+
+static LogicalResult verifyAccess(Operation *op, Type ptrTy, Type valTy,
+                                  Value mask) {
+  auto ptr = cast<PtrType>(elemOf(ptrTy));
+  if (ptr.getPointeeType() != elemOf(valTy))
+    return op->emitOpError("value type ")
+           << elemOf(valTy) << " does not match pointee type "
+           << ptr.getPointeeType();
+  if (isa<RankedTensorType>(ptrTy) != isa<RankedTensorType>(valTy) ||
+      shapeOf(ptrTy) != shapeOf(valTy))
+    return op->emitOpError("value and pointer shapes differ");
+  if (mask && shapeOf(mask.getType()) != shapeOf(ptrTy))
+    return op->emitOpError("mask and pointer shapes differ");
+  return success();
+}
+
+LogicalResult LoadOp::verify() {
+  if (getOther() && getOther().getType() != getResult().getType())
+    return emitOpError("'other' must have the result type");
+  if (getOther() && !getMask())
+    return emitOpError("'other' needs a mask");
+  return verifyAccess(*this, getPtr().getType(), getResult().getType(),
+                      getMask());
+}
+
+LogicalResult StoreOp::verify() {
+  return verifyAccess(*this, getPtr().getType(), getValue().getType(),
+                      getMask());
+}
+
+LogicalResult ReduceOp::verify() {
+  StringRef k = getKind();
+  if (k != "sum" && k != "max" && k != "min")
+    return emitOpError("unknown reduction kind '") << k << "'";
+  auto src = getSrc().getType();
+  unsigned axis = getAxis();
+  if (axis >= src.getRank())
+    return emitOpError("axis ") << axis << " out of range for rank "
+                                << src.getRank();
+  if (elemOf(getResult().getType()) != src.getElementType())
+    return emitOpError("result element type must equal the source's");
+  SmallVector<int64_t> expect;
+  for (int64_t i = 0; i < src.getRank(); ++i)
+    if (i != axis)
+      expect.push_back(src.getShape()[i]);
+  bool scalarResult = !isa<RankedTensorType>(getResult().getType());
+  if (expect.empty() != scalarResult ||
+      (!scalarResult && shapeOf(getResult().getType()) != ArrayRef(expect)))
+    return emitOpError("result shape must drop dimension ") << axis;
+  if (k == "sum" && src.getElementType().isInteger(1))
+    return emitOpError("cannot sum i1");
+  return success();
+}

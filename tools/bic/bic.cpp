@@ -1,0 +1,136 @@
+//===- bic.cpp - the bic command line -------------------------------------===//
+//
+//   bic compile FILE.bic [-o OUT] [--arch sm_90a] [-D NAME=VALUE]...
+//               [--emit bic|layout|gpu|llvm|ptx|order] [-O N] [--dump-ir DIR]
+//
+//===----------------------------------------------------------------------===//
+#include "bic/Pipeline/Pipeline.h"
+
+#include <cxxopts.hpp>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+static int usageError(const std::string &msg) {
+  std::cerr << "bic: error: " << msg << "\n"
+            << "Run 'bic compile --help' for usage.\n";
+  return 2;
+}
+
+static int compileMain(int argc, char **argv) {
+  cxxopts::Options o("bic compile",
+                     "Compile a bic tile-language kernel file to PTX.\n"
+                     "Every reduction is checked to have a fixed order that "
+                     "no @batch parameter can change.");
+  o.positional_help("FILE.bic");
+  o.add_options()
+      ("o,output", "Write output to FILE ('-' for stdout)",
+       cxxopts::value<std::string>()->default_value("-"), "FILE")
+      ("arch", "Target GPU architecture: sm_80, sm_90 or sm_90a",
+       cxxopts::value<std::string>()->default_value("sm_90a"), "ARCH")
+      ("D,define", "Set a constexpr parameter (or num_warps): NAME=VALUE",
+       cxxopts::value<std::vector<std::string>>(), "NAME=VALUE")
+      ("emit", "What to write: bic (frontend IR), layout (IR after layout "
+               "assignment), gpu, llvm, ptx, order (order signature)",
+       cxxopts::value<std::string>()->default_value("ptx"), "KIND")
+      ("O", "Optimisation level for the NVPTX backend (0-3)",
+       cxxopts::value<unsigned>()->default_value("3"), "N")
+      ("dump-ir", "Write the IR after every pass and the PTX into DIR",
+       cxxopts::value<std::string>(), "DIR")
+      ("h,help", "Print this help")
+      ("file", "Input file", cxxopts::value<std::string>());
+  o.parse_positional({"file"});
+  cxxopts::ParseResult r;
+  try {
+    r = o.parse(argc, argv);
+  } catch (const std::exception &e) {
+    return usageError(e.what());
+  }
+  if (r.count("help")) {
+    std::cout << o.help() << "\n"
+              << "Examples:\n"
+              << "  bic compile kernels_src/rmsnorm.bic -D BLOCK=8192 -o rmsnorm.ptx\n"
+              << "  bic compile kernels_src/rmsnorm.bic -D BLOCK=4096 --emit=order\n";
+    return 0;
+  }
+  if (!r.count("file"))
+    return usageError("no input file");
+  std::string file = r["file"].as<std::string>();
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    return usageError("cannot read '" + file + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+
+  bic::CompileOptions opts;
+  opts.arch = r["arch"].as<std::string>();
+  opts.optLevel = r["O"].as<unsigned>();
+  if (r.count("dump-ir"))
+    opts.dumpDir = r["dump-ir"].as<std::string>();
+  else if (const char *d = std::getenv("BIC_DUMP_IR"))
+    opts.dumpDir = d;
+  if (r.count("define"))
+    for (const auto &d : r["define"].as<std::vector<std::string>>()) {
+      auto eq = d.find('=');
+      if (eq == std::string::npos || eq == 0)
+        return usageError("-D expects NAME=VALUE, got '" + d + "'");
+      std::string name = d.substr(0, eq), val = d.substr(eq + 1);
+      char *end = nullptr;
+      long long v = std::strtoll(val.c_str(), &end, 0);
+      if (val.empty() || *end)
+        return usageError("-D " + name + " needs an integer value, got '" +
+                          val + "'");
+      opts.defines[name] = v;
+    }
+  static const std::pair<const char *, bic::Emit> kEmit[] = {
+      {"bic", bic::Emit::Bic},   {"layout", bic::Emit::Layout},
+      {"gpu", bic::Emit::GPU},   {"llvm", bic::Emit::LLVM},
+      {"ptx", bic::Emit::PTX},   {"order", bic::Emit::Order}};
+  std::string emitName = r["emit"].as<std::string>();
+  const bic::Emit *emit = nullptr;
+  for (auto &e : kEmit)
+    if (emitName == e.first)
+      emit = &e.second;
+  if (!emit)
+    return usageError("unknown --emit kind '" + emitName +
+                      "' (bic, layout, gpu, llvm, ptx, order)");
+
+  auto res = bic::compile(ss.str(), file, opts, *emit);
+  if (!res) {
+    std::string msg = llvm::toString(res.takeError());
+    std::cerr << msg << (msg.empty() || msg.back() != '\n' ? "\n" : "");
+    return 1;
+  }
+  std::string out = r["output"].as<std::string>();
+  if (out == "-") {
+    std::cout << res->text;
+    return 0;
+  }
+  std::string tmp = out + ".tmp";
+  {
+    std::ofstream os(tmp, std::ios::binary);
+    os << res->text;
+    if (!os)
+      return usageError("cannot write '" + out + "'");
+  }
+  if (std::rename(tmp.c_str(), out.c_str()) != 0)
+    return usageError("cannot write '" + out + "'");
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::cout << "OVERVIEW: bic, the batch-invariant kernel compiler\n\n"
+              << "USAGE: bic compile FILE.bic [options]\n\n"
+              << "Run 'bic compile --help' for the options.\n";
+    return argc < 2 ? 2 : 0;
+  }
+  if (std::string(argv[1]) == "--version") {
+    std::cout << "bic " << bic::compilerVersion().str() << "\n";
+    return 0;
+  }
+  if (std::string(argv[1]) != "compile")
+    return usageError("unknown command '" + std::string(argv[1]) +
+                      "' (expected 'compile')");
+  return compileMain(argc - 1, argv + 1);
+}
