@@ -8,6 +8,18 @@
 using namespace mlir;
 using namespace bic;
 
+// `bic.reduce sum %x ...`: the kind is printed as a bare keyword.
+static ParseResult parseReduceKind(OpAsmParser &p, StringAttr &kind) {
+  StringRef k;
+  if (p.parseKeyword(&k))
+    return failure();
+  kind = p.getBuilder().getStringAttr(k);
+  return success();
+}
+static void printReduceKind(OpAsmPrinter &p, Operation *, StringAttr kind) {
+  p << kind.getValue();
+}
+
 #define GET_OP_CLASSES
 #include "bic/Dialect/BicOps.cpp.inc"
 

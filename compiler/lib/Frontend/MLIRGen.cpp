@@ -388,12 +388,17 @@ bool Gen::genIf(const ast::Stmt &s) {
                                 : "");
     return false;
   }
-  std::vector<std::string> assigned;
-  collectAssigned(s.body, assigned);
-  collectAssigned(s.orelse, assigned);
+  // Results: names rebound in a branch that exist before the if, and names
+  // first bound in both branches (as Python would have them after the if).
+  std::vector<std::string> inThen, inElse;
+  collectAssigned(s.body, inThen);
+  collectAssigned(s.orelse, inElse);
   SmallVector<std::string> results;
-  for (const auto &n : assigned)
-    if (scope.count(n))
+  for (const auto &n : inThen)
+    if (scope.count(n) || llvm::is_contained(inElse, n))
+      results.push_back(n);
+  for (const auto &n : inElse)
+    if (scope.count(n) && !llvm::is_contained(results, n))
       results.push_back(n);
 
   auto saved = scope;

@@ -237,6 +237,32 @@ std::optional<GVal> Gen::call(const Expr &e) {
     return GVal::ofInt(0);
   }
 
+  if (fn == "atomic_add") {
+    Args a;
+    if (!a.bind(*this, e, {"pointer", "value", "mask"}, 2))
+      return std::nullopt;
+    auto p = value(a.get("pointer"));
+    auto v = p ? value(a.get("value")) : std::nullopt;
+    if (!v)
+      return std::nullopt;
+    if (!isa<bic::PtrType>(elemType(p->getType()))) {
+      error(a.get("pointer")->loc) << "atomic_add() needs a pointer";
+      return std::nullopt;
+    }
+    Value mask;
+    if (const Expr *m = a.get("mask")) {
+      auto mv = value(m);
+      if (!mv)
+        return std::nullopt;
+      mask = broadcastTo(*mv, shapeOf(p->getType()), l);
+    }
+    Value val = broadcastTo(
+        cast(*v, llvm::cast<bic::PtrType>(elemType(p->getType())).getPointeeType(), l),
+        shapeOf(p->getType()), l);
+    b.create<bic::AtomicAddOp>(l, *p, val, mask);
+    return GVal::ofInt(0);
+  }
+
   if (fn == "where") {
     Args a;
     if (!a.bind(*this, e, {"condition", "x", "y"}, 3))

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "bic/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
 
@@ -130,6 +131,18 @@ struct CheckBatchInvariancePass
               ok = false;
               return;
             }
+          return;
+        }
+        if (auto s = dyn_cast<arith::SelectOp>(op)) {
+          // where(n_rows > 64, a, b) on a scalar condition picks a whole
+          // computation by batch size; a tile mask only picks rows.
+          if (!isa<RankedTensorType>(s.getCondition().getType()) &&
+              t.tainted(s.getCondition()) && hasFloat(s->getResultTypes())) {
+            s.emitError("batch-variant reduction: this select chooses "
+                        "floating-point values by the batch size: ")
+                << t.chain(s.getCondition());
+            ok = false;
+          }
           return;
         }
         if (auto i = dyn_cast<scf::IfOp>(op)) {

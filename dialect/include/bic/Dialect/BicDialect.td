@@ -76,7 +76,11 @@ def Bic_BlockedLayoutAttr : Bic_Attr<"BlockedLayout", "blocked"> {
   let parameters = (ins ArrayRefParameter<"unsigned">:$sizePerThread,
                         ArrayRefParameter<"unsigned">:$threadsPerWarp,
                         ArrayRefParameter<"unsigned">:$warpsPerCTA);
-  let assemblyFormat = "`<` struct(params) `>`";
+  let assemblyFormat = [{
+    `<` `sizePerThread` `=` `[` $sizePerThread `]` `,`
+        `threadsPerWarp` `=` `[` $threadsPerWarp `]` `,`
+        `warpsPerCTA` `=` `[` $warpsPerCTA `]` `>`
+  }];
   let genVerifyDecl = 1;
 }
 
@@ -116,7 +120,10 @@ def Bic_ReduceOrderAttr : Bic_Attr<"ReduceOrder", "reduce_order"> {
                         DefaultValuedParameter<"int64_t", "0">:$perThread,
                         OptionalArrayRefParameter<"int64_t">:$lanes,
                         DefaultValuedParameter<"int64_t", "0">:$warps);
-  let assemblyFormat = "`<` struct(params) `>`";
+  let assemblyFormat = [{
+    `<` `kind` `=` $kind (`,` `perThread` `=` $perThread^)?
+        (`,` `lanes` `=` `[` $lanes^ `]`)? (`,` `warps` `=` $warps^)? `>`
+  }];
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     /// True once the lowering-relevant parameters have been fixed.

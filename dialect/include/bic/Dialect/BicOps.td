@@ -170,6 +170,24 @@ def Bic_StoreOp : Bic_Op<"store"> {
   let hasVerifier = 1;
 }
 
+def Bic_AtomicAddOp : Bic_Op<"atomic_add"> {
+  let summary = "Atomic read-modify-write add (always rejected)";
+  let description = [{
+    Exists so that kernels ported from Triton parse and get a precise error:
+    the order in which concurrent atomic adds land depends on scheduling,
+    so `bic-verify-reduction-order` rejects every `bic.atomic_add`.
+
+    ```mlir
+    bic.atomic_add %p, %v : tensor<128x!bic.ptr<f32>>, tensor<128xf32>
+    ```
+  }];
+  let arguments = (ins Arg<Bic_PtrLike, "", [MemRead, MemWrite]>:$ptr,
+                       Bic_Value:$value, Optional<Bic_MaskLike>:$mask);
+  let assemblyFormat = [{
+    $ptr `,` $value (`mask` $mask^)? attr-dict `:` type(operands)
+  }];
+}
+
 def Bic_ReduceOp : Bic_Op<"reduce", [Pure]> {
   let summary = "Reduce a tile along one axis in a declared order";
   let description = [{
@@ -185,7 +203,7 @@ def Bic_ReduceOp : Bic_Op<"reduce", [Pure]> {
   let arguments = (ins Bic_ElemTile:$src, StrAttr:$kind, I32Attr:$axis,
                        Bic_ReduceOrderAttr:$order);
   let results = (outs Bic_Value:$result);
-  let assemblyFormat = "$kind $src attr-dict `:` type($src) `->` type($result)";
+  let assemblyFormat = "custom<ReduceKind>($kind) $src attr-dict `:` type($src) `->` type($result)";
   let hasVerifier = 1;
 }
 

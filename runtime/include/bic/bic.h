@@ -1,0 +1,56 @@
+/*===- bic.h - C API of the bic runtime ------------------------------------===
+ *
+ * Enough to load compiled kernels and launch them from any language (Python
+ * through ctypes, for instance). Every function returns 0 on success or -1
+ * on failure; bic_last_error() then says what went wrong (thread-local).
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef BIC_C_API_H
+#define BIC_C_API_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct bic_context bic_context;
+typedef struct bic_module bic_module;
+typedef struct bic_kernel bic_kernel; /* owned by its module */
+
+enum bic_arg_kind { BIC_ARG_PTR = 0, BIC_ARG_I32 = 1, BIC_ARG_I64 = 2, BIC_ARG_F32 = 3 };
+
+/* One kernel argument: `bits` holds the pointer or the scalar's bytes. */
+typedef struct bic_arg {
+  int32_t kind;
+  int32_t reserved;
+  uint64_t bits;
+} bic_arg;
+
+const char *bic_last_error(void);
+int bic_driver_available(void);
+
+int bic_context_create(int device, bic_context **out);
+void bic_context_destroy(bic_context *ctx);
+
+int bic_module_load_ptx(bic_context *ctx, const char *ptx, bic_module **out);
+int bic_module_load_file(bic_context *ctx, const char *path, bic_module **out);
+void bic_module_destroy(bic_module *mod);
+
+int bic_kernel_get(bic_module *mod, const char *name, bic_kernel **out);
+/* Number of parameters, or -1. */
+int bic_kernel_num_params(const bic_kernel *k);
+/* 16 hex digits of the kernel's reduction-order signature. */
+const char *bic_kernel_order_hash(const bic_kernel *k);
+/* Fails unless the kernel's order hash equals `expected`. */
+int bic_kernel_require_order(const bic_kernel *k, const char *expected);
+
+/* Launches on `stream` (a CUstream, or NULL) after checking the arguments. */
+int bic_launch(const bic_kernel *k, unsigned gx, unsigned gy, unsigned gz,
+               void *stream, const bic_arg *args, int nargs);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BIC_C_API_H */

@@ -1,0 +1,45 @@
+//===- Metadata.h - kernel signatures read from `// bic-` headers -*- C++ -*-===//
+//
+// `bic compile` writes each kernel's launch shape, parameter list and order
+// signature as comment lines at the top of the PTX; the driver ignores them
+// and the runtime reads them back with parseMetadata.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BIC_RUNTIME_METADATA_H
+#define BIC_RUNTIME_METADATA_H
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace bic {
+
+struct ParamMeta {
+  std::string name;
+  std::string type; ///< "ptr<bf16>", "i32", "i64", "f32"
+  bool batch = false;
+  int64_t multipleOf = 1;
+  bool isPointer() const { return type.rfind("ptr<", 0) == 0; }
+};
+
+struct KernelMeta {
+  std::string name;
+  unsigned threads = 0;
+  std::vector<ParamMeta> params;
+  std::vector<std::pair<std::string, int64_t>> constexprs;
+  std::string orderHash;
+  std::string orderSignature; ///< one line per reduction, '\n'-separated
+};
+
+struct ModuleMeta {
+  std::string version, arch;
+  std::vector<KernelMeta> kernels;
+};
+
+/// Parses the header; throws bic::Error on a malformed or missing header.
+ModuleMeta parseMetadata(const std::string &ptx);
+
+} // namespace bic
+
+#endif // BIC_RUNTIME_METADATA_H

@@ -1,0 +1,97 @@
+//===- Metadata.cpp - parse the `// bic-` header of compiled kernels ------===//
+#include "bic/runtime/Metadata.h"
+#include "bic/runtime/Driver.h"
+
+#include <sstream>
+
+using namespace bic;
+
+static bool startsWith(const std::string &s, const char *p, std::string &rest) {
+  size_t n = std::char_traits<char>::length(p);
+  if (s.compare(0, n, p) != 0)
+    return false;
+  rest = s.substr(n);
+  return true;
+}
+
+ModuleMeta bic::parseMetadata(const std::string &ptx) {
+  ModuleMeta m;
+  std::istringstream in(ptx);
+  std::string line, rest;
+  KernelMeta *cur = nullptr;
+  int lineNo = 0;
+  auto bad = [&](const std::string &why) {
+    return Error("malformed bic kernel header, line " + std::to_string(lineNo) +
+                 ": " + why);
+  };
+  while (std::getline(in, line)) {
+    ++lineNo;
+    if (line.rfind("// bic-", 0) != 0) {
+      if (line.rfind("//", 0) == 0 || line.empty())
+        continue;
+      break; // header ends at the first non-comment line
+    }
+    if (startsWith(line, "// bic-version: ", rest)) {
+      m.version = rest;
+    } else if (startsWith(line, "// bic-arch: ", rest)) {
+      m.arch = rest;
+    } else if (startsWith(line, "// bic-kernel: ", rest)) {
+      m.kernels.push_back(KernelMeta{});
+      cur = &m.kernels.back();
+      cur->name = rest;
+    } else if (!cur) {
+      throw bad("'" + line + "' before any bic-kernel line");
+    } else if (startsWith(line, "// bic-threads: ", rest)) {
+      try {
+        cur->threads = std::stoul(rest);
+      } catch (...) {
+        throw bad("bad thread count '" + rest + "'");
+      }
+      if (cur->threads == 0 || cur->threads > 1024)
+        throw bad("thread count " + rest + " out of range");
+    } else if (startsWith(line, "// bic-param: ", rest)) {
+      std::istringstream ps(rest);
+      ParamMeta p;
+      if (!(ps >> p.name >> p.type))
+        throw bad("bic-param needs a name and a type");
+      std::string flag;
+      while (ps >> flag) {
+        if (flag == "batch")
+          p.batch = true;
+        else if (flag.rfind("multiple_of=", 0) == 0)
+          p.multipleOf = std::stoll(flag.substr(12));
+        else
+          throw bad("unknown parameter flag '" + flag + "'");
+      }
+      static const char *const kTypes[] = {"i32", "i64", "f32"};
+      bool known = p.isPointer();
+      for (const char *t : kTypes)
+        known |= p.type == t;
+      if (!known)
+        throw bad("unsupported parameter type '" + p.type + "'");
+      cur->params.push_back(p);
+    } else if (startsWith(line, "// bic-constexpr: ", rest)) {
+      auto eq = rest.find('=');
+      if (eq == std::string::npos)
+        throw bad("bic-constexpr needs NAME=VALUE");
+      cur->constexprs.push_back({rest.substr(0, eq), std::stoll(rest.substr(eq + 1))});
+    } else if (startsWith(line, "// bic-order-hash: ", rest)) {
+      cur->orderHash = rest;
+    } else if (startsWith(line, "// bic-order: ", rest)) {
+      cur->orderSignature += rest + "\n";
+    } else if (line == "// bic-end") {
+      if (cur->threads == 0)
+        throw bad("kernel '" + cur->name + "' has no bic-threads line");
+      cur = nullptr;
+    } else {
+      throw bad("unknown header line '" + line + "'");
+    }
+  }
+  if (m.kernels.empty())
+    throw Error("not a bic kernel: the PTX has no '// bic-kernel:' header "
+                "(compile it with 'bic compile')");
+  if (cur)
+    throw Error("malformed bic kernel header: kernel '" + cur->name +
+                "' is not closed by '// bic-end' (truncated file?)");
+  return m;
+}

@@ -1,0 +1,234 @@
+//===- Runtime.cpp - contexts, buffers, modules and checked launches ------===//
+#include "bic/runtime/Runtime.h"
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+using namespace bic;
+
+static const Driver &drv() { return Driver::get(); }
+
+Context::Context(int device) {
+  const Driver &d = drv();
+  int n = 0;
+  check(d.cuDeviceGetCount(&n), "cuDeviceGetCount");
+  if (device < 0 || device >= n)
+    throw Error("no CUDA device " + std::to_string(device) + " (found " +
+                std::to_string(n) + ")");
+  check(d.cuDeviceGet(&dev_, device), "cuDeviceGet");
+  check(d.cuDevicePrimaryCtxRetain(&ctx_, dev_), "cuDevicePrimaryCtxRetain");
+  makeCurrent();
+}
+
+Context::Context(Context &&o) noexcept : dev_(o.dev_), ctx_(o.ctx_) {
+  o.ctx_ = nullptr;
+}
+
+Context::~Context() {
+  if (ctx_)
+    drv().cuDevicePrimaryCtxRelease(dev_);
+}
+
+void Context::makeCurrent() const { check(drv().cuCtxSetCurrent(ctx_), "cuCtxSetCurrent"); }
+void Context::synchronize() const { check(drv().cuCtxSynchronize(), "cuCtxSynchronize"); }
+
+std::string Context::deviceName() const {
+  char buf[256] = {0};
+  check(drv().cuDeviceGetName(buf, sizeof buf, dev_), "cuDeviceGetName");
+  return buf;
+}
+
+int Context::driverVersion() const {
+  int v = 0;
+  check(drv().cuDriverGetVersion(&v), "cuDriverGetVersion");
+  return v;
+}
+
+int Context::attribute(int attr) const {
+  int v = 0;
+  check(drv().cuDeviceGetAttribute(&v, attr, dev_), "cuDeviceGetAttribute");
+  return v;
+}
+
+DeviceBuffer::DeviceBuffer(size_t bytes) : size_(bytes) {
+  check(drv().cuMemAlloc(&ptr_, bytes ? bytes : 1),
+        "cuMemAlloc(" + std::to_string(bytes) + " bytes)");
+}
+DeviceBuffer::~DeviceBuffer() {
+  if (ptr_)
+    drv().cuMemFree(ptr_);
+}
+DeviceBuffer::DeviceBuffer(DeviceBuffer &&o) noexcept : ptr_(o.ptr_), size_(o.size_) {
+  o.ptr_ = 0;
+  o.size_ = 0;
+}
+DeviceBuffer &DeviceBuffer::operator=(DeviceBuffer &&o) noexcept {
+  if (this != &o) {
+    if (ptr_)
+      drv().cuMemFree(ptr_);
+    ptr_ = o.ptr_;
+    size_ = o.size_;
+    o.ptr_ = 0;
+    o.size_ = 0;
+  }
+  return *this;
+}
+void DeviceBuffer::upload(const void *src, size_t bytes, size_t offset) {
+  if (offset + bytes > size_)
+    throw Error("DeviceBuffer::upload past the end of the buffer");
+  check(drv().cuMemcpyHtoD(ptr_ + offset, src, bytes), "cuMemcpyHtoD");
+}
+void DeviceBuffer::download(void *dst, size_t bytes, size_t offset) const {
+  if (offset + bytes > size_)
+    throw Error("DeviceBuffer::download past the end of the buffer");
+  check(drv().cuMemcpyDtoH(dst, ptr_ + offset, bytes), "cuMemcpyDtoH");
+}
+void DeviceBuffer::fill(unsigned char byte) {
+  check(drv().cuMemsetD8(ptr_, byte, size_), "cuMemsetD8");
+}
+
+Stream::Stream() { check(drv().cuStreamCreate(&s_, 0), "cuStreamCreate"); }
+Stream::~Stream() {
+  if (s_)
+    drv().cuStreamDestroy(s_);
+}
+void Stream::synchronize() const { check(drv().cuStreamSynchronize(s_), "cuStreamSynchronize"); }
+
+Event::Event() { check(drv().cuEventCreate(&e_, 0), "cuEventCreate"); }
+Event::~Event() {
+  if (e_)
+    drv().cuEventDestroy(e_);
+}
+void Event::record(CUstream s) const { check(drv().cuEventRecord(e_, s), "cuEventRecord"); }
+void Event::synchronize() const { check(drv().cuEventSynchronize(e_), "cuEventSynchronize"); }
+float Event::elapsedSince(const Event &start) const {
+  float ms = 0;
+  check(drv().cuEventElapsedTime(&ms, start.e_, e_), "cuEventElapsedTime");
+  return ms;
+}
+
+std::string Arg::describe() const {
+  switch (kind_) {
+  case Kind::Ptr: return "a device pointer";
+  case Kind::I32: return "i32 " + std::to_string(v_.i32);
+  case Kind::I64: return "i64 " + std::to_string(v_.i64);
+  case Kind::F32: return "f32 " + std::to_string(v_.f32);
+  }
+  return "?";
+}
+
+void Kernel::checkArgs(const std::vector<Arg> &args) const {
+  const KernelMeta &m = *meta_;
+  if (args.size() != m.params.size())
+    throw Error("kernel '" + m.name + "' takes " + std::to_string(m.params.size()) +
+                " arguments, got " + std::to_string(args.size()));
+  for (size_t i = 0; i < args.size(); ++i) {
+    const ParamMeta &p = m.params[i];
+    const Arg &a = args[i];
+    std::string where = "kernel '" + m.name + "' argument " + std::to_string(i) +
+                        " '" + p.name + "'";
+    Arg::Kind want = p.isPointer()   ? Arg::Kind::Ptr
+                     : p.type == "i32" ? Arg::Kind::I32
+                     : p.type == "i64" ? Arg::Kind::I64
+                                       : Arg::Kind::F32;
+    if (a.kind() != want)
+      throw Error(where + ": expected " + p.type + ", got " + a.describe());
+    if (want == Arg::Kind::Ptr) {
+      if (a.asPtr() == 0)
+        throw Error(where + ": null device pointer");
+      if (a.asPtr() % 16 != 0)
+        throw Error(where + ": pointer is not 16-byte aligned (bic kernels "
+                            "assume 16-byte aligned pointers)");
+    }
+    if ((want == Arg::Kind::I32 || want == Arg::Kind::I64) && p.multipleOf > 1 &&
+        a.asInt() % p.multipleOf != 0)
+      throw Error(where + ": " + std::to_string(a.asInt()) +
+                  " is not a multiple of " + std::to_string(p.multipleOf) +
+                  " as the kernel declares (@multiple_of)");
+  }
+}
+
+void Kernel::launch(Grid grid, const std::vector<Arg> &args, CUstream stream) const {
+  checkArgs(args);
+  if (grid.x == 0 || grid.y == 0 || grid.z == 0)
+    throw Error("kernel '" + meta_->name + "': empty grid");
+  void *params[32];
+  if (args.size() > 32)
+    throw Error("kernel '" + meta_->name + "': too many arguments");
+  for (size_t i = 0; i < args.size(); ++i)
+    params[i] = const_cast<void *>(args[i].data());
+  check(drv().cuLaunchKernel(fn_, grid.x, grid.y, grid.z, meta_->threads, 1, 1,
+                             0, stream, params, nullptr),
+        "cuLaunchKernel(" + meta_->name + ")");
+}
+
+void Kernel::requireOrder(const std::string &expected) const {
+  if (meta_->orderHash != expected)
+    throw Error("kernel '" + meta_->name + "' has reduction order " +
+                meta_->orderHash + ", expected " + expected +
+                "; refusing to launch a kernel whose bits may differ.\n"
+                "its order signature:\n" + meta_->orderSignature);
+}
+
+Module Module::fromPTX(const Context &ctx, const std::string &ptx) {
+  Module m;
+  m.meta_ = std::make_unique<ModuleMeta>(parseMetadata(ptx));
+  ctx.makeCurrent();
+  char log[8192] = {0};
+  int opts[] = {/*CU_JIT_ERROR_LOG_BUFFER=*/5,
+                /*CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES=*/6};
+  void *vals[] = {log, reinterpret_cast<void *>(sizeof log)};
+  CUresult r = drv().cuModuleLoadDataEx(&m.mod_, ptx.c_str(), 2, opts, vals);
+  if (r != 0) {
+    try {
+      check(r, "cuModuleLoadDataEx");
+    } catch (const Error &e) {
+      throw Error(std::string(e.what()) + (log[0] ? std::string("\n") + log : ""),
+                  r);
+    }
+  }
+  return m;
+}
+
+Module Module::fromFile(const Context &ctx, const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw Error("cannot read kernel file '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  try {
+    return fromPTX(ctx, ss.str());
+  } catch (const Error &e) {
+    throw Error(path + ": " + e.what(), e.code());
+  }
+}
+
+Module::~Module() {
+  if (mod_)
+    drv().cuModuleUnload(mod_);
+}
+
+Module::Module(Module &&o) noexcept : mod_(o.mod_), meta_(std::move(o.meta_)) {
+  o.mod_ = nullptr;
+}
+
+Kernel Module::kernel(const std::string &name) const {
+  for (const KernelMeta &k : meta_->kernels)
+    if (k.name == name) {
+      CUfunction f = nullptr;
+      check(drv().cuModuleGetFunction(&f, mod_, name.c_str()),
+            "cuModuleGetFunction(" + name + ")");
+      return Kernel(f, &k);
+    }
+  std::string known;
+  for (const KernelMeta &k : meta_->kernels)
+    known += (known.empty() ? "" : ", ") + k.name;
+  throw Error("no kernel '" + name + "' in module (it has: " + known + ")");
+}
+
+Kernel Module::kernel(const std::string &name, const std::string &expected) const {
+  Kernel k = kernel(name);
+  k.requireOrder(expected);
+  return k;
+}

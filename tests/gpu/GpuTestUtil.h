@@ -1,0 +1,36 @@
+//===- GpuTestUtil.h - helpers for the GPU tests ----------------*- C++ -*-===//
+#ifndef BIC_TESTS_GPU_GPUTESTUTIL_H
+#define BIC_TESTS_GPU_GPUTESTUTIL_H
+
+#include "bic/runtime/Runtime.h"
+
+#include <gtest/gtest.h>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace bic::test {
+
+/// Skips the current test when no GPU is usable.
+#define BIC_REQUIRE_GPU()                                                      \
+  do {                                                                         \
+    if (!::bic::Driver::available())                                           \
+      GTEST_SKIP() << "no CUDA driver or GPU on this machine";                 \
+  } while (0)
+
+/// Directory of the compiled kernels (BIC_KERNEL_DIR overrides the build's).
+std::string kernelDir();
+/// The shared context of the test process (created on first use).
+Context &context();
+/// Loads kernels/NAME.sm_90a.ptx (or sm_80 on pre-Hopper GPUs).
+Module loadKernel(const std::string &name);
+
+uint16_t toBF16(float f);
+float fromBF16(uint16_t h);
+std::vector<float> randomFloats(size_t n, uint64_t seed, float lo, float hi);
+
+} // namespace bic::test
+
+#endif

@@ -1,0 +1,86 @@
+// RUN: bic-opt %s -split-input-file -verify-diagnostics
+
+func.func @arange_size() {
+  // expected-error @+1 {{result must be a 1-D tile of 16 elements}}
+  %r = bic.arange 0, 16 : tensor<8xi32>
+  return
+}
+
+// -----
+
+func.func @reduce_axis(%x: tensor<8xf32>) {
+  // expected-error @+1 {{axis 1 out of range for rank 1}}
+  %s = bic.reduce sum %x {axis = 1 : i32, order = #bic.reduce_order<kind = "tree">} : tensor<8xf32> -> f32
+  return
+}
+
+// -----
+
+func.func @reduce_kind(%x: tensor<8xf32>) {
+  // expected-error @+1 {{unknown reduction kind 'prod'}}
+  %s = bic.reduce prod %x {axis = 0 : i32, order = #bic.reduce_order<kind = "tree">} : tensor<8xf32> -> f32
+  return
+}
+
+// -----
+
+func.func @reduce_order_kind(%x: tensor<8xf32>) {
+  // expected-error @+1 {{unknown reduction order kind 'atomic'}}
+  %s = bic.reduce sum %x {axis = 0 : i32, order = #bic.reduce_order<kind = "atomic">} : tensor<8xf32> -> f32
+  return
+}
+
+// -----
+
+func.func @reduce_lanes(%x: tensor<8xf32>) {
+  // expected-error @+1 {{butterfly lane offset 3 is not a power of two below 32}}
+  %s = bic.reduce sum %x {axis = 0 : i32, order = #bic.reduce_order<kind = "tree", perThread = 1, lanes = [3], warps = 1>} : tensor<8xf32> -> f32
+  return
+}
+
+// -----
+
+func.func @load_type(%p: tensor<8x!bic.ptr<f32>>) {
+  // expected-error @+1 {{value type 'bf16' does not match pointee type 'f32'}}
+  %v = bic.load %p : (tensor<8x!bic.ptr<f32>>) -> tensor<8xbf16>
+  return
+}
+
+// -----
+
+func.func @load_other_without_mask(%p: tensor<8x!bic.ptr<f32>>, %o: tensor<8xf32>) {
+  // expected-error @+1 {{'other' needs a mask}}
+  %v = "bic.load"(%p, %o) <{operandSegmentSizes = array<i32: 1, 0, 1>}> : (tensor<8x!bic.ptr<f32>>, tensor<8xf32>) -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @broadcast_bad(%x: tensor<4x2xf32>) {
+  // expected-error @+1 {{dimension 1 of size 2 cannot broadcast to 8}}
+  %b = bic.broadcast %x : tensor<4x2xf32> -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @expand_bad(%x: tensor<4xf32>) {
+  // expected-error @+1 {{result must be the source shape with a 1 at axis 0}}
+  %e = bic.expand_dims %x {axis = 0 : i32} : tensor<4xf32> -> tensor<4x1xf32>
+  return
+}
+
+// -----
+
+func.func @addptr_shape(%p: tensor<8x!bic.ptr<f32>>, %o: tensor<4xi32>) {
+  // expected-error @+1 {{pointer and offset must have the same shape}}
+  %q = bic.addptr %p, %o : tensor<8x!bic.ptr<f32>>, tensor<4xi32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{threadsPerWarp must multiply to 32, got 16}}
+func.func @layout_bad(%x: tensor<8xf32, #bic.blocked<sizePerThread = [1], threadsPerWarp = [16], warpsPerCTA = [1]>>) {
+  return
+}

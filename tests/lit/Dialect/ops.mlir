@@ -1,0 +1,44 @@
+// RUN: bic-opt %s | bic-opt | FileCheck %s
+// Round trip of every bic op and attribute.
+
+// CHECK-LABEL: func.func @all_ops
+func.func @all_ops(%p: !bic.ptr<f32>, %n: i32) {
+  // CHECK: bic.program_id 0 : i32
+  %pid = bic.program_id 0 : i32
+  // CHECK: bic.num_programs 1 : i32
+  %np = bic.num_programs 1 : i32
+  // CHECK: bic.arange 0, 128 : tensor<128xi32>
+  %r = bic.arange 0, 128 : tensor<128xi32>
+  // CHECK: bic.splat %{{.*}} : !bic.ptr<f32> -> tensor<128x!bic.ptr<f32>>
+  %ps = bic.splat %p : !bic.ptr<f32> -> tensor<128x!bic.ptr<f32>>
+  // CHECK: bic.addptr
+  %pp = bic.addptr %ps, %r : tensor<128x!bic.ptr<f32>>, tensor<128xi32>
+  %ns = bic.splat %n : i32 -> tensor<128xi32>
+  %m = arith.cmpi slt, %r, %ns : tensor<128xi32>
+  %z = arith.constant 0.0 : f32
+  %zs = bic.splat %z : f32 -> tensor<128xf32>
+  // CHECK: bic.load %{{.*}} mask %{{.*}} other %{{.*}} : (tensor<128x!bic.ptr<f32>>, tensor<128xi1>, tensor<128xf32>) -> tensor<128xf32>
+  %v = bic.load %pp mask %m other %zs : (tensor<128x!bic.ptr<f32>>, tensor<128xi1>, tensor<128xf32>) -> tensor<128xf32>
+  // CHECK: bic.reduce sum %{{.*}} {axis = 0 : i32, order = #bic.reduce_order<kind = "tree">} : tensor<128xf32> -> f32
+  %s = bic.reduce sum %v {axis = 0 : i32, order = #bic.reduce_order<kind = "tree">} : tensor<128xf32> -> f32
+  // CHECK: bic.expand_dims %{{.*}} {axis = 1 : i32} : tensor<128xf32> -> tensor<128x1xf32>
+  %e = bic.expand_dims %v {axis = 1 : i32} : tensor<128xf32> -> tensor<128x1xf32>
+  // CHECK: bic.broadcast %{{.*}} : tensor<128x1xf32> -> tensor<128x4xf32>
+  %b = bic.broadcast %e : tensor<128x1xf32> -> tensor<128x4xf32>
+  // CHECK: bic.reduce max %{{.*}} {axis = 1 : i32, order = #bic.reduce_order<kind = "tree", perThread = 4, lanes = [16, 8], warps = 2>} : tensor<128x4xf32> -> tensor<128xf32>
+  %mx = bic.reduce max %b {axis = 1 : i32, order = #bic.reduce_order<kind = "tree", perThread = 4, lanes = [16, 8], warps = 2>} : tensor<128x4xf32> -> tensor<128xf32>
+  // CHECK: bic.store %{{.*}}, %{{.*}} mask %{{.*}} : tensor<128x!bic.ptr<f32>>, tensor<128xf32>, tensor<128xi1>
+  bic.store %pp, %mx mask %m : tensor<128x!bic.ptr<f32>>, tensor<128xf32>, tensor<128xi1>
+  // CHECK: bic.store %{{.*}}, %{{.*}} : !bic.ptr<f32>, f32
+  bic.store %p, %s : !bic.ptr<f32>, f32
+  return
+}
+
+// CHECK-LABEL: func.func @layouts
+// CHECK: #bic.blocked<sizePerThread = 1, 8, threadsPerWarp = 4, 8, warpsPerCTA = 4, 1>
+// CHECK: #bic.slice<dim = 1, parent = #bic.blocked<
+func.func @layouts(%x: tensor<64x64xf32, #bic.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1]>>)
+    -> tensor<64xf32, #bic.slice<dim = 1, parent = #bic.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1]>>> {
+  %r = bic.reduce sum %x {axis = 1 : i32, order = #bic.reduce_order<kind = "tree", perThread = 8, lanes = [4, 2, 1], warps = 1>} : tensor<64x64xf32, #bic.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1]>> -> tensor<64xf32, #bic.slice<dim = 1, parent = #bic.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1]>>>
+  return %r : tensor<64xf32, #bic.slice<dim = 1, parent = #bic.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1]>>>
+}

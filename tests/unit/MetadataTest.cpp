@@ -1,0 +1,57 @@
+//===- MetadataTest.cpp - reading kernel headers back ---------------------===//
+#include "bic/runtime/Metadata.h"
+#include "bic/runtime/Driver.h"
+
+#include <gtest/gtest.h>
+
+using namespace bic;
+
+static const char *kHeader = "// bic-version: 0.1.0\n"
+                             "// bic-arch: sm_90a\n"
+                             "// bic-kernel: rmsnorm\n"
+                             "// bic-threads: 256\n"
+                             "// bic-param: x ptr<bf16>\n"
+                             "// bic-param: n i32 batch\n"
+                             "// bic-param: s i64 multiple_of=8\n"
+                             "// bic-param: eps f32\n"
+                             "// bic-constexpr: BLOCK=8192\n"
+                             "// bic-order-hash: 0123456789abcdef\n"
+                             "// bic-order: rmsnorm #0 reduce sum f32\n"
+                             "// bic-end\n"
+                             "//\n.version 8.0\n";
+
+TEST(Metadata, ParsesHeader) {
+  ModuleMeta m = parseMetadata(kHeader);
+  EXPECT_EQ(m.arch, "sm_90a");
+  ASSERT_EQ(m.kernels.size(), 1u);
+  const KernelMeta &k = m.kernels[0];
+  EXPECT_EQ(k.threads, 256u);
+  ASSERT_EQ(k.params.size(), 4u);
+  EXPECT_TRUE(k.params[0].isPointer());
+  EXPECT_TRUE(k.params[1].batch);
+  EXPECT_EQ(k.params[2].multipleOf, 8);
+  EXPECT_EQ(k.constexprs[0].second, 8192);
+  EXPECT_EQ(k.orderHash, "0123456789abcdef");
+  EXPECT_EQ(k.orderSignature, "rmsnorm #0 reduce sum f32\n");
+}
+
+TEST(Metadata, RejectsMissingHeader) {
+  try {
+    parseMetadata(".version 8.0\n.target sm_90a\n");
+    FAIL() << "expected an error";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("not a bic kernel"), std::string::npos);
+  }
+}
+
+TEST(Metadata, RejectsTruncatedHeader) {
+  std::string h = kHeader;
+  h = h.substr(0, h.find("// bic-end"));
+  EXPECT_THROW(parseMetadata(h), Error);
+}
+
+TEST(Metadata, RejectsUnknownTypesAndLines) {
+  std::string h = kHeader;
+  EXPECT_THROW(parseMetadata(std::string(h).replace(h.find("f32\n"), 3, "f99")), Error);
+  EXPECT_THROW(parseMetadata("// bic-kernel: k\n// bic-bogus: 1\n// bic-end\n"), Error);
+}

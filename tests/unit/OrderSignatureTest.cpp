@@ -1,0 +1,76 @@
+//===- OrderSignatureTest.cpp - signatures are stable and discriminating --===//
+#include "bic/Pipeline/Pipeline.h"
+
+#include <gtest/gtest.h>
+#include <fstream>
+#include <sstream>
+
+using namespace bic;
+
+namespace {
+std::string readKernel(const std::string &name) {
+  std::ifstream in(std::string(BIC_KERNELS_SRC) + "/" + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string hashOf(const std::string &src, Defines defs, const char *arch = "sm_90a") {
+  CompileOptions o;
+  o.arch = arch;
+  o.defines = std::move(defs);
+  auto r = compile(src, "k.bic", o, Emit::Order);
+  if (!r) {
+    ADD_FAILURE() << llvm::toString(r.takeError());
+    return "";
+  }
+  EXPECT_EQ(r->kernels.size(), 1u);
+  return r->kernels[0].orderHash;
+}
+
+const char *kRowSum = R"(
+@kernel
+def rowsum(x: ptr[f32], y: ptr[f32], n: i32 @batch, R: constexpr, C: constexpr):
+    rows = program_id(0) * R + arange(0, R)
+    cols = arange(0, C)
+    v = load(x + rows[:, None] * C + cols[None, :])
+    store(y + rows, sum(v, axis=1))
+)";
+} // namespace
+
+TEST(OrderSignature, StableAcrossRuns) {
+  std::string src = readKernel("rmsnorm.bic");
+  std::string a = hashOf(src, {{"BLOCK", 8192}});
+  EXPECT_EQ(a.size(), 16u);
+  EXPECT_EQ(a, hashOf(src, {{"BLOCK", 8192}}));
+}
+
+TEST(OrderSignature, IndependentOfNonReducedTileSizeAndArch) {
+  // R only tiles the rows (not reduced): same order along each row.
+  std::string a = hashOf(kRowSum, {{"R", 4}, {"C", 1024}});
+  EXPECT_EQ(a, hashOf(kRowSum, {{"R", 8}, {"C", 1024}}));
+  EXPECT_EQ(a, hashOf(kRowSum, {{"R", 4}, {"C", 1024}}, "sm_80"));
+}
+
+TEST(OrderSignature, ChangesWhenTheOrderDoes) {
+  std::string src = readKernel("rmsnorm.bic");
+  std::string base = hashOf(src, {{"BLOCK", 8192}});
+  EXPECT_NE(base, hashOf(src, {{"BLOCK", 4096}}));      // extent
+  EXPECT_NE(base, hashOf(src, {{"BLOCK", 8192}, {"num_warps", 4}})); // tree
+  std::string rs = hashOf(kRowSum, {{"R", 4}, {"C", 1024}});
+  EXPECT_NE(rs, hashOf(kRowSum, {{"R", 4}, {"C", 2048}}));
+}
+
+TEST(OrderSignature, AccumulationTypeIsPartOfIt) {
+  std::string f32 = hashOf(R"(
+@kernel
+def s(x: ptr[f32], y: ptr[f32]):
+    store(y, sum(load(x + arange(0, 256)), axis=0))
+)", {});
+  std::string f16 = hashOf(R"(
+@kernel
+def s(x: ptr[f32], y: ptr[f32]):
+    store(y, sum(load(x + arange(0, 256)).to(f16), axis=0).to(f32))
+)", {});
+  EXPECT_NE(f32, f16);
+}

@@ -1,0 +1,83 @@
+//===- PipelineTest.cpp - compile() end to end without a GPU --------------===//
+#include "bic/Pipeline/Pipeline.h"
+
+#include <gtest/gtest.h>
+
+using namespace bic;
+
+namespace {
+llvm::Expected<CompileResult> compileSrc(const std::string &src, Emit e,
+                                         const std::string &arch = "sm_90a") {
+  CompileOptions o;
+  o.arch = arch;
+  return compile(src, "t.bic", o, e);
+}
+std::string errorOf(const std::string &src) {
+  auto r = compileSrc(src, Emit::PTX);
+  if (r) {
+    ADD_FAILURE() << "expected an error";
+    return "";
+  }
+  return llvm::toString(r.takeError());
+}
+} // namespace
+
+TEST(Pipeline, EmitsPtxWithMetadataHeader) {
+  auto r = compileSrc(R"(
+@kernel(num_warps=2)
+def copy(x: ptr[f32], y: ptr[f32], n: i32 @batch):
+    o = program_id(0) * 256 + arange(0, 256)
+    store(y + o, load(x + o, mask=o < n), mask=o < n)
+)", Emit::PTX);
+  ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+  EXPECT_NE(r->text.find("// bic-kernel: copy"), std::string::npos);
+  EXPECT_NE(r->text.find("// bic-threads: 64"), std::string::npos);
+  EXPECT_NE(r->text.find("// bic-param: n i32 batch"), std::string::npos);
+  EXPECT_NE(r->text.find(".entry copy"), std::string::npos);
+  EXPECT_NE(r->text.find(".target sm_90a"), std::string::npos);
+}
+
+TEST(Pipeline, RejectsUnknownArchBeforeLLVM) {
+  auto r = compileSrc("@kernel\ndef k():\n    pass\n", Emit::PTX, "sm_75");
+  ASSERT_FALSE(bool(r));
+  EXPECT_NE(llvm::toString(r.takeError()).find("unsupported target architecture"),
+            std::string::npos);
+}
+
+TEST(Pipeline, ErrorsCarryFileLineColAndCaret) {
+  std::string e = errorOf("@kernel\ndef k(x: ptr[f32]):\n    y = load(x + 1.5)\n");
+  EXPECT_NE(e.find("t.bic:3:"), std::string::npos) << e;
+  EXPECT_NE(e.find("^"), std::string::npos) << e;
+  EXPECT_NE(e.find("pointer offsets must be i32 or i64"), std::string::npos) << e;
+}
+
+TEST(Pipeline, TypeErrors) {
+  EXPECT_NE(errorOf("@kernel\ndef k(x: ptr[f32]):\n    store(x, arange(0, 4).to(bf16))\n")
+                .find("convert with .to(f32)"),
+            std::string::npos);
+  EXPECT_NE(errorOf("@kernel\ndef k(x: ptr[f32]):\n    a = arange(0, 6)\n")
+                .find("powers of two"),
+            std::string::npos);
+  EXPECT_NE(errorOf("@kernel\ndef k(x: ptr[f32]):\n    a = undefined_thing + 1\n")
+                .find("undefined name 'undefined_thing'"),
+            std::string::npos);
+  EXPECT_NE(errorOf("@kernel\ndef k(B: constexpr):\n    pass\n").find("-D B=<int>"),
+            std::string::npos);
+  EXPECT_NE(errorOf("@kernel\ndef k(n: i32):\n    x = arange(0, 4) / 2\n")
+                .find("ambiguous"),
+            std::string::npos);
+}
+
+TEST(Pipeline, BatchVariantKernelIsRejected) {
+  std::string e = errorOf(R"(
+@kernel
+def k(x: ptr[f32], y: ptr[f32], n_rows: i32 @batch):
+    acc = 0.0
+    for i in range(0, n_rows // 64):
+        acc += load(x + i)
+    store(y, acc)
+)");
+  EXPECT_NE(e.find("batch-variant reduction"), std::string::npos) << e;
+  EXPECT_NE(e.find("@batch parameter 'n_rows'"), std::string::npos) << e;
+  EXPECT_NE(e.find("t.bic:5:"), std::string::npos) << e;
+}

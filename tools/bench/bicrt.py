@@ -1,0 +1,74 @@
+"""ctypes binding of bic's C API (runtime/include/bic/bic.h) for benchmarks."""
+import ctypes
+import struct
+
+
+class BicArg(ctypes.Structure):
+    _fields_ = [("kind", ctypes.c_int32), ("reserved", ctypes.c_int32),
+                ("bits", ctypes.c_uint64)]
+
+
+PTR, I32, I64, F32 = 0, 1, 2, 3
+
+
+def ptr(v):
+    return (PTR, int(v))
+
+
+def i32(v):
+    return (I32, int(v) & 0xFFFFFFFF)
+
+
+def i64(v):
+    return (I64, int(v) & 0xFFFFFFFFFFFFFFFF)
+
+
+def f32(v):
+    return (F32, struct.unpack("<I", struct.pack("<f", float(v)))[0])
+
+
+class Runtime:
+    def __init__(self, libpath, device=0):
+        lib = ctypes.CDLL(libpath)
+        lib.bic_last_error.restype = ctypes.c_char_p
+        lib.bic_kernel_order_hash.restype = ctypes.c_char_p
+        lib.bic_launch.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint,
+                                   ctypes.c_uint, ctypes.c_void_p,
+                                   ctypes.POINTER(BicArg), ctypes.c_int]
+        self.lib = lib
+        self.ctx = ctypes.c_void_p()
+        self._check(lib.bic_context_create(device, ctypes.byref(self.ctx)))
+        self.modules = []
+
+    def _check(self, rc):
+        if rc != 0:
+            raise RuntimeError("bic: " + self.lib.bic_last_error().decode())
+
+    def kernel(self, ptx_path, name):
+        mod = ctypes.c_void_p()
+        self._check(self.lib.bic_module_load_file(self.ctx, ptx_path.encode(),
+                                                  ctypes.byref(mod)))
+        self.modules.append(mod)
+        k = ctypes.c_void_p()
+        self._check(self.lib.bic_kernel_get(mod, name.encode(), ctypes.byref(k)))
+        return Kernel(self, k)
+
+
+class Kernel:
+    def __init__(self, rt, handle):
+        self.rt, self.handle = rt, handle
+
+    @property
+    def order_hash(self):
+        return self.rt.lib.bic_kernel_order_hash(self.handle).decode()
+
+    def prepare(self, args):
+        arr = (BicArg * len(args))()
+        for i, (kind, bits) in enumerate(args):
+            arr[i].kind, arr[i].bits = kind, bits
+        return arr
+
+    def launch(self, grid, arr, stream):
+        self.rt._check(self.rt.lib.bic_launch(self.handle, grid, 1, 1,
+                                              ctypes.c_void_p(stream), arr,
+                                              len(arr)))

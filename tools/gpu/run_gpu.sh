@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs on a GPU machine from the repository root, with the bundle from
+# tools/gpu/bundle.sh in .gpu/: GPU tests, launch overhead, RMSNorm
+# benchmark. Writes logs and JSON to $OUT and prints a short table last.
+set -uo pipefail
+B="${BIC_BUNDLE:-.gpu}"
+OUT="${OUT:?set OUT}"
+mkdir -p "$OUT"
+export BIC_KERNEL_DIR="$B/kernels" BIC_COMMIT="$(cat "$B/COMMIT")" PYTHONUNBUFFERED=1
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv | tee "$OUT/gpu.txt"
+echo "== GPU tests"
+"$B/bic-gpu-tests" --gtest_output=json:"$OUT/gpu_tests.json" > "$OUT/gpu_tests.log" 2>&1
+rc=$?
+grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[==========\]|FAILED|Failure|error" "$OUT/gpu_tests.log" | head -40
+echo "== launch overhead (C++ runtime)"
+"$B/bic-bench-launch" "$B/kernels" | tee "$OUT/launch.json"
+echo "== RMSNorm benchmark"
+python3 tools/bench/rmsnorm_bench.py "$B" "$OUT" 2>&1 | tee "$OUT/rmsnorm.log"
+exit $rc
