@@ -98,6 +98,8 @@ static int compileMain(int argc, char **argv) {
   auto res = bic::compile(ss.str(), file, opts, *emit);
   if (!res) {
     std::string msg = llvm::toString(res.takeError());
+    if (msg.find("error: ") == std::string::npos)
+      msg = "bic: error: " + msg;
     std::cerr << msg << (msg.empty() || msg.back() != '\n' ? "\n" : "");
     return 1;
   }

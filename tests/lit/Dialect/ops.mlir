@@ -35,8 +35,8 @@ func.func @all_ops(%p: !bic.ptr<f32>, %n: i32) {
 }
 
 // CHECK-LABEL: func.func @layouts
-// CHECK: #bic.blocked<sizePerThread = 1, 8, threadsPerWarp = 4, 8, warpsPerCTA = 4, 1>
-// CHECK: #bic.slice<dim = 1, parent = #bic.blocked<
+// CHECK-SAME: #bic.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1]>
+// CHECK-SAME: #bic.slice<dim = 1, parent = #bic.blocked<sizePerThread = [1, 8]
 func.func @layouts(%x: tensor<64x64xf32, #bic.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1]>>)
     -> tensor<64xf32, #bic.slice<dim = 1, parent = #bic.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1]>>> {
   %r = bic.reduce sum %x {axis = 1 : i32, order = #bic.reduce_order<kind = "tree", perThread = 8, lanes = [4, 2, 1], warps = 1>} : tensor<64x64xf32, #bic.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1]>> -> tensor<64xf32, #bic.slice<dim = 1, parent = #bic.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1]>>>

@@ -94,7 +94,7 @@ def Bic_SliceLayoutAttr : Bic_Attr<"SliceLayout", "slice"> {
     Example: `#bic.slice<dim = 1, parent = #bic.blocked<...>>`.
   }];
   let parameters = (ins "unsigned":$dim, "BlockedLayoutAttr":$parent);
-  let assemblyFormat = "`<` struct(params) `>`";
+  let assemblyFormat = "`<` `dim` `=` $dim `,` `parent` `=` qualified($parent) `>`";
 }
 
 def Bic_ReduceOrderAttr : Bic_Attr<"ReduceOrder", "reduce_order"> {
