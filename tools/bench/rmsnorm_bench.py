@@ -105,7 +105,7 @@ def main():
     print(f"{'H':>5} {'tokens':>6} | {'bic us':>8} {'triton us':>9} {'torch us':>9} | "
           f"{'bic %bw':>7} | {'bic l2c':>7} {'tri l2c':>7} | err      inv")
     for H in HIDDEN:
-        k = rt.kernel(os.path.join(bundle, f"rmsnorm_h{H}.{arch}.ptx"), "rmsnorm")
+        k = rt.kernel(os.path.join(bundle, "kernels", f"rmsnorm_h{H}.{arch}.ptx"), "rmsnorm")
         w = (torch.rand(H, device="cuda") + 0.5).to(torch.bfloat16)
         for T in TOKENS:
             nbytes = T * H * 2
