@@ -6,5 +6,14 @@ BUILD="$1"; DEST="$2"
 rm -rf "$DEST"; mkdir -p "$DEST/kernels"
 cp "$BUILD/tests/bic-gpu-tests" "$BUILD/bin/bic-bench-launch" "$BUILD/lib/libbic.so" "$DEST/"
 cp "$BUILD"/kernels/*.ptx "$DEST/kernels/"
+# Configuration sweep: RMSNorm with other warp counts (each a fixed order).
+if [ -x "$BUILD/bin/bic" ]; then
+  mkdir -p "$DEST/sweep"
+  ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+  for H in 4096 8192; do for W in 2 4 8 16; do
+    "$BUILD/bin/bic" compile "$ROOT/kernels_src/rmsnorm.bic" -D BLOCK=$H -D num_warps=$W \
+      --arch sm_90a -o "$DEST/sweep/rmsnorm_h${H}_w${W}.sm_90a.ptx"
+  done; done
+fi
 git -C "$(dirname "$0")/../.." rev-parse --short HEAD > "$DEST/COMMIT" 2>/dev/null || echo unknown > "$DEST/COMMIT"
 du -sh "$DEST"
