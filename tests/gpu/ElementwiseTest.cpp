@@ -74,3 +74,37 @@ TEST(Softmax, MatchesReferenceAndIsBatchInvariant) {
           << "row " << r << " differs at n_rows=" << n;
   }
 }
+
+// Kernels with equal order signatures give equal bits: softmax with 4 or 8
+// rows per program differs only along the non-reduced axis. ROWS=2 puts two
+// warps on the reduced axis, which changes the signature (and may change
+// bits), and the runtime contract refuses it where the ROWS=4 order is
+// required.
+TEST(OrderSignature, EqualSignaturesGiveEqualBits) {
+  BIC_REQUIRE_GPU();
+  Module m4 = loadKernel("softmax"), m8 = loadKernel("softmax_r8"),
+         m2 = loadKernel("softmax_r2");
+  Kernel k4 = m4.kernel("softmax"), k8 = m8.kernel("softmax");
+  ASSERT_EQ(k4.meta().orderHash, k8.meta().orderHash);
+  ASSERT_NE(k4.meta().orderHash, m2.kernel("softmax").meta().orderHash);
+  EXPECT_THROW(m2.kernel("softmax", k4.meta().orderHash), Error);
+  const int rows = 999, cols = 1000, stride = 1024;
+  auto x = randomFloats(size_t(rows) * stride, 21, -10, 10);
+  DeviceBuffer dx(x.size() * 4), d4(x.size() * 4), d8(x.size() * 4);
+  dx.upload(x.data(), x.size() * 4);
+  d4.fill(0xff);
+  d8.fill(0xff);
+  auto args = [&](DeviceBuffer &y) {
+    return std::vector<Arg>{DevicePtr{dx.ptr()}, DevicePtr{y.ptr()}, int32_t(rows),
+                            int32_t(cols), int64_t(stride)};
+  };
+  k4.launch(Grid((rows + 3) / 4), args(d4));
+  m8.kernel("softmax", k4.meta().orderHash).launch(Grid((rows + 7) / 8), args(d8));
+  context().synchronize();
+  std::vector<float> y4(x.size()), y8(x.size());
+  d4.download(y4.data(), y4.size() * 4);
+  d8.download(y8.data(), y8.size() * 4);
+  for (int r = 0; r < rows; ++r)
+    ASSERT_EQ(std::memcmp(&y4[size_t(r) * stride], &y8[size_t(r) * stride], cols * 4), 0)
+        << "row " << r;
+}

@@ -74,3 +74,11 @@ def s(x: ptr[f32], y: ptr[f32]):
 )", {});
   EXPECT_NE(f32, f16);
 }
+
+TEST(OrderSignature, SoftmaxRowsPerProgramDoNotMatterUnlessWarpsMoveOntoTheRow) {
+  std::string src = readKernel("softmax.bic");
+  std::string r4 = hashOf(src, {{"ROWS", 4}});
+  EXPECT_EQ(r4, hashOf(src, {{"ROWS", 8}}));
+  EXPECT_EQ(r4, hashOf(src, {{"ROWS", 16}}));
+  EXPECT_NE(r4, hashOf(src, {{"ROWS", 2}}));
+}

@@ -1,0 +1,233 @@
+//===- JIT.cpp - run-time compilation with memory and disk caches ---------===//
+#include "bic/jit/JIT.h"
+
+#include "bic/Pipeline/Pipeline.h"
+
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace bic;
+using namespace bic::jit;
+
+namespace {
+uint64_t fnv1a(const std::string &s, uint64_t h = 1469598103934665603ull) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string hex(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", (unsigned long long)v);
+  return buf;
+}
+
+std::string defaultCacheDir() {
+  if (const char *d = std::getenv("BIC_CACHE_DIR"); d && *d)
+    return d;
+  if (const char *x = std::getenv("XDG_CACHE_HOME"); x && *x)
+    return std::string(x) + "/bic";
+  if (const char *h = std::getenv("HOME"); h && *h)
+    return std::string(h) + "/.cache/bic";
+  return "/tmp/bic-cache";
+}
+
+bool makeDirs(const std::string &path) {
+  std::string cur;
+  std::stringstream ss(path);
+  std::string part;
+  if (!path.empty() && path[0] == '/')
+    cur = "/";
+  while (std::getline(ss, part, '/')) {
+    if (part.empty())
+      continue;
+    cur += part + "/";
+    if (mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST)
+      return false;
+  }
+  return true;
+}
+
+constexpr const char *kMagic = "// bic-cache v1 ";
+
+// Entry layout: "// bic-cache v1 KEY LENGTH CHECKSUM\n" followed by the PTX.
+std::string encodeEntry(const std::string &key, const std::string &ptx) {
+  return kMagic + key + " " + std::to_string(ptx.size()) + " " + hex(fnv1a(ptx)) +
+         "\n" + ptx;
+}
+
+enum class Read { Missing, Ok, Corrupt };
+Read decodeEntry(const std::string &path, const std::string &key, std::string &ptx) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return Read::Missing;
+  std::string header;
+  if (!std::getline(in, header) || header.rfind(kMagic, 0) != 0)
+    return Read::Corrupt;
+  std::istringstream hs(header.substr(std::strlen(kMagic)));
+  std::string k, sum;
+  size_t len = 0;
+  if (!(hs >> k >> len >> sum) || k != key)
+    return Read::Corrupt;
+  std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (body.size() != len || hex(fnv1a(body)) != sum)
+    return Read::Corrupt;
+  ptx = std::move(body);
+  return Read::Ok;
+}
+} // namespace
+
+struct Compiler::Impl {
+  std::string dir;
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::map<std::string, std::string> memory;
+  std::map<std::string, bool> inFlight; // key -> being compiled
+  CacheStats stats;
+};
+
+Compiler::Compiler(std::string cacheDir) : impl_(std::make_unique<Impl>()) {
+  impl_->dir = cacheDir.empty() ? defaultCacheDir() : cacheDir;
+}
+Compiler::~Compiler() = default;
+
+const std::string &Compiler::cacheDir() const { return impl_->dir; }
+
+CacheStats Compiler::stats() const {
+  std::lock_guard<std::mutex> l(impl_->mu);
+  return impl_->stats;
+}
+
+void Compiler::clearMemoryCache() {
+  std::lock_guard<std::mutex> l(impl_->mu);
+  impl_->memory.clear();
+}
+
+static std::string resolvedArch(const Options &o) {
+  return o.arch == "auto" ? "sm_90a" : o.arch;
+}
+
+std::string Compiler::cacheKey(const std::string &source, const Options &opts) {
+  std::string k = "bic " + compilerVersion().str() + "\narch " + resolvedArch(opts) +
+                  "\nO " + std::to_string(opts.optLevel) + "\n";
+  for (const auto &[n, v] : opts.defines)
+    k += "D " + n + "=" + std::to_string(v) + "\n";
+  k += "src " + std::to_string(source.size()) + "\n" + source;
+  // Two independent 64-bit hashes: 128 bits of key.
+  return hex(fnv1a(k)) + hex(fnv1a(k, 0x84222325cbf29ce4ull));
+}
+
+std::string Compiler::compileToPTX(const std::string &source, const Options &opts,
+                                   const std::string &filename) {
+  std::string key = cacheKey(source, opts);
+  Impl &im = *impl_;
+  std::string dump = opts.dumpDir;
+  if (dump.empty())
+    if (const char *d = std::getenv("BIC_DUMP_IR"))
+      dump = d;
+  {
+    std::unique_lock<std::mutex> l(im.mu);
+    // Threads asking for a key that is being compiled wait for it.
+    im.cv.wait(l, [&] { return !im.inFlight.count(key); });
+    auto it = im.memory.find(key);
+    if (it != im.memory.end() && dump.empty()) {
+      ++im.stats.memoryHits;
+      return it->second;
+    }
+    im.inFlight[key] = true;
+  }
+  struct Done {
+    Impl &im;
+    const std::string &key;
+    ~Done() {
+      std::lock_guard<std::mutex> l(im.mu);
+      im.inFlight.erase(key);
+      im.cv.notify_all();
+    }
+  } done{im, key};
+
+  bool disk = im.dir != "none";
+  std::string path = im.dir + "/" + key + ".ptx";
+  std::string ptx;
+  if (disk && dump.empty()) {
+    Read r = decodeEntry(path, key, ptx);
+    if (r == Read::Ok) {
+      std::lock_guard<std::mutex> l(im.mu);
+      ++im.stats.diskHits;
+      im.memory[key] = ptx;
+      return ptx;
+    }
+    if (r == Read::Corrupt) {
+      std::remove(path.c_str());
+      std::lock_guard<std::mutex> l(im.mu);
+      ++im.stats.corruptEntries;
+    }
+  }
+
+  CompileOptions co;
+  co.arch = resolvedArch(opts);
+  co.defines = Defines(opts.defines.begin(), opts.defines.end());
+  co.optLevel = opts.optLevel;
+  co.dumpDir = dump;
+  auto res = compile(source, filename, co, Emit::PTX);
+  if (!res)
+    throw Error(llvm::toString(res.takeError()));
+  ptx = std::move(res->text);
+
+  if (disk && makeDirs(im.dir)) {
+    std::ostringstream tmp;
+    tmp << path << ".tmp." << getpid() << "." << std::this_thread::get_id();
+    {
+      std::ofstream out(tmp.str(), std::ios::binary);
+      out << encodeEntry(key, ptx);
+    }
+    // rename() is atomic: readers see the old entry, none, or the new one.
+    if (std::rename(tmp.str().c_str(), path.c_str()) != 0)
+      std::remove(tmp.str().c_str());
+  }
+  std::lock_guard<std::mutex> l(im.mu);
+  ++im.stats.misses;
+  im.memory[key] = ptx;
+  return ptx;
+}
+
+std::string Compiler::compileFileToPTX(const std::string &path, const Options &opts) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw Error("cannot read '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return compileToPTX(ss.str(), opts, path);
+}
+
+std::string bic::jit::archForDevice(const Context &ctx) {
+  // CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR
+  int major = ctx.attribute(75);
+  if (major >= 9)
+    return "sm_90a";
+  if (major == 8)
+    return "sm_80";
+  throw Error("bic needs a GPU of compute capability 8.0 or newer (found " +
+              std::to_string(major) + ".x)");
+}
+
+LoadedKernel Compiler::load(const Context &ctx, const std::string &source,
+                            const std::string &name, const Options &opts,
+                            const std::string &filename) {
+  Options o = opts;
+  if (o.arch == "auto")
+    o.arch = archForDevice(ctx);
+  std::string ptx = compileToPTX(source, o, filename);
+  auto mod = std::make_unique<Module>(Module::fromPTX(ctx, ptx));
+  Kernel k = mod->kernel(name);
+  return LoadedKernel(std::move(mod), k, cacheKey(source, o));
+}
