@@ -2,6 +2,7 @@
 #include "bic/bic.h"
 #include "bic/runtime/Runtime.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <map>
 
@@ -21,6 +22,10 @@ struct bic_module {
 
 static thread_local std::string lastError;
 
+namespace bic::capi {
+void setLastError(const std::string &msg) { lastError = msg; }
+} // namespace bic::capi
+
 template <typename F> static int guard(F &&f) {
   try {
     f();
@@ -35,6 +40,7 @@ template <typename F> static int guard(F &&f) {
 }
 
 extern "C" {
+void bic_free(void *p) { std::free(p); }
 const char *bic_last_error(void) { return lastError.c_str(); }
 int bic_driver_available(void) { return Driver::available() ? 1 : 0; }
 

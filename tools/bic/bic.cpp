@@ -7,6 +7,7 @@
 #include "bic/Pipeline/Pipeline.h"
 
 #include <cxxopts.hpp>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -31,7 +32,8 @@ static int compileMain(int argc, char **argv) {
       ("D,define", "Set a constexpr parameter (or num_warps): NAME=VALUE",
        cxxopts::value<std::vector<std::string>>(), "NAME=VALUE")
       ("emit", "What to write: bic (frontend IR), layout (IR after layout "
-               "assignment), gpu, llvm, ptx, order (order signature)",
+               "assignment), gpu, llvm, ptx, order (order signature), cpp "
+               "(OUT.h + OUT.cpp embedding the PTX with typed launchers)",
        cxxopts::value<std::string>()->default_value("ptx"), "KIND")
       ("O", "Optimisation level for the NVPTX backend (0-3)",
        cxxopts::value<unsigned>()->default_value("3"), "N")
@@ -85,7 +87,8 @@ static int compileMain(int argc, char **argv) {
   static const std::pair<const char *, bic::Emit> kEmit[] = {
       {"bic", bic::Emit::Bic},   {"layout", bic::Emit::Layout},
       {"gpu", bic::Emit::GPU},   {"llvm", bic::Emit::LLVM},
-      {"ptx", bic::Emit::PTX},   {"order", bic::Emit::Order}};
+      {"ptx", bic::Emit::PTX},   {"order", bic::Emit::Order},
+      {"cpp", bic::Emit::PTX}};
   std::string emitName = r["emit"].as<std::string>();
   const bic::Emit *emit = nullptr;
   for (auto &e : kEmit)
@@ -104,6 +107,29 @@ static int compileMain(int argc, char **argv) {
     return 1;
   }
   std::string out = r["output"].as<std::string>();
+  if (emitName == "cpp") {
+    if (out == "-")
+      return usageError("--emit=cpp needs -o PATH (writes PATH.h and PATH.cpp)");
+    std::string base = out;
+    for (const char *ext : {".h", ".cpp"})
+      if (base.size() > strlen(ext) && base.compare(base.size() - strlen(ext), strlen(ext), ext) == 0)
+        base.resize(base.size() - strlen(ext));
+    std::string name = base.substr(base.find_last_of('/') + 1);
+    auto aot = bic::aotSources(res->text, res->kernels, name);
+    if (!aot) {
+      std::cerr << "bic: error: " << llvm::toString(aot.takeError()) << "\n";
+      return 1;
+    }
+    for (auto [path, text] : {std::pair{base + ".h", &aot->header},
+                              std::pair{base + ".cpp", &aot->source}}) {
+      std::ofstream os(path + ".tmp", std::ios::binary);
+      os << *text;
+      os.close();
+      if (!os || std::rename((path + ".tmp").c_str(), path.c_str()) != 0)
+        return usageError("cannot write '" + path + "'");
+    }
+    return 0;
+  }
   if (out == "-") {
     std::cout << res->text;
     return 0;

@@ -157,6 +157,9 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
     return result;
   }
 
+  // Each stage dumps into its own numbered folder so no pass overwrites
+  // another's IR.
+  unsigned stage = 0;
   auto run = [&](llvm::StringRef pipeline) -> LogicalResult {
     PassManager pm(&ctx, ModuleOp::getOperationName());
     if (!opts.dumpDir.empty())
@@ -164,7 +167,8 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
           [](Pass *, Operation *) { return false; },
           [](Pass *, Operation *) { return true; },
           /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false,
-          /*printAfterOnlyOnFailure=*/false, opts.dumpDir);
+          /*printAfterOnlyOnFailure=*/false,
+          opts.dumpDir + "/stage" + std::to_string(++stage));
     if (failed(parsePassPipeline(pipeline, pm, diagOS)))
       return failure();
     return pm.run(*module);

@@ -49,6 +49,21 @@ int bic_kernel_require_order(const bic_kernel *k, const char *expected);
 int bic_launch(const bic_kernel *k, unsigned gx, unsigned gy, unsigned gz,
                void *stream, const bic_arg *args, int nargs);
 
+/*--- Compilation (defined in libbic_jit, which links LLVM/MLIR) ---------*/
+
+typedef struct bic_jit bic_jit;
+
+/* `cache_dir` NULL or "": $BIC_CACHE_DIR or ~/.cache/bic; "none": no disk cache. */
+int bic_jit_create(const char *cache_dir, bic_jit **out);
+void bic_jit_destroy(bic_jit *jit);
+/* Compiles `source` to PTX for `arch` ("sm_80", "sm_90a"; NULL: sm_90a).
+ * `defines` holds `ndefines` strings "NAME=VALUE". On success *out_ptx is a
+ * string to release with bic_free. Errors carry file:line:col diagnostics. */
+int bic_jit_compile_ptx(bic_jit *jit, const char *source, const char *filename,
+                        const char *arch, const char *const *defines,
+                        int ndefines, char **out_ptx);
+void bic_free(void *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -62,6 +62,17 @@ llvm::Expected<CompileResult> compile(llvm::StringRef source,
 std::string metadataHeader(const std::vector<KernelInfo> &kernels,
                            llvm::StringRef arch);
 
+struct AotSources {
+  std::string header, source;
+};
+
+/// C++ header and source embedding `ptx` with one typed launcher class per
+/// kernel, in namespace bic_aot::<name>; the header is included as
+/// "<name>.h".
+llvm::Expected<AotSources> aotSources(const std::string &ptx,
+                                      const std::vector<KernelInfo> &kernels,
+                                      llvm::StringRef name);
+
 /// Version of the compiler, part of every cache key.
 llvm::StringRef compilerVersion();
 

@@ -1,0 +1,209 @@
+//===- JitTest.cpp - run-time compilation and its cache, without a GPU ----===//
+#include "bic/bic.h"
+#include "bic/jit/JIT.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace bic;
+namespace fs = std::filesystem;
+
+namespace {
+const char *kSrc = R"(
+@kernel
+def scale(x: ptr[f32], y: ptr[f32], n: i32 @batch, a: f32, BLOCK: constexpr = 256):
+    o = program_id(0) * BLOCK + arange(0, BLOCK)
+    store(y + o, a * load(x + o, mask=o < n), mask=o < n)
+)";
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/bic-jit-test-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::vector<fs::path> files() const {
+    std::vector<fs::path> v;
+    for (auto &e : fs::directory_iterator(path))
+      v.push_back(e.path());
+    return v;
+  }
+};
+} // namespace
+
+TEST(Jit, CompilesToPtxWithHeader) {
+  TempDir d;
+  jit::Compiler c(d.path);
+  std::string ptx = c.compileToPTX(kSrc, {});
+  EXPECT_NE(ptx.find("// bic-kernel: scale"), std::string::npos);
+  EXPECT_NE(ptx.find(".target sm_90a"), std::string::npos);
+  jit::Options o;
+  o.arch = "sm_80";
+  EXPECT_NE(c.compileToPTX(kSrc, o).find(".target sm_80"), std::string::npos);
+}
+
+TEST(Jit, MemoryAndDiskHits) {
+  TempDir d;
+  std::string first;
+  {
+    jit::Compiler c(d.path);
+    first = c.compileToPTX(kSrc, {});
+    EXPECT_EQ(c.stats().misses, 1u);
+    EXPECT_EQ(c.compileToPTX(kSrc, {}), first);
+    EXPECT_EQ(c.stats().memoryHits, 1u);
+  }
+  ASSERT_EQ(d.files().size(), 1u) << "one entry, no temporary files left";
+  jit::Compiler fresh(d.path);
+  EXPECT_EQ(fresh.compileToPTX(kSrc, {}), first);
+  EXPECT_EQ(fresh.stats().diskHits, 1u);
+  EXPECT_EQ(fresh.stats().misses, 0u);
+}
+
+TEST(Jit, KeyCoversSourceOptionsAndArch) {
+  jit::Options a, b, c;
+  b.defines["BLOCK"] = 512;
+  c.arch = "sm_80";
+  std::string k = jit::Compiler::cacheKey(kSrc, a);
+  EXPECT_EQ(k.size(), 32u);
+  EXPECT_NE(k, jit::Compiler::cacheKey(kSrc, b));
+  EXPECT_NE(k, jit::Compiler::cacheKey(kSrc, c));
+  EXPECT_NE(k, jit::Compiler::cacheKey(std::string(kSrc) + "\n", a));
+  EXPECT_EQ(k, jit::Compiler::cacheKey(kSrc, a));
+}
+
+TEST(Jit, CorruptAndTruncatedEntriesAreRecompiled) {
+  TempDir d;
+  std::string good;
+  {
+    jit::Compiler c(d.path);
+    good = c.compileToPTX(kSrc, {});
+  }
+  fs::path entry = d.files().at(0);
+  for (int variant = 0; variant < 3; ++variant) {
+    {
+      std::string bytes;
+      std::ifstream in(entry, std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), {});
+      std::ofstream out(entry, std::ios::binary | std::ios::trunc);
+      if (variant == 0)
+        out << bytes.substr(0, bytes.size() / 2); // truncated
+      else if (variant == 1)
+        out << "garbage\n";                        // not an entry
+      else {
+        bytes[bytes.size() - 10] ^= 1;             // one flipped bit
+        out << bytes;
+      }
+    }
+    jit::Compiler c(d.path);
+    EXPECT_EQ(c.compileToPTX(kSrc, {}), good) << "variant " << variant;
+    EXPECT_EQ(c.stats().corruptEntries, 1u) << "variant " << variant;
+    EXPECT_EQ(c.stats().misses, 1u);
+    jit::Compiler again(d.path);
+    again.compileToPTX(kSrc, {});
+    EXPECT_EQ(again.stats().diskHits, 1u) << "entry was rewritten";
+  }
+}
+
+TEST(Jit, ConcurrentCompilesFromEightThreads) {
+  TempDir d;
+  jit::Compiler c(d.path);
+  std::vector<std::string> out(8);
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 8; ++i)
+    ts.emplace_back([&, i] {
+      jit::Options o;
+      o.defines["BLOCK"] = (i % 2) ? 512 : 256;
+      out[i] = c.compileToPTX(kSrc, o);
+    });
+  for (auto &t : ts)
+    t.join();
+  for (int i = 2; i < 8; ++i)
+    EXPECT_EQ(out[i], out[i % 2]);
+  EXPECT_NE(out[0], out[1]);
+  EXPECT_EQ(c.stats().misses, 2u) << "each key compiled once";
+  EXPECT_EQ(d.files().size(), 2u);
+}
+
+TEST(Jit, ConcurrentCompilesFromSeveralProcesses) {
+  TempDir d;
+  std::vector<pid_t> kids;
+  for (int i = 0; i < 4; ++i) {
+    pid_t p = fork();
+    if (p == 0) {
+      try {
+        jit::Compiler c(d.path);
+        std::string ptx = c.compileToPTX(kSrc, {});
+        _exit(ptx.find("// bic-kernel: scale") == std::string::npos ? 1 : 0);
+      } catch (...) {
+        _exit(2);
+      }
+    }
+    kids.push_back(p);
+  }
+  for (pid_t p : kids) {
+    int status = 0;
+    waitpid(p, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  ASSERT_EQ(d.files().size(), 1u);
+  jit::Compiler c(d.path);
+  c.compileToPTX(kSrc, {});
+  EXPECT_EQ(c.stats().diskHits, 1u);
+}
+
+TEST(Jit, ClearErrors) {
+  jit::Compiler c("none");
+  try {
+    c.compileToPTX("@kernel\ndef k(x: ptr[f32]):\n    y = x +\n", {}, "bad.bic");
+    FAIL() << "expected an error";
+  } catch (const Error &e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("bad.bic:3:"), std::string::npos) << m;
+    EXPECT_NE(m.find("^"), std::string::npos) << m;
+  }
+  jit::Options o;
+  o.arch = "sm_70";
+  EXPECT_THROW(c.compileToPTX(kSrc, o), Error);
+  o.arch = "auto";
+  o.defines["NOT_A_PARAM"] = 1;
+  EXPECT_THROW(c.compileToPTX(kSrc, o), Error);
+}
+
+TEST(Jit, DumpIrWritesEveryPassAndPtxEvenOnHit) {
+  TempDir cache, dump;
+  jit::Compiler c(cache.path);
+  c.compileToPTX(kSrc, {});
+  jit::Options o;
+  o.dumpDir = dump.path;
+  c.compileToPTX(kSrc, o); // a cache hit otherwise: still dumps
+  EXPECT_TRUE(fs::exists(dump.path / "kernel.ptx"));
+  size_t n = 0;
+  for (auto &e : fs::recursive_directory_iterator(dump.path))
+    n += e.path().extension() == ".mlir";
+  EXPECT_GT(n, 10u) << "IR after every pass";
+}
+
+TEST(Jit, CApi) {
+  bic_jit *j = nullptr;
+  ASSERT_EQ(bic_jit_create("none", &j), 0);
+  const char *defs[] = {"BLOCK=512"};
+  char *ptx = nullptr;
+  ASSERT_EQ(bic_jit_compile_ptx(j, kSrc, "k.bic", "sm_90a", defs, 1, &ptx), 0)
+      << bic_last_error();
+  EXPECT_NE(std::string(ptx).find("// bic-constexpr: BLOCK=512"), std::string::npos);
+  bic_free(ptx);
+  const char *bad[] = {"BLOCK"};
+  EXPECT_EQ(bic_jit_compile_ptx(j, kSrc, "k.bic", nullptr, bad, 1, &ptx), -1);
+  EXPECT_NE(std::string(bic_last_error()).find("NAME=INTEGER"), std::string::npos);
+  EXPECT_EQ(bic_jit_compile_ptx(j, "@kernel\ndef k(:\n", "k.bic", nullptr, nullptr, 0, &ptx), -1);
+  EXPECT_NE(std::string(bic_last_error()).find("k.bic:3:1: error: unexpected end of file inside brackets"), std::string::npos);
+  bic_jit_destroy(j);
+}
