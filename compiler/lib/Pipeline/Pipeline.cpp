@@ -1,5 +1,6 @@
 //===- Pipeline.cpp - from .bic source to PTX -----------------------------===//
 #include "bic/Pipeline/Pipeline.h"
+#include "Registration.h"
 
 #include "bic/Dialect/Bic.h"
 #include "bic/Frontend/Parser.h"
@@ -12,8 +13,6 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
@@ -40,27 +39,9 @@ llvm::Expected<std::string> bic::featuresForArch(llvm::StringRef arch) {
                                      "' (supported: sm_80, sm_90, sm_90a)");
 }
 
-static void registerOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    registerAllPasses();
-    bic::registerBicPasses();
-  });
-}
-
 static void setupContext(MLIRContext &ctx) {
   DialectRegistry registry;
-  registry.insert<BicDialect, arith::ArithDialect, math::MathDialect,
-                  scf::SCFDialect, func::FuncDialect, gpu::GPUDialect,
-                  vector::VectorDialect, LLVM::LLVMDialect, NVVM::NVVMDialect,
-                  memref::MemRefDialect, cf::ControlFlowDialect,
-                  index::IndexDialect>();
-  registerAllExtensions(registry);
-  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  registerNVVMDialectTranslation(registry);
-  registerGPUDialectTranslation(registry);
+  registerPipelineDialects(registry);
   ctx.appendDialectRegistry(registry);
   ctx.loadAllAvailableDialects();
 }
@@ -122,7 +103,7 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
   if (opts.optLevel > 3)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "optimisation level must be 0-3");
-  registerOnce();
+  registerPipelinePasses();
 
   llvm::SourceMgr sm;
   sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(source, filename),

@@ -1,0 +1,97 @@
+//===- JitGpuTest.cpp - compile at run time on the GPU machine and launch -===//
+//
+// Built statically against LLVM/MLIR (bic-jit-gpu-tests) so that it runs on
+// GPU machines that have no LLVM. Compiles kernels_src/rmsnorm.bic through
+// the JIT API, launches it, checks it against fp64, and checks that it gives
+// the same bits as the PTX compiled at build time by `bic compile`.
+//
+//===----------------------------------------------------------------------===//
+#include "GpuTestUtil.h"
+#include "bic/jit/JIT.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+using namespace bic;
+using namespace bic::test;
+
+namespace {
+std::string readSource(const std::string &name) {
+  const char *dir = std::getenv("BIC_KERNELS_SRC");
+  std::string path = std::string(dir ? dir : BIC_KERNELS_SRC) + "/" + name;
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (ss.str().empty())
+    throw Error("cannot read " + path);
+  return ss.str();
+}
+} // namespace
+
+TEST(JitGpu, CompileLaunchAndMatchAheadOfTimeBits) {
+  BIC_REQUIRE_GPU();
+  Context &ctx = context();
+  char tmpl[] = "/tmp/bic-jit-gpu-XXXXXX";
+  jit::Compiler jit(mkdtemp(tmpl));
+  jit::Options opts;
+  opts.defines["BLOCK"] = 8192;
+  std::string src = readSource("rmsnorm.bic");
+  jit::LoadedKernel lk = jit.load(ctx, src, "rmsnorm", opts, "rmsnorm.bic");
+  jit::LoadedKernel again = jit.load(ctx, src, "rmsnorm", opts, "rmsnorm.bic");
+  EXPECT_EQ(jit.stats().misses, 1u);
+  EXPECT_EQ(jit.stats().memoryHits, 1u);
+
+  Module aot = loadKernel("rmsnorm_h8192");
+  Kernel ak = aot.kernel("rmsnorm", lk.kernel().meta().orderHash);
+
+  const int rows = 300, H = 8192;
+  auto xf = randomFloats(size_t(rows) * H, 5, -2, 2);
+  auto wf = randomFloats(H, 6, 0.5f, 1.5f);
+  std::vector<uint16_t> hx(xf.size()), hw(H);
+  for (size_t i = 0; i < xf.size(); ++i)
+    hx[i] = toBF16(xf[i]);
+  for (int i = 0; i < H; ++i)
+    hw[i] = toBF16(wf[i]);
+  DeviceBuffer x(hx.size() * 2), w(H * 2), y1(hx.size() * 2), y2(hx.size() * 2);
+  x.upload(hx.data(), hx.size() * 2);
+  w.upload(hw.data(), H * 2);
+  y1.fill(0xff);
+  y2.fill(0xff);
+  auto args = [&](DeviceBuffer &y) {
+    return std::vector<Arg>{DevicePtr{x.ptr()}, DevicePtr{w.ptr()}, DevicePtr{y.ptr()},
+                            int32_t(rows), int32_t(H), int64_t(H), 1e-6f};
+  };
+  lk.kernel().launch(Grid(rows), args(y1));
+  ak.launch(Grid(rows), args(y2));
+  ctx.synchronize();
+  std::vector<uint16_t> o1(hx.size()), o2(hx.size());
+  y1.download(o1.data(), o1.size() * 2);
+  y2.download(o2.data(), o2.size() * 2);
+  EXPECT_EQ(std::memcmp(o1.data(), o2.data(), o1.size() * 2), 0)
+      << "JIT and ahead-of-time builds differ";
+  double num = 0, den = 0;
+  for (int r = 0; r < rows; ++r) {
+    double ss = 0;
+    for (int c = 0; c < H; ++c)
+      ss += double(fromBF16(hx[size_t(r) * H + c])) * fromBF16(hx[size_t(r) * H + c]);
+    double inv = 1 / std::sqrt(ss / H + 1e-6);
+    for (int c = 0; c < H; ++c) {
+      double ref = fromBF16(hx[size_t(r) * H + c]) * inv * fromBF16(hw[c]);
+      double d = fromBF16(o1[size_t(r) * H + c]) - ref;
+      num += d * d;
+      den += ref * ref;
+    }
+  }
+  EXPECT_LT(std::sqrt(num / den), 5e-3);
+}
+
+TEST(JitGpu, CompileErrorsAreValuesNotCrashes) {
+  BIC_REQUIRE_GPU();
+  jit::Compiler jit("none");
+  EXPECT_THROW(jit.load(context(), "@kernel\ndef k(x: ptr[f32]):\n    y = nope\n", "k",
+                        {}, "bad.bic"),
+               Error);
+}
