@@ -95,3 +95,14 @@ TEST(JitGpu, CompileErrorsAreValuesNotCrashes) {
                         {}, "bad.bic"),
                Error);
 }
+
+// Runs anywhere: the statically linked compiler works on its own.
+TEST(JitStatic, CompilesWithoutAGpu) {
+  jit::Compiler jit("none");
+  jit::Options o;
+  o.defines["BLOCK"] = 4096;
+  std::string ptx = jit.compileToPTX(readSource("rmsnorm.bic"), o, "rmsnorm.bic");
+  EXPECT_NE(ptx.find(".entry rmsnorm"), std::string::npos);
+  EXPECT_NE(ptx.find("// bic-order: rmsnorm #0 reduce sum f32 axis=0 extent=4096"),
+            std::string::npos);
+}

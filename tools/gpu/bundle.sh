@@ -15,5 +15,9 @@ if [ -x "$BUILD/bin/bic" ]; then
       --arch sm_90a -o "$DEST/sweep/rmsnorm_h${H}_w${W}.sm_90a.ptx"
   done; done
 fi
+# The JIT, statically linked (the GPU machines have no LLVM), compressed.
+if ninja -C "$BUILD" bic-jit-gpu-tests >/dev/null 2>&1; then
+  xz -T2 -3 -c "$BUILD/tests/bic-jit-gpu-tests" > "$DEST/bic-jit-gpu-tests.xz"
+fi
 git -C "$(dirname "$0")/../.." rev-parse --short HEAD > "$DEST/COMMIT" 2>/dev/null || echo unknown > "$DEST/COMMIT"
 du -sh "$DEST"

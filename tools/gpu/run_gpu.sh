@@ -12,6 +12,13 @@ echo "== GPU tests"
 "$B/bic-gpu-tests" --gtest_output=json:"$OUT/gpu_tests.json" > "$OUT/gpu_tests.log" 2>&1
 rc=$?
 grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[==========\]|FAILED|Failure|error" "$OUT/gpu_tests.log" | head -40
+if [ -f "$B/bic-jit-gpu-tests.xz" ]; then
+  echo "== JIT GPU tests (static compiler)"
+  xz -dc "$B/bic-jit-gpu-tests.xz" > /tmp/bic-jit-gpu-tests && chmod +x /tmp/bic-jit-gpu-tests
+  BIC_KERNELS_SRC=kernels_src /tmp/bic-jit-gpu-tests --gtest_output=json:"$OUT/jit_gpu_tests.json" \
+    > "$OUT/jit_gpu_tests.log" 2>&1 || rc=1
+  grep -E "^\[  (PASSED|FAILED|SKIPPED) |^\[==========\]|Failure" "$OUT/jit_gpu_tests.log" | head -20
+fi
 echo "== launch overhead (C++ runtime)"
 "$B/bic-bench-launch" "$B/kernels" | tee "$OUT/launch.json"
 echo "== RMSNorm benchmark"
