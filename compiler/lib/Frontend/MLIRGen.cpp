@@ -112,12 +112,21 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       runtimeParams.push_back(&p);
     }
     int64_t numWarps = 4;
+    SmallVector<int32_t> batchAxes;
     for (auto &[key, val] : k.decoratorArgs) {
-      if (key != "num_warps") {
-        error(k.loc) << "unknown @kernel argument '" << key << "'";
+      if (key == "num_warps") {
+        numWarps = val;
+      } else if (key == "batch_axis") {
+        if (val < 0 || val > 2) {
+          error(k.loc) << "batch_axis must be 0, 1 or 2";
+          return nullptr;
+        }
+        batchAxes.push_back(val);
+      } else {
+        error(k.loc) << "unknown @kernel argument '" << key
+                     << "' (expected num_warps or batch_axis)";
         return nullptr;
       }
-      numWarps = val;
     }
     if (auto it = defines.find("num_warps"); it != defines.end())
       numWarps = it->second;
@@ -133,6 +142,8 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
     fn->setAttr(bic::kKernelAttr, b.getUnitAttr());
     fn->setAttr(bic::kNumWarpsAttr, b.getI32IntegerAttr(numWarps));
     fn->setAttr(bic::kConstexprsAttr, constexprs.getDictionary(&ctx));
+    if (!batchAxes.empty())
+      fn->setAttr(bic::kBatchAxesAttr, b.getDenseI32ArrayAttr(batchAxes));
     Block *entry = fn.addEntryBlock();
     for (auto [i, p] : llvm::enumerate(runtimeParams)) {
       fn.setArgAttr(i, bic::kArgNameAttr, b.getStringAttr(p->name));

@@ -41,6 +41,16 @@ public:
     for (BlockArgument a : fn.getArguments())
       if (fn.getArgAttr(a.getArgNumber(), kBatchArgAttr))
         parent[a] = Value();
+    // The grid is chosen at launch, typically from the batch size; program
+    // ids along declared batch axes index the batch.
+    auto axes = fn->getAttrOfType<DenseI32ArrayAttr>(kBatchAxesAttr);
+    fn.walk([&](Operation *op) {
+      if (isa<NumProgramsOp>(op))
+        parent[op->getResult(0)] = Value();
+      if (auto p = dyn_cast<ProgramIdOp>(op))
+        if (axes && llvm::is_contained(axes.asArrayRef(), int32_t(p.getAxis())))
+          parent[p.getResult()] = Value();
+    });
   }
   bool tainted(Value v) const { return parent.count(v); }
 
@@ -56,6 +66,13 @@ public:
         } else {
           steps.push_back("loop variable");
         }
+      } else if (isa<NumProgramsOp>(v.getDefiningOp())) {
+        steps.push_back("num_programs (the launch grid) at " +
+                        locText(v.getDefiningOp()->getLoc()));
+      } else if (isa<ProgramIdOp>(v.getDefiningOp()) &&
+                 !parent.lookup(v)) {
+        steps.push_back("program_id along a batch axis at " +
+                        locText(v.getDefiningOp()->getLoc()));
       } else {
         Operation *op = v.getDefiningOp();
         std::string s = op->getName().getStringRef().str();

@@ -28,6 +28,8 @@ inline constexpr llvm::StringLiteral kConstexprsAttr = "bic.constexprs";
 inline constexpr llvm::StringLiteral kBatchArgAttr = "bic.batch";
 inline constexpr llvm::StringLiteral kMultipleOfArgAttr = "bic.multiple_of";
 inline constexpr llvm::StringLiteral kArgNameAttr = "bic.name";
+/// Grid axes along which programs index the batch (`@kernel(batch_axis=0)`).
+inline constexpr llvm::StringLiteral kBatchAxesAttr = "bic.batch_axes";
 } // namespace bic
 
 #endif // BIC_DIALECT_BIC_H
