@@ -142,3 +142,25 @@ LogicalResult ReduceOp::verify() {
     return emitOpError("cannot sum i1");
   return success();
 }
+
+LogicalResult DotOp::verify() {
+  auto a = getA().getType(), b = getB().getType();
+  auto c = getAcc().getType(), r = getResult().getType();
+  if (a.getRank() != 2 || b.getRank() != 2 || c.getRank() != 2)
+    return emitOpError("operands must be 2-D tiles");
+  if (a.getElementType() != b.getElementType())
+    return emitOpError("a and b must have one element type");
+  int64_t m = a.getShape()[0], k = a.getShape()[1];
+  int64_t kb = getTransB() ? b.getShape()[1] : b.getShape()[0];
+  int64_t n = getTransB() ? b.getShape()[0] : b.getShape()[1];
+  if (k != kb)
+    return emitOpError("K of a (") << k << ") and b (" << kb << ") differ";
+  if (c.getShape() != ArrayRef<int64_t>{m, n} || r.getShape() != c.getShape())
+    return emitOpError("accumulator must be ") << m << "x" << n;
+  if (getOrder().getKStep() != 16)
+    return emitOpError("bf16/f16 tensor-core dots accumulate in k-steps of 16, "
+                       "not ") << getOrder().getKStep();
+  if (k % 16)
+    return emitOpError("K tile ") << k << " is not a multiple of the k-step 16";
+  return success();
+}

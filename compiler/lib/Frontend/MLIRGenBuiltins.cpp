@@ -263,6 +263,71 @@ std::optional<GVal> Gen::call(const Expr &e) {
     return GVal::ofInt(0);
   }
 
+  if (fn == "dot") {
+    Args a;
+    if (!a.bind(*this, e, {"a", "b", "acc", "trans_b"}, 2))
+      return std::nullopt;
+    auto av = value(a.get("a"));
+    auto bv = av ? value(a.get("b")) : std::nullopt;
+    if (!bv)
+      return std::nullopt;
+    bool transB = false;
+    if (const Expr *t = a.get("trans_b")) {
+      auto tv = expr(*t);
+      if (!tv || tv->ck != GVal::Const::Bool) {
+        error(t->loc) << "trans_b must be True or False";
+        return std::nullopt;
+      }
+      transB = tv->i;
+    }
+    auto at = dyn_cast<RankedTensorType>(av->getType());
+    auto bt = dyn_cast<RankedTensorType>(bv->getType());
+    if (!at || !bt || at.getRank() != 2 || bt.getRank() != 2) {
+      error(e.loc) << "dot() multiplies 2-D tiles";
+      return std::nullopt;
+    }
+    Type et = at.getElementType();
+    if (et != bt.getElementType() || !(et.isBF16() || et.isF16())) {
+      error(e.loc) << "dot() needs bf16 or f16 operands of one type (got "
+                   << typeName(at) << " and " << typeName(bt)
+                   << "); convert explicitly: bic never computes a dot in "
+                      "TF32 behind your back";
+      return std::nullopt;
+    }
+    int64_t m = at.getShape()[0], k = at.getShape()[1];
+    int64_t kb = transB ? bt.getShape()[1] : bt.getShape()[0];
+    int64_t n = transB ? bt.getShape()[0] : bt.getShape()[1];
+    if (k != kb) {
+      error(e.loc) << "dot(): a is " << m << "x" << k << " but b has K = " << kb
+                   << (transB ? " (trans_b: b is N x K)" : "");
+      return std::nullopt;
+    }
+    if (k % 16 || m % 16 || n % 8) {
+      error(e.loc) << "dot() tiles must be multiples of 16 (M, K) and 8 (N), got "
+                   << m << "x" << n << "x" << k;
+      return std::nullopt;
+    }
+    auto ct = RankedTensorType::get({m, n}, b.getF32Type());
+    Value acc;
+    if (const Expr *c = a.get("acc")) {
+      auto cv = value(c);
+      if (!cv)
+        return std::nullopt;
+      if (cv->getType() != ct) {
+        error(c->loc) << "dot() accumulator must be " << typeName(ct) << ", got "
+                      << typeName(cv->getType());
+        return std::nullopt;
+      }
+      acc = *cv;
+    } else {
+      acc = materialize(GVal::ofFloat(0), l, ct);
+    }
+    auto order = bic::DotOrderAttr::get(&ctx, 16);
+    auto op = b.create<bic::DotOp>(l, ct, *av, *bv, acc,
+                                   transB ? b.getUnitAttr() : UnitAttr(), order);
+    return GVal::of(op.getResult());
+  }
+
   if (fn == "where") {
     Args a;
     if (!a.bind(*this, e, {"condition", "x", "y"}, 3))

@@ -2,10 +2,11 @@
 //
 // Layouts depend only on tile shapes and the kernel's warp count, never on a
 // run-time value, so the reduction orders they imply are compile-time facts.
-// Forward walk: producers of fresh tiles (arange, splat, load) take the
-// default blocked layout of their shape; element-wise ops take their first
-// operand's; a reduction leaves a slice of its operand's layout and
-// `x[:, None]` of a slice gives back the parent. Where an operand disagrees,
+// Forward walk: producers of fresh tiles (arange, splat, load, broadcast)
+// take the default blocked layout of their shape; element-wise ops take
+// their first operand's; a dot's accumulator the mma fragment layout; a
+// reduction leaves a slice of its operand's layout and `x[:, None]` of a
+// slice gives back the parent. Where an operand disagrees,
 // cheap producers (arange, splat and element-wise ops of them) are
 // re-created in the wanted layout; anything else gets a bic.convert_layout.
 //
@@ -37,31 +38,19 @@ public:
   Assigner(func::FuncOp fn, unsigned numWarps)
       : fn(fn), numWarps(numWarps), b(fn.getContext()) {}
 
-  LogicalResult run() {
-    // One blocked layout for every 2-D tile, fitted to the largest: then
-    // `x[:, None]` and broadcasts between 2-D tiles never move data.
-    int64_t best = 0;
-    fn.walk([&](Operation *op) {
-      for (Type t : op->getResultTypes())
-        if (auto rt = dyn_cast<RankedTensorType>(t))
-          if (rt.getRank() == 2 && rt.getNumElements() > best) {
-            best = rt.getNumElements();
-            canonical2D = defaultBlockedLayout(fn.getContext(), rt.getShape(),
-                                               numWarps);
-          }
-    });
-    return processBlock(fn.getBody().front());
-  }
+  LogicalResult run() { return processBlock(fn.getBody().front()); }
 
 private:
   func::FuncOp fn;
   unsigned numWarps;
   OpBuilder b;
 
-  Attribute canonical2D;
+  Attribute accLayout(DotOp d) {
+    auto t = d.getType();
+    return mmaAccumulatorLayout(fn.getContext(), t.getShape()[0],
+                                t.getShape()[1], numWarps);
+  }
   Attribute defaultFor(RankedTensorType t) {
-    if (t.getRank() == 2 && canonical2D)
-      return canonical2D;
     return defaultBlockedLayout(fn.getContext(), t.getShape(), numWarps);
   }
   static Attribute encOf(Value v) {
@@ -74,13 +63,29 @@ private:
   }
 
   /// Re-creates a cheap producer of `v` in layout `enc` before `user`.
-  Value rematerialize(Value v, Attribute enc, Operation *user, int depth = 0) {
+  /// With `convertLeaves`, values that cannot be re-created are converted
+  /// where they are produced (below broadcasts, so on smaller tiles).
+  Value rematerialize(Value v, Attribute enc, Operation *user, int depth = 0,
+                      bool convertLeaves = false) {
     Operation *def = v.getDefiningOp();
-    if (!def || depth > 4 || def->getNumRegions() || def->getNumResults() != 1)
-      return {};
-    bool leaf = isa<ArangeOp, SplatOp>(def);
-    if (!leaf && !isElementwise(def))
-      return {};
+    bool cheap = def && !def->getNumRegions() && def->getNumResults() == 1 &&
+                 (isa<ArangeOp, SplatOp, BroadcastOp, ExpandDimsOp>(def) ||
+                  isElementwise(def));
+    if (!cheap || depth > 10) {
+      if (!convertLeaves || depth == 0)
+        return {};
+      b.setInsertionPoint(user);
+      auto t = withEncoding(cast<RankedTensorType>(v.getType()), enc);
+      return b.create<ConvertLayoutOp>(user->getLoc(), t, v);
+    }
+    // The operand layout that gives `enc` on the result.
+    Attribute operandEnc = enc;
+    if (auto e = dyn_cast<ExpandDimsOp>(def)) {
+      auto parent = dyn_cast<BlockedLayoutAttr>(enc);
+      if (!parent)
+        return {};
+      operandEnc = SliceLayoutAttr::get(def->getContext(), e.getAxis(), parent);
+    }
     SmallVector<Value> operands;
     for (Value o : def->getOperands()) {
       auto ot = dyn_cast<RankedTensorType>(o.getType());
@@ -88,7 +93,9 @@ private:
         operands.push_back(o);
         continue;
       }
-      Value r = encOf(o) == enc ? o : rematerialize(o, enc, user, depth + 1);
+      Value r = encOf(o) == operandEnc
+                    ? o
+                    : rematerialize(o, operandEnc, user, depth + 1, convertLeaves);
       if (!r)
         return {};
       operands.push_back(r);
@@ -106,6 +113,8 @@ private:
     if (!isa<RankedTensorType>(v.getType()) || encOf(v) == enc)
       return;
     Value r = rematerialize(v, enc, op);
+    if (!r && cast<RankedTensorType>(v.getType()).getNumElements() > 1024)
+      r = rematerialize(v, enc, op, 0, /*convertLeaves=*/true);
     if (!r) {
       b.setInsertionPoint(op);
       auto t = withEncoding(cast<RankedTensorType>(v.getType()), enc);
@@ -136,6 +145,12 @@ private:
   LogicalResult processOp(Operation *op) {
     Location loc = op->getLoc();
     if (auto f = dyn_cast<scf::ForOp>(op)) {
+      // A loop-carried dot accumulator lives in the accumulator layout from
+      // its initial value on, so the K loop never moves it.
+      Operation *yield = f.getBody()->getTerminator();
+      for (unsigned i = 0; i < f.getNumRegionIterArgs(); ++i)
+        if (auto dot = yield->getOperand(i).getDefiningOp<DotOp>())
+          require(op, 3 + i, accLayout(dot));
       for (auto [init, arg, res] :
            llvm::zip(f.getInitArgs(), f.getRegionIterArgs(), f.getResults())) {
         arg.setType(init.getType());
@@ -169,6 +184,12 @@ private:
     if (op->getNumRegions())
       return op->emitOpError("is not supported inside a bic kernel");
 
+    if (auto d = dyn_cast<DotOp>(op)) {
+      Attribute l = accLayout(d);
+      require(op, 2, l);
+      setEnc(d.getResult(), l);
+      return success();
+    }
     if (auto r = dyn_cast<ReduceOp>(op)) {
       auto srcEnc = encOf(r.getSrc());
       if (auto res = dyn_cast<RankedTensorType>(r.getType())) {
@@ -196,7 +217,11 @@ private:
       return success();
     }
     if (auto bc = dyn_cast<BroadcastOp>(op)) {
-      setEnc(bc.getResult(), encOf(bc.getSrc()));
+      // The result takes the layout its shape wants; the (smaller) operand
+      // is re-created or converted to match.
+      Attribute enc = defaultFor(bc.getType());
+      require(op, 0, enc);
+      setEnc(bc.getResult(), enc);
       return success();
     }
     if (auto ld = dyn_cast<LoadOp>(op)) {
@@ -210,6 +235,21 @@ private:
     }
     if (auto st = dyn_cast<StoreOp>(op)) {
       Attribute enc = encOf(st.getPtr());
+      // Prefer to move the addresses (cheap to re-create) to the value's
+      // layout, e.g. to store an accumulator where it was computed.
+      Attribute venc = encOf(st.getValue());
+      if (venc && venc != enc) {
+        Value p = rematerialize(st.getPtr(), venc, op);
+        Value m = !st.getMask() ? Value()
+                  : encOf(st.getMask()) == venc ? st.getMask()
+                                                : rematerialize(st.getMask(), venc, op);
+        if (p && (m || !st.getMask())) {
+          st.getPtrMutable().assign(p);
+          if (m)
+            st.getMaskMutable().assign(m);
+          return success();
+        }
+      }
       for (unsigned k = 1; k < op->getNumOperands(); ++k)
         require(op, k, enc);
       return success();

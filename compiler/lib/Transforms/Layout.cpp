@@ -101,12 +101,16 @@ Value TileLayout::threadBase(OpBuilder &b, Location loc, unsigned d, Value lane,
 BlockedLayoutAttr bic::defaultBlockedLayout(MLIRContext *ctx,
                                             ArrayRef<int64_t> shape,
                                             unsigned numWarps) {
-  // 8 consecutive elements per thread along the last dimension (16 bytes of
-  // bf16) unless the tile is too small to give every lane some.
   int64_t last = shape.back();
-  unsigned spt = std::max<int64_t>(1, std::min<int64_t>(8, last / 32));
-  if (shape.size() == 1)
+  if (shape.size() == 1) {
+    // 8 consecutive elements per thread (16 bytes of bf16) unless the tile
+    // is too small to give every lane some.
+    unsigned spt = std::max<int64_t>(1, std::min<int64_t>(8, last / 32));
     return BlockedLayoutAttr::get(ctx, {spt}, {32}, {numWarps});
+  }
+  // 2-D: 8 consecutive elements per thread along the last dimension, lanes
+  // across it first, then down the rows; warps down the rows first.
+  unsigned spt = std::min<int64_t>(8, last);
   unsigned tpw1 = std::max<int64_t>(1, std::min<int64_t>(32, last / spt));
   unsigned tpw0 = 32 / tpw1;
   unsigned wpc0 = std::max<int64_t>(
@@ -117,4 +121,19 @@ BlockedLayoutAttr bic::defaultBlockedLayout(MLIRContext *ctx,
 
 RankedTensorType bic::withEncoding(RankedTensorType t, Attribute enc) {
   return RankedTensorType::get(t.getShape(), t.getElementType(), enc);
+}
+
+BlockedLayoutAttr bic::mmaAccumulatorLayout(MLIRContext *ctx, int64_t m,
+                                            int64_t n, unsigned numWarps) {
+  unsigned wm = 1, wn = 1;
+  while (wm * wn < numWarps) {
+    bool mFits = m >= 16 * wm * 2, nFits = n >= 8 * wn * 2;
+    if (mFits && (!nFits || m / wm >= n / wn))
+      wm *= 2;
+    else if (nFits)
+      wn *= 2;
+    else
+      wm *= 2; // more warps than 16x8 blocks: replicas
+  }
+  return BlockedLayoutAttr::get(ctx, {1, 2}, {8, 4}, {wm, wn});
 }

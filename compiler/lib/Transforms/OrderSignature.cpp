@@ -51,7 +51,32 @@ FailureOr<std::string> bic::orderSignature(func::FuncOp fn) {
       os << "] warps=" << o.getWarps() << ")\n";
       return;
     }
+    if (auto d = dyn_cast<DotOp>(op)) {
+      os << fn.getName() << " #" << n++ << " dot "
+         << typeStr(d.getA().getType().getElementType())
+         << " -> f32 K ascending in place, k-step " << d.getOrder().getKStep()
+         << "\n";
+      return;
+    }
     if (auto f = dyn_cast<scf::ForOp>(op)) {
+      // A loop whose floating-point carries are all dot accumulators updated
+      // in place adds the same k-steps in the same order whatever its step
+      // (the K tile), so the step is not part of its order.
+      Operation *yield = f.getBody()->getTerminator();
+      bool dotOnly = true, anyFloat = false;
+      for (unsigned i = 0; i < f.getNumRegionIterArgs(); ++i) {
+        if (!isa<FloatType>(getElementTypeOrSelf(f.getRegionIterArgs()[i].getType())))
+          continue;
+        anyFloat = true;
+        auto d = yield->getOperand(i).getDefiningOp<DotOp>();
+        dotOnly &= d && d.getAcc() == f.getRegionIterArgs()[i];
+      }
+      if (anyFloat && dotOnly) {
+        os << fn.getName() << " #" << n++ << " loop ascending from "
+           << boundStr(f.getLowerBound(), fn)
+           << " accumulates dots in place (any K step)\n";
+        return;
+      }
       SmallVector<std::string> acc;
       for (Type t : f.getInitArgs().getTypes())
         if (isa<FloatType>(getElementTypeOrSelf(t))) {

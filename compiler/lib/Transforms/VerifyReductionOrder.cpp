@@ -9,6 +9,7 @@
 #include "bic/Transforms/Layout.h"
 #include "bic/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -52,6 +53,21 @@ struct VerifyReductionOrderPass
     getOperation().walk([&](Operation *op) {
       if (auto r = dyn_cast<ReduceOp>(op)) {
         ok &= succeeded(checkReduce(r));
+        return;
+      }
+      if (auto add = dyn_cast<arith::AddFOp>(op)) {
+        // acc + dot(a, b): each K tile's product is rounded on its own and
+        // then added, so the bits depend on the K tile size.
+        for (Value v : add->getOperands())
+          if (auto d = v.getDefiningOp<DotOp>())
+            if (auto sp = d.getAcc().getDefiningOp<SplatOp>())
+              if (auto c = sp.getSrc().getDefiningOp<arith::ConstantOp>())
+                if (auto f = dyn_cast<FloatAttr>(c.getValue()); f && f.getValue().isZero()) {
+                  add.emitError("'acc + dot(a, b)' rounds each K tile's product "
+                                "separately, so its bits depend on the K tile "
+                                "size; accumulate in place with dot(a, b, acc)");
+                  ok = false;
+                }
         return;
       }
       StringRef name = op->getName().getStringRef();

@@ -50,6 +50,8 @@ void populateMemoryOpPatterns(TileTypeConverter &tc,
                               mlir::RewritePatternSet &patterns);
 void populateReduceOpPatterns(TileTypeConverter &tc,
                               mlir::RewritePatternSet &patterns);
+void populateDotOpPatterns(TileTypeConverter &tc,
+                           mlir::RewritePatternSet &patterns);
 /// math ops (scalar or vector) to NVVM intrinsics; applied greedily after
 /// the conversion.
 void populateMathToNVVMPatterns(mlir::RewritePatternSet &patterns);

@@ -61,6 +61,13 @@ BlockedLayoutAttr defaultBlockedLayout(mlir::MLIRContext *ctx,
                                        llvm::ArrayRef<int64_t> shape,
                                        unsigned numWarps);
 
+/// The accumulator layout of an MxN tensor-core product: the mma.sync
+/// m16n8 fragment (8 row groups x 4 lanes, 2 consecutive columns per
+/// thread), warps tiled over M and N. Pairs of row repetitions form the two
+/// halves of one m16 instruction, so M must cover 16 rows per warp row.
+BlockedLayoutAttr mmaAccumulatorLayout(mlir::MLIRContext *ctx, int64_t m,
+                                       int64_t n, unsigned numWarps);
+
 /// Returns `t` with encoding `enc`.
 mlir::RankedTensorType withEncoding(mlir::RankedTensorType t,
                                     mlir::Attribute enc);

@@ -106,6 +106,7 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
     populateTileOpPatterns(tc, patterns);
     populateMemoryOpPatterns(tc, patterns);
     populateReduceOpPatterns(tc, patterns);
+    populateDotOpPatterns(tc, patterns);
     scf::populateSCFStructuralTypeConversionsAndLegality(tc, patterns, target);
     if (failed(applyPartialConversion(gm, target, std::move(patterns))))
       return signalPassFailure();

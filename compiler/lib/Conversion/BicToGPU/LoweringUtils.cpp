@@ -98,6 +98,15 @@ int64_t bic::scratchWords(Operation *op) {
         rows *= l->dim(d).size;
     return rows * l->dim(r.getAxis()).wpc;
   }
+  if (auto d = dyn_cast<DotOp>(op)) {
+    // A [M, K + 8] and B [N, K + 8] or [K, N + 8], 16-bit elements.
+    auto a = d.getA().getType(), b = d.getB().getType();
+    int64_t m = a.getShape()[0], k = a.getShape()[1];
+    int64_t n = d.getType().getShape()[1];
+    int64_t bytes = 2 * (m * (k + 8) + (d.getTransB() ? n * (k + 8) : k * (n + 8)));
+    (void)b;
+    return (bytes + 3) / 4;
+  }
   if (auto c = dyn_cast<ConvertLayoutOp>(op))
     return c.getSrc().getType().getNumElements();
   return 0;

@@ -1,0 +1,216 @@
+//===- DotOpPatterns.cpp - tensor-core tile products (mma.sync) -----------===//
+//
+// Realises #bic.dot_order<kStep = 16> with `mma.sync.m16n8k16` (sm_80 and
+// newer): the operand tiles are written to shared memory (A row-major, B as
+// N x K or K x N with rows padded by 16 bytes against bank conflicts), then
+// each warp walks K in steps of 16, ascending, and accumulates every m16n8
+// block of its accumulator fragment in place. The accumulator layout is the
+// mma fragment layout (see mmaAccumulatorLayout), so nothing moves between
+// the K loop's iterations.
+//
+//===----------------------------------------------------------------------===//
+#include "bic/Conversion/BicToGPU.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace bic;
+
+namespace {
+constexpr int64_t kPad = 8; // elements of padding per shared-memory row
+
+struct Smem {
+  OpBuilder &b;
+  Location loc;
+  Value base; // !llvm.ptr<3>
+
+  Value at(Value byteOffset) {
+    auto ptrTy = LLVM::LLVMPointerType::get(b.getContext(), 3);
+    return b.create<LLVM::GEPOp>(loc, ptrTy, b.getI8Type(), base,
+                                 ValueRange{byteOffset});
+  }
+  // byte offset of element (r, c) of a row-major [*, ld] region at `start`.
+  Value offset(Value r, Value c, int64_t ld, int64_t start, int64_t bytes) {
+    Value e = b.create<arith::AddIOp>(
+        loc, b.create<arith::MulIOp>(loc, r, constI32(b, loc, ld)), c);
+    Value o = b.create<arith::MulIOp>(loc, e, constI32(b, loc, bytes));
+    return b.create<arith::AddIOp>(loc, o, constI32(b, loc, start));
+  }
+};
+
+/// Writes a 2-D tile (per-thread vector `v` in layout `l`) into shared
+/// memory as row-major rows of `ld` elements starting at byte `start`.
+void storeTile(Smem &s, Value v, const TileLayout &l, int64_t ld, int64_t start,
+               Type elem, const ThreadIds &ids) {
+  OpBuilder &b = s.b;
+  Location loc = s.loc;
+  auto coords = elementCoords(b, loc, l, ids, /*wrap=*/true);
+  int64_t bytes = elem.getIntOrFloatBitWidth() / 8;
+  int64_t g = l.dim(1).sptEff();
+  while (g > 1 && ((ld * bytes) % (g * bytes) || (start % (g * bytes))))
+    g /= 2;
+  for (int64_t e = 0; e < l.numElems(); e += g) {
+    Value off = s.offset(coords[e][0], coords[e][1], ld, start, bytes);
+    Value val = g == 1 ? Value(b.create<vector::ExtractOp>(loc, v, e))
+                       : b.create<vector::ExtractStridedSliceOp>(
+                             loc, v, ArrayRef<int64_t>{e}, ArrayRef<int64_t>{g},
+                             ArrayRef<int64_t>{1});
+    b.create<LLVM::StoreOp>(loc, val, s.at(off), g * bytes);
+  }
+}
+
+Value load32(Smem &s, Value r, Value c, int64_t ld, int64_t start) {
+  Value off = s.offset(r, c, ld, start, 2);
+  return s.b.create<LLVM::LoadOp>(s.loc, s.b.getI32Type(), s.at(off), 4);
+}
+
+// Two 16-bit elements (r, c) and (r + 1, c), packed low then high.
+Value load2x16(Smem &s, Value r, Value c, int64_t ld, int64_t start) {
+  OpBuilder &b = s.b;
+  Location loc = s.loc;
+  Value lo = b.create<LLVM::LoadOp>(loc, b.getI16Type(),
+                                    s.at(s.offset(r, c, ld, start, 2)), 2);
+  Value r1 = b.create<arith::AddIOp>(loc, r, constI32(b, loc, 1));
+  Value hi = b.create<LLVM::LoadOp>(loc, b.getI16Type(),
+                                    s.at(s.offset(r1, c, ld, start, 2)), 2);
+  Value lo32 = b.create<arith::ExtUIOp>(loc, b.getI32Type(), lo);
+  Value hi32 = b.create<arith::ExtUIOp>(loc, b.getI32Type(), hi);
+  Value sh = b.create<arith::ShLIOp>(loc, hi32, constI32(b, loc, 16));
+  return b.create<arith::OrIOp>(loc, lo32, sh);
+}
+
+struct DotLowering : public OpConversionPattern<DotOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(DotOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    auto la = TileLayout::get(op.getA().getType());
+    auto lb = TileLayout::get(op.getB().getType());
+    auto lc = TileLayout::get(op.getType());
+    Value scratch = getScratch(op);
+    if (failed(la) || failed(lb) || failed(lc) || !scratch)
+      return op.emitOpError("needs layouts and shared memory (run "
+                            "bic-assign-layouts)");
+    const DimLayout &c0 = lc->dim(0), &c1 = lc->dim(1);
+    if (c0.spt != 1 || c0.tpw != 8 || c1.spt != 2 || c1.tpw != 4 ||
+        c0.perThread() % 2)
+      return op.emitOpError("accumulator is not in the mma fragment layout");
+    bool transB = op.getTransB();
+    Type elem = op.getA().getType().getElementType();
+    const char *ty = elem.isBF16() ? "bf16" : "f16";
+    int64_t M = op.getType().getShape()[0], N = op.getType().getShape()[1];
+    int64_t K = op.getA().getType().getShape()[1];
+    int64_t lda = K + kPad, ldb = transB ? K + kPad : N + kPad;
+    int64_t offB = M * lda * 2;
+
+    // Shared-memory base as an LLVM pointer in the shared address space.
+    Value idx = rw.create<memref::ExtractAlignedPointerAsIndexOp>(loc, scratch);
+    Value i64 = rw.create<arith::IndexCastOp>(loc, rw.getI64Type(), idx);
+    Value base = rw.create<LLVM::IntToPtrOp>(
+        loc, LLVM::LLVMPointerType::get(rw.getContext(), 3), i64);
+    Smem s{rw, loc, base};
+    ThreadIds ids = getThreadIds(rw, loc);
+
+    rw.create<gpu::BarrierOp>(loc);
+    storeTile(s, a.getA(), *la, lda, 0, elem, ids);
+    storeTile(s, a.getB(), *lb, ldb, offB, elem, ids);
+    rw.create<gpu::BarrierOp>(loc);
+
+    Value g = rw.create<arith::AndIOp>(
+        loc, rw.create<arith::ShRUIOp>(loc, ids.lane, constI32(rw, loc, 2)),
+        constI32(rw, loc, 7));
+    Value t = rw.create<arith::AndIOp>(loc, ids.lane, constI32(rw, loc, 3));
+    Value w0 = lc->warpIndex(rw, loc, 0, ids.warp);
+    Value w1 = lc->warpIndex(rw, loc, 1, ids.warp);
+    auto wrap = [&](Value v, int64_t size) -> Value {
+      return rw.create<arith::AndIOp>(loc, v, constI32(rw, loc, size - 1));
+    };
+    // Row of accumulator row-repetition i (rows g and g + 8 of an m16 block
+    // are repetitions 2q and 2q + 1).
+    Value rowBase = rw.create<arith::AddIOp>(
+        loc, rw.create<arith::MulIOp>(loc, w0, constI32(rw, loc, 8)), g);
+    auto row = [&](int64_t i) {
+      return wrap(rw.create<arith::AddIOp>(loc, rowBase,
+                                           constI32(rw, loc, c0.offset(i))),
+                  M);
+    };
+    // Column of B fragment n: the n8 block's first column plus the group.
+    Value colBase = rw.create<arith::AddIOp>(
+        loc, rw.create<arith::MulIOp>(loc, w1, constI32(rw, loc, 8)), g);
+    int64_t P0 = c0.perThread(), P1 = c1.perThread(), repsN = P1 / 2;
+    auto colB = [&](int64_t n) {
+      return wrap(rw.create<arith::AddIOp>(loc, colBase,
+                                           constI32(rw, loc, c1.offset(2 * n))),
+                  N);
+    };
+
+    SmallVector<Value> acc;
+    for (int64_t e = 0; e < lc->numElems(); ++e)
+      acc.push_back(rw.create<vector::ExtractOp>(loc, a.getAcc(), e));
+
+    auto f32 = rw.getF32Type();
+    auto resTy = LLVM::LLVMStructType::getLiteral(rw.getContext(), {f32, f32, f32, f32});
+    std::string asmStr = std::string("mma.sync.aligned.m16n8k16.row.col.f32.") +
+                         ty + "." + ty +
+                         ".f32 {$0,$1,$2,$3}, {$4,$5,$6,$7}, {$8,$9}, "
+                         "{$10,$11,$12,$13};";
+    const char *constraints = "=f,=f,=f,=f,r,r,r,r,r,r,f,f,f,f";
+
+    SmallVector<Value> rows;
+    for (int64_t i = 0; i < P0; ++i)
+      rows.push_back(row(i));
+    SmallVector<Value> cols;
+    for (int64_t n = 0; n < repsN; ++n)
+      cols.push_back(colB(n));
+
+    // K ascending in steps of 16: the order the attribute declares.
+    for (int64_t k0 = 0; k0 < K; k0 += 16) {
+      Value kLo = rw.create<arith::AddIOp>(
+          loc, rw.create<arith::MulIOp>(loc, t, constI32(rw, loc, 2)),
+          constI32(rw, loc, k0));
+      Value kHi = rw.create<arith::AddIOp>(loc, kLo, constI32(rw, loc, 8));
+      SmallVector<std::pair<Value, Value>> bf;
+      for (int64_t n = 0; n < repsN; ++n) {
+        if (transB)
+          bf.push_back({load32(s, cols[n], kLo, ldb, offB),
+                        load32(s, cols[n], kHi, ldb, offB)});
+        else
+          bf.push_back({load2x16(s, kLo, cols[n], ldb, offB),
+                        load2x16(s, kHi, cols[n], ldb, offB)});
+      }
+      for (int64_t q = 0; q < P0 / 2; ++q) {
+        Value rLo = rows[2 * q], rHi = rows[2 * q + 1];
+        Value a0 = load32(s, rLo, kLo, lda, 0), a1 = load32(s, rHi, kLo, lda, 0);
+        Value a2 = load32(s, rLo, kHi, lda, 0), a3 = load32(s, rHi, kHi, lda, 0);
+        for (int64_t n = 0; n < repsN; ++n) {
+          int64_t i0 = (2 * q) * P1 + 2 * n, i1 = i0 + 1;
+          int64_t i2 = (2 * q + 1) * P1 + 2 * n, i3 = i2 + 1;
+          SmallVector<Value> ops = {a0, a1, a2, a3, bf[n].first, bf[n].second,
+                                    acc[i0], acc[i1], acc[i2], acc[i3]};
+          auto mma = rw.create<LLVM::InlineAsmOp>(
+              loc, resTy, ops, asmStr, constraints, /*has_side_effects=*/false,
+              /*is_align_stack=*/false, LLVM::TailCallKind::None,
+              LLVM::AsmDialectAttr::get(rw.getContext(), LLVM::AsmDialect::AD_ATT),
+              ArrayAttr());
+          int64_t slots[4] = {i0, i1, i2, i3};
+          for (int j = 0; j < 4; ++j)
+            acc[slots[j]] = rw.create<LLVM::ExtractValueOp>(loc, mma.getResult(0), j);
+        }
+      }
+    }
+    auto vt = VectorType::get({lc->numElems()}, f32);
+    rw.replaceOpWithNewOp<vector::FromElementsOp>(op, vt, acc);
+    return success();
+  }
+};
+} // namespace
+
+void bic::populateDotOpPatterns(TileTypeConverter &tc, RewritePatternSet &patterns) {
+  patterns.add<DotLowering>(tc, patterns.getContext());
+}
