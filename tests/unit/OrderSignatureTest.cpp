@@ -82,3 +82,28 @@ TEST(OrderSignature, SoftmaxRowsPerProgramDoNotMatterUnlessWarpsMoveOntoTheRow) 
   EXPECT_EQ(r4, hashOf(src, {{"ROWS", 16}}));
   EXPECT_NE(r4, hashOf(src, {{"ROWS", 2}}));
 }
+
+// Every configuration the matmul table may pick has the kernel's one order.
+TEST(OrderSignature, AllMatmulConfigurationsShareTheOrder) {
+  std::string src = readKernel("matmul.bic");
+  std::ifstream in(std::string(BIC_KERNELS_SRC) + "/matmul_configs.txt");
+  std::string line, first;
+  int n = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#')
+      continue;
+    std::istringstream ls(line);
+    std::string name;
+    int64_t maxM, bm, bn, bk, nw;
+    ls >> name >> maxM >> bm >> bn >> bk >> nw;
+    for (int64_t bnk : {0, 1}) {
+      std::string h = hashOf(src, {{"BM", bm}, {"BN", bn}, {"BK", bk},
+                                   {"num_warps", nw}, {"B_NK", bnk}});
+      if (first.empty())
+        first = h;
+      EXPECT_EQ(h, first) << name << " B_NK=" << bnk;
+      ++n;
+    }
+  }
+  EXPECT_GE(n, 6);
+}

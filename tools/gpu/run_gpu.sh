@@ -6,7 +6,7 @@ set -uo pipefail
 B="${BIC_BUNDLE:-.gpu}"
 OUT="${OUT:?set OUT}"
 mkdir -p "$OUT"
-export BIC_KERNEL_DIR="$B/kernels" BIC_COMMIT="$(cat "$B/COMMIT")" PYTHONUNBUFFERED=1
+export BIC_KERNEL_DIR="$B/kernels" BIC_KERNELS_SRC=kernels_src BIC_COMMIT="$(cat "$B/COMMIT")" PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv | tee "$OUT/gpu.txt"
 echo "== GPU tests"
 "$B/bic-gpu-tests" --gtest_output=json:"$OUT/gpu_tests.json" > "$OUT/gpu_tests.log" 2>&1
@@ -23,4 +23,6 @@ echo "== launch overhead (C++ runtime)"
 "$B/bic-bench-launch" "$B/kernels" | tee "$OUT/launch.json"
 echo "== RMSNorm benchmark"
 python3 tools/bench/rmsnorm_bench.py "$B" "$OUT" 2>&1 | tee "$OUT/rmsnorm.log"
+echo "== matmul benchmark"
+BIC_KERNELS_SRC=kernels_src python3 tools/bench/matmul_bench.py "$B" "$OUT" 2>&1 | tee "$OUT/matmul.log"
 exit $rc

@@ -1,0 +1,169 @@
+"""bf16 matmul C = A * B^T (B the [N, K] weight of a linear layer): bic
+(through its runtime, configuration picked per M from
+kernels_src/matmul_configs.txt) vs cuBLAS (torch.mm) vs a fixed-config
+persistent Triton kernel (128x128x64, 8 warps, 3 stages: the published
+batch-invariant recipe), M = 1 .. 8192 on three (N, K). TFLOP/s, the share of
+copy bandwidth on B's bytes, and whether each is batch-invariant (row 0 of an
+M=16 product equal to row 0 of the M=8192 product). Writes matmul.json.
+
+usage: matmul_bench.py BUNDLE_DIR OUT_DIR
+"""
+import json
+import os
+import statistics
+import sys
+
+import torch
+import triton
+import triton.language as tl
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bicrt  # noqa: E402
+from rmsnorm_bench import copy_bandwidth  # noqa: E402
+
+SHAPES = [(4096, 4096), (14336, 4096), (4096, 14336)]
+MS = [1 << i for i in range(14)]
+
+
+@triton.jit
+def triton_bi_matmul(a, b, c, M, N, K, NUM_SMS: tl.constexpr, BM: tl.constexpr,
+                     BN: tl.constexpr, BK: tl.constexpr):
+    pid = tl.program_id(0)
+    num_n = tl.cdiv(N, BN)
+    tiles = tl.cdiv(M, BM) * num_n
+    for tile in range(pid, tiles, NUM_SMS):
+        pm = tile // num_n
+        pn = tile % num_n
+        rm = pm * BM + tl.arange(0, BM)
+        rn = pn * BN + tl.arange(0, BN)
+        rk = tl.arange(0, BK)
+        acc = tl.zeros((BM, BN), dtype=tl.float32)
+        for k in range(0, K, BK):
+            at = tl.load(a + rm[:, None] * K + (k + rk)[None, :],
+                         mask=(rm[:, None] < M) & ((k + rk)[None, :] < K), other=0.0)
+            bt = tl.load(b + rn[None, :] * K + (k + rk)[:, None],
+                         mask=(rn[None, :] < N) & ((k + rk)[:, None] < K), other=0.0)
+            acc = tl.dot(at, bt, acc)
+        tl.store(c + rm[:, None] * N + rn[None, :], acc.to(tl.bfloat16),
+                 mask=(rm[:, None] < M) & (rn[None, :] < N))
+
+
+def configs(path):
+    out = []
+    for line in open(path):
+        if line.strip() and not line.startswith("#"):
+            name, max_m, bm, bn, bk, nw = line.split()
+            out.append((name, int(max_m), int(bm), int(bn)))
+    return out
+
+
+def pick(cfgs, m):
+    for c in cfgs:
+        if c[1] == 0 or m <= c[1]:
+            return c
+    return cfgs[-1]
+
+
+def time_us(fn, sets, reps=20):
+    for i in range(3):
+        fn(i % sets)
+    torch.cuda.synchronize()
+    ts = []
+    for r in range(reps):
+        e0, e1 = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        e0.record()
+        fn(r % sets)
+        e1.record()
+        e1.synchronize()
+        ts.append(e0.elapsed_time(e1) * 1000)
+    return statistics.median(ts)
+
+
+def main():
+    bundle, out = sys.argv[1], sys.argv[2]
+    rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
+    dev = torch.cuda.get_device_properties(0)
+    arch = "sm_90a" if dev.major >= 9 else "sm_80"
+    sms = dev.multi_processor_count
+    cfgs = configs(os.path.join(os.environ.get("BIC_KERNELS_SRC", "kernels_src"),
+                                "matmul_configs.txt"))
+    kernels = {c[0]: rt.kernel(os.path.join(bundle, "kernels", f"{c[0]}.{arch}.ptx"), "matmul")
+               for c in cfgs}
+    order = {k.order_hash for k in kernels.values()}
+    assert len(order) == 1, f"configurations with different orders: {order}"
+    bw = copy_bandwidth()
+    res = {"gpu": dev.name, "commit": os.environ.get("BIC_COMMIT", "?"),
+           "copy_bandwidth_TBps": bw, "order_hash": order.pop(), "rows": [],
+           "invariant": {}}
+    stream = lambda: torch.cuda.current_stream().cuda_stream  # noqa: E731
+    print(f"# {dev.name}, copy bandwidth {bw:.2f} TB/s")
+    print(f"{'N':>6} {'K':>6} {'M':>5} | {'bic':>7} {'cuBLAS':>7} {'tritonBI':>8} TFLOP/s | "
+          f"bic/cuBLAS bic/triton | bic B-bw  config")
+    for N, K in SHAPES:
+        nsets = 3 if N * K * 2 < (60 << 20) else 1
+        Bs = [torch.randn(N, K, device="cuda").to(torch.bfloat16) for _ in range(nsets)]
+        Afull = torch.randn(8192, K, device="cuda").to(torch.bfloat16)
+        C = torch.empty(8192, N, device="cuda", dtype=torch.bfloat16)
+
+        def bic_mm(m, i, c=C):
+            name, _, bm, bn = pick(cfgs, m)
+            k = kernels[name]
+            args = k.prepare([bicrt.ptr(Afull.data_ptr()), bicrt.ptr(Bs[i].data_ptr()),
+                              bicrt.ptr(c.data_ptr()), bicrt.ptr(c.data_ptr()),
+                              bicrt.i32(m), bicrt.i32(N), bicrt.i32(K)])
+            k.rt._check(k.rt.lib.bic_launch(k.handle, (m + bm - 1) // bm, (N + bn - 1) // bn, 1,
+                                            bicrt.ctypes.c_void_p(stream()), args, len(args)))
+
+        def tri_mm(m, i, c=C):
+            tiles = triton.cdiv(m, 128) * triton.cdiv(N, 128)
+            triton_bi_matmul[(min(sms, tiles),)](Afull, Bs[i], c, m, N, K, NUM_SMS=sms,
+                                                 BM=128, BN=128, BK=64, num_warps=8,
+                                                 num_stages=3)
+
+        def torch_mm(m, i):
+            torch.mm(Afull[:m], Bs[i].t())
+
+        # batch invariance: row 0 with M=16 vs M=8192
+        for name, fn in [("bic", bic_mm), ("triton_bi", tri_mm)]:
+            c_big = torch.empty(8192, N, device="cuda", dtype=torch.bfloat16)
+            c_small = torch.empty(8192, N, device="cuda", dtype=torch.bfloat16)
+            fn(8192, 0, c_big)
+            fn(16, 0, c_small)
+            torch.cuda.synchronize()
+            res["invariant"].setdefault(name, {})[f"{N}x{K}"] = bool(
+                torch.equal(c_big[0].view(torch.int16), c_small[0].view(torch.int16)))
+        big = torch.mm(Afull, Bs[0].t())
+        small = torch.mm(Afull[:16], Bs[0].t())
+        res["invariant"].setdefault("cublas", {})[f"{N}x{K}"] = bool(
+            torch.equal(big[0].view(torch.int16), small[0].view(torch.int16)))
+        # correctness of bic on this shape (sampled rows vs fp64)
+        bic_mm(8192, 0)
+        torch.cuda.synchronize()
+        rows = torch.arange(0, 8192, 997, device="cuda")
+        ref = Afull[rows].double() @ Bs[0].double().t()
+        err = ((C[rows].double() - ref).norm() / ref.norm()).item()
+        res.setdefault("rel_err", {})[f"{N}x{K}"] = err
+        for m in MS:
+            flop = 2.0 * m * N * K
+            t_bic = time_us(lambda i: bic_mm(m, i), nsets)
+            t_cub = time_us(lambda i: torch_mm(m, i), nsets)
+            t_tri = time_us(lambda i: tri_mm(m, i), nsets)
+            row = {"N": N, "K": K, "M": m, "config": pick(cfgs, m)[0],
+                   "bic_tflops": flop / t_bic / 1e6, "cublas_tflops": flop / t_cub / 1e6,
+                   "triton_bi_tflops": flop / t_tri / 1e6,
+                   "bic_us": t_bic, "cublas_us": t_cub, "triton_bi_us": t_tri,
+                   "bic_b_bw_fraction": (N * K * 2 / (t_bic * 1e-6)) / (bw * 1e12)}
+            res["rows"].append(row)
+            print(f"{N:>6} {K:>6} {m:>5} | {row['bic_tflops']:7.1f} {row['cublas_tflops']:7.1f} "
+                  f"{row['triton_bi_tflops']:8.1f}         | {t_cub / t_bic:10.2f} "
+                  f"{t_tri / t_bic:10.2f} | {100 * row['bic_b_bw_fraction']:6.1f}%  {row['config']}",
+                  flush=True)
+        print(f"# {N}x{K}: bic rel err {err:.1e}; invariant: "
+              + ", ".join(f"{k}={v[f'{N}x{K}']}" for k, v in res["invariant"].items()))
+        del Bs, Afull, C
+    with open(os.path.join(out, "matmul.json"), "w") as f:
+        json.dump(res, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

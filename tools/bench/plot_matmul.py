@@ -1,0 +1,50 @@
+"""TFLOP/s against tokens (log-log), one line per implementation and one
+panel per (N, K): the chart of shared/seeds/000 with bic added.
+
+usage: plot_matmul.py RESULTS.json OUT.png
+"""
+import json
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def main():
+    d = json.load(open(sys.argv[1]))
+    shapes = []
+    for r in d["rows"]:
+        if (r["N"], r["K"]) not in shapes:
+            shapes.append((r["N"], r["K"]))
+    fig, axes = plt.subplots(1, len(shapes), figsize=(6 * len(shapes), 4.5))
+    if len(shapes) == 1:
+        axes = [axes]
+    inv = d.get("invariant", {})
+    for ax, (N, K) in zip(axes, shapes):
+        rows = [r for r in d["rows"] if (r["N"], r["K"]) == (N, K)]
+        m = [r["M"] for r in rows]
+        for key, label, color, marker in [
+                ("cublas_tflops", "cuBLAS (torch.mm)", "g", "o"),
+                ("triton_bi_tflops", "Triton batch-invariant (128x128x64)", "b", "D"),
+                ("bic_tflops", "bic (batch-invariant)", "r", "s")]:
+            name = {"cublas_tflops": "cublas", "triton_bi_tflops": "triton_bi",
+                    "bic_tflops": "bic"}[key]
+            ok = inv.get(name, {}).get(f"{N}x{K}")
+            tag = "" if ok is None else (" [invariant]" if ok else " [NOT invariant]")
+            ax.plot(m, [r[key] for r in rows], color=color, marker=marker, label=label + tag)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("# Tokens (M)")
+        ax.set_ylabel("TFLOP/s")
+        ax.set_title(f"bf16 matmul N={N}, K={K} — {d['gpu']}")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(loc="lower right", fontsize=7)
+    fig.suptitle(f"commit {d.get('commit', '?')}")
+    fig.tight_layout()
+    fig.savefig(sys.argv[2], dpi=110)
+
+
+if __name__ == "__main__":
+    main()
