@@ -4,6 +4,7 @@
 #include "bic/Dialect/Bic.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -27,6 +28,26 @@ static std::string boundStr(Value v, func::FuncOp fn) {
       if (auto n = fn.getArgAttrOfType<StringAttr>(a.getArgNumber(), kArgNameAttr))
         return ("arg:" + n.getValue()).str();
   return "dynamic";
+}
+
+// Whether loop-carried value `i` accumulates: its next value is computed
+// from itself. A value merely replaced every iteration (a prefetched tile)
+// reduces nothing.
+static bool isAccumulator(scf::ForOp f, unsigned i) {
+  Value arg = f.getRegionIterArgs()[i];
+  SmallVector<Value> work{f.getBody()->getTerminator()->getOperand(i)};
+  llvm::SmallPtrSet<Operation *, 32> seen;
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    if (v == arg)
+      return true;
+    Operation *d = v.getDefiningOp();
+    if (!d || !f->isProperAncestor(d) || !seen.insert(d).second)
+      continue;
+    for (Value o : d->getOperands())
+      work.push_back(o);
+  }
+  return false;
 }
 
 FailureOr<std::string> bic::orderSignature(func::FuncOp fn) {
@@ -65,7 +86,8 @@ FailureOr<std::string> bic::orderSignature(func::FuncOp fn) {
       Operation *yield = f.getBody()->getTerminator();
       bool dotOnly = true, anyFloat = false;
       for (unsigned i = 0; i < f.getNumRegionIterArgs(); ++i) {
-        if (!isa<FloatType>(getElementTypeOrSelf(f.getRegionIterArgs()[i].getType())))
+        if (!isa<FloatType>(getElementTypeOrSelf(f.getRegionIterArgs()[i].getType())) ||
+            !isAccumulator(f, i))
           continue;
         anyFloat = true;
         auto d = yield->getOperand(i).getDefiningOp<DotOp>();
@@ -78,8 +100,8 @@ FailureOr<std::string> bic::orderSignature(func::FuncOp fn) {
         return;
       }
       SmallVector<std::string> acc;
-      for (Type t : f.getInitArgs().getTypes())
-        if (isa<FloatType>(getElementTypeOrSelf(t))) {
+      for (auto [i, t] : llvm::enumerate(f.getInitArgs().getTypes()))
+        if (isa<FloatType>(getElementTypeOrSelf(t)) && isAccumulator(f, i)) {
           auto rt = dyn_cast<RankedTensorType>(t);
           acc.push_back(rt ? typeStr(RankedTensorType::get(rt.getShape(),
                                                            rt.getElementType()))

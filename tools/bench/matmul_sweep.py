@@ -1,0 +1,64 @@
+"""Times every matmul configuration in BUNDLE/sweep (all of one order
+signature, checked here) on the three (N, K) of the benchmark at a few M,
+against cuBLAS, to fill kernels_src/matmul_configs.txt. Writes
+matmul_sweep.json and prints the best configuration per (shape, M).
+
+usage: matmul_sweep.py BUNDLE_DIR OUT_DIR
+"""
+import glob
+import json
+import os
+import re
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bicrt  # noqa: E402
+from matmul_bench import SHAPES, time_us  # noqa: E402
+
+MS = [1, 16, 64, 256, 1024, 4096]
+
+
+def main():
+    bundle, out = sys.argv[1], sys.argv[2]
+    rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
+    ks = {}
+    for p in sorted(glob.glob(os.path.join(bundle, "sweep", "matmul_*.sm_90a.ptx"))):
+        bm, bn, bk, w = map(int, re.search(r"matmul_(\d+)_(\d+)_(\d+)_w(\d+)", p).groups())
+        ks[(bm, bn, bk, w)] = rt.kernel(p, "matmul")
+    hashes = {k.order_hash for k in ks.values()}
+    assert len(hashes) == 1, hashes
+    stream = lambda: torch.cuda.current_stream().cuda_stream  # noqa: E731
+    res = []
+    for N, K in SHAPES:
+        B = torch.randn(N, K, device="cuda").to(torch.bfloat16)
+        A = torch.randn(max(MS), K, device="cuda").to(torch.bfloat16)
+        C = torch.empty(max(MS), N, device="cuda", dtype=torch.bfloat16)
+        for m in MS:
+            t_cub = time_us(lambda i: torch.mm(A[:m], B.t()), 1)
+            best = None
+            for (bm, bn, bk, w), k in ks.items():
+                args = k.prepare([bicrt.ptr(A.data_ptr()), bicrt.ptr(B.data_ptr()),
+                                  bicrt.ptr(C.data_ptr()), bicrt.ptr(C.data_ptr()),
+                                  bicrt.i32(m), bicrt.i32(N), bicrt.i32(K)])
+                grid = ((m + bm - 1) // bm, (N + bn - 1) // bn)
+
+                def run(i, k=k, args=args, grid=grid):
+                    k.rt._check(k.rt.lib.bic_launch(k.handle, grid[0], grid[1], 1,
+                                                    bicrt.ctypes.c_void_p(stream()), args,
+                                                    len(args)))
+                t = time_us(run, 1, reps=10)
+                res.append({"N": N, "K": K, "M": m, "cfg": [bm, bn, bk, w], "us": t,
+                            "cublas_us": t_cub})
+                if best is None or t < best[0]:
+                    best = (t, (bm, bn, bk, w))
+            print(f"N={N:5} K={K:5} M={m:5}: best {best[1]} {best[0]:8.1f} us "
+                  f"({2 * m * N * K / best[0] / 1e6:6.1f} TFLOP/s, cuBLAS {t_cub:8.1f} us)",
+                  flush=True)
+        del A, B, C
+    json.dump(res, open(os.path.join(out, "matmul_sweep.json"), "w"), indent=1)
+
+
+if __name__ == "__main__":
+    main()
