@@ -98,9 +98,14 @@ struct DotLowering : public OpConversionPattern<DotOp> {
       return op.emitOpError("needs layouts and shared memory (run "
                             "bic-assign-layouts)");
     const DimLayout &c0 = lc->dim(0), &c1 = lc->dim(1);
-    if (c0.spt != 1 || c0.tpw != 8 || c1.spt != 2 || c1.tpw != 4 ||
-        c0.perThread() % 2)
+    if (c0.spt != 1 || c0.tpw != 8 || c1.spt != 2 || c1.tpw != 4)
       return op.emitOpError("accumulator is not in the mma fragment layout");
+    if (c0.perThread() % 2 || c0.replicated() || c1.replicated())
+      return op.emitOpError("the ")
+             << op.getType().getShape()[0] << "x" << op.getType().getShape()[1]
+             << " accumulator is too small for " << c0.wpc * c1.wpc
+             << " warps (each warp needs whole 16x8 blocks); use fewer warps "
+                "or a larger tile";
     bool transB = op.getTransB();
     Type elem = op.getA().getType().getElementType();
     const char *ty = elem.isBF16() ? "bf16" : "f16";
