@@ -84,3 +84,19 @@ func.func @addptr_shape(%p: tensor<8x!bic.ptr<f32>>, %o: tensor<4xi32>) {
 func.func @layout_bad(%x: tensor<8xf32, #bic.blocked<sizePerThread = [1], threadsPerWarp = [16], warpsPerCTA = [1]>>) {
   return
 }
+
+// -----
+
+func.func @dot_kstep(%a: tensor<16x16xbf16>, %b: tensor<16x16xbf16>, %c: tensor<16x16xf32>) {
+  // expected-error @+1 {{bf16/f16 tensor-core dots accumulate in k-steps of 16, not 8}}
+  %d = bic.dot %a, %b, %c {order = #bic.dot_order<kStep = 8>} : tensor<16x16xbf16>, tensor<16x16xbf16>, tensor<16x16xf32> -> tensor<16x16xf32>
+  return
+}
+
+// -----
+
+func.func @dot_k(%a: tensor<16x32xbf16>, %b: tensor<16x16xbf16>, %c: tensor<16x16xf32>) {
+  // expected-error @+1 {{K of a (32) and b (16) differ}}
+  %d = bic.dot %a, %b, %c {order = #bic.dot_order<kStep = 16>} : tensor<16x32xbf16>, tensor<16x16xbf16>, tensor<16x16xf32> -> tensor<16x16xf32>
+  return
+}
