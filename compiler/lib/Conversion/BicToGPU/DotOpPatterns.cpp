@@ -83,6 +83,34 @@ Value load2x16(Smem &s, Value r, Value c, int64_t ld, int64_t start) {
   return b.create<arith::OrIOp>(loc, lo32, sh);
 }
 
+/// ldmatrix.x{2,4}: lane l supplies the address of row (l % 8) of matrix
+/// (l / 8); thread L receives elements (L / 4, 2 (L % 4) + {0, 1}) of each
+/// matrix, exactly an mma.m16n8k16 operand register.
+SmallVector<Value> ldmatrix(Smem &s, Value byteOffset, int count) {
+  OpBuilder &b = s.b;
+  Location loc = s.loc;
+  Value addr = b.create<LLVM::PtrToIntOp>(loc, b.getI64Type(), s.at(byteOffset));
+  SmallVector<Type> regs(count, b.getI32Type());
+  auto resTy = LLVM::LLVMStructType::getLiteral(b.getContext(), regs);
+  std::string asmStr = "ldmatrix.sync.aligned.m8n8.x" + std::to_string(count) +
+                       ".shared.b16 {";
+  std::string cons;
+  for (int i = 0; i < count; ++i) {
+    asmStr += (i ? ",$" : "$") + std::to_string(i);
+    cons += "=r,";
+  }
+  asmStr += "}, [$" + std::to_string(count) + "];";
+  cons += "l";
+  auto op = b.create<LLVM::InlineAsmOp>(
+      loc, resTy, ValueRange{addr}, asmStr, cons, /*has_side_effects=*/true,
+      /*is_align_stack=*/false, LLVM::TailCallKind::None,
+      LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT), ArrayAttr());
+  SmallVector<Value> out;
+  for (int i = 0; i < count; ++i)
+    out.push_back(b.create<LLVM::ExtractValueOp>(loc, op.getResult(0), i));
+  return out;
+}
+
 struct DotLowering : public OpConversionPattern<DotOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -174,6 +202,38 @@ struct DotLowering : public OpConversionPattern<DotOp> {
     for (int64_t n = 0; n < repsN; ++n)
       cols.push_back(colB(n));
 
+    // ldmatrix addressing: lane l names row (l & 7) of matrix (l >> 3).
+    Value r8 = rw.create<arith::AndIOp>(loc, ids.lane, constI32(rw, loc, 7));
+    Value mat = rw.create<arith::ShRUIOp>(loc, ids.lane, constI32(rw, loc, 3));
+    Value half = rw.create<arith::AndIOp>(loc, mat, constI32(rw, loc, 1));
+    Value upper = rw.create<arith::ShRUIOp>(loc, mat, constI32(rw, loc, 1));
+    Value ldRowBase = rw.create<arith::AddIOp>(
+        loc, rw.create<arith::MulIOp>(loc, w0, constI32(rw, loc, 8)), r8);
+    Value ldColBase = rw.create<arith::AddIOp>(
+        loc, rw.create<arith::MulIOp>(loc, w1, constI32(rw, loc, 8)), r8);
+    // A: matrix j covers rows of repetition 2q + (j & 1), k half (j >> 1).
+    SmallVector<Value> aLdRow, aLdK;
+    for (int64_t q = 0; q < P0 / 2; ++q) {
+      Value lo = constI32(rw, loc, c0.offset(2 * q)), hi = constI32(rw, loc, c0.offset(2 * q + 1));
+      Value off = rw.create<arith::SelectOp>(
+          loc, rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, half,
+                                        constI32(rw, loc, 0)), hi, lo);
+      aLdRow.push_back(wrap(rw.create<arith::AddIOp>(loc, ldRowBase, off), M));
+    }
+    Value aK = rw.create<arith::MulIOp>(loc, upper, constI32(rw, loc, 8));
+    // B (N x K in shared memory): matrix j covers n-block n + (j >> 1), k half
+    // (j & 1).
+    SmallVector<Value> bLdCol;
+    for (int64_t n = 0; n < repsN; n += 2) {
+      Value c0v = constI32(rw, loc, c1.offset(2 * n));
+      Value c1v = constI32(rw, loc, c1.offset(2 * std::min(n + 1, repsN - 1)));
+      Value off = rw.create<arith::SelectOp>(
+          loc, rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, upper,
+                                        constI32(rw, loc, 0)), c1v, c0v);
+      bLdCol.push_back(wrap(rw.create<arith::AddIOp>(loc, ldColBase, off), N));
+    }
+    Value bK = rw.create<arith::MulIOp>(loc, half, constI32(rw, loc, 8));
+
     // K ascending in steps of 16: the order the attribute declares.
     for (int64_t k0 = 0; k0 < K; k0 += 16) {
       Value kLo = rw.create<arith::AddIOp>(
@@ -181,18 +241,24 @@ struct DotLowering : public OpConversionPattern<DotOp> {
           constI32(rw, loc, k0));
       Value kHi = rw.create<arith::AddIOp>(loc, kLo, constI32(rw, loc, 8));
       SmallVector<std::pair<Value, Value>> bf;
-      for (int64_t n = 0; n < repsN; ++n) {
-        if (transB)
-          bf.push_back({load32(s, cols[n], kLo, ldb, offB),
-                        load32(s, cols[n], kHi, ldb, offB)});
-        else
+      if (transB) {
+        Value k = rw.create<arith::AddIOp>(loc, bK, constI32(rw, loc, k0));
+        for (int64_t n = 0; n < repsN; n += 2) {
+          auto r = ldmatrix(s, s.offset(bLdCol[n / 2], k, ldb, offB, 2),
+                            n + 1 < repsN ? 4 : 2);
+          bf.push_back({r[0], r[1]});
+          if (n + 1 < repsN)
+            bf.push_back({r[2], r[3]});
+        }
+      } else {
+        for (int64_t n = 0; n < repsN; ++n)
           bf.push_back({load2x16(s, kLo, cols[n], ldb, offB),
                         load2x16(s, kHi, cols[n], ldb, offB)});
       }
+      Value ak = rw.create<arith::AddIOp>(loc, aK, constI32(rw, loc, k0));
       for (int64_t q = 0; q < P0 / 2; ++q) {
-        Value rLo = rows[2 * q], rHi = rows[2 * q + 1];
-        Value a0 = load32(s, rLo, kLo, lda, 0), a1 = load32(s, rHi, kLo, lda, 0);
-        Value a2 = load32(s, rLo, kHi, lda, 0), a3 = load32(s, rHi, kHi, lda, 0);
+        auto af = ldmatrix(s, s.offset(aLdRow[q], ak, lda, 0, 2), 4);
+        Value a0 = af[0], a1 = af[1], a2 = af[2], a3 = af[3];
         for (int64_t n = 0; n < repsN; ++n) {
           int64_t i0 = (2 * q) * P1 + 2 * n, i1 = i0 + 1;
           int64_t i2 = (2 * q + 1) * P1 + 2 * n, i3 = i2 + 1;
