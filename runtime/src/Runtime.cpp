@@ -52,8 +52,13 @@ int Context::attribute(int attr) const {
 }
 
 DeviceBuffer::DeviceBuffer(size_t bytes) : size_(bytes) {
-  check(drv().cuMemAlloc(&ptr_, bytes ? bytes : 1),
-        "cuMemAlloc(" + std::to_string(bytes) + " bytes)");
+  CUresult r = drv().cuMemAlloc(&ptr_, bytes ? bytes : 1);
+  if (r == 201) // CUDA_ERROR_INVALID_CONTEXT
+    throw Error("cuMemAlloc(" + std::to_string(bytes) +
+                    " bytes): no current CUDA context on this thread (create a "
+                    "bic::Context, or call makeCurrent() on it, first)",
+                r);
+  check(r, "cuMemAlloc(" + std::to_string(bytes) + " bytes)");
 }
 DeviceBuffer::~DeviceBuffer() {
   if (ptr_)

@@ -13,11 +13,13 @@
 
 namespace bic::test {
 
-/// Skips the current test when no GPU is usable.
+/// Skips the current test when no GPU is usable; otherwise makes sure the
+/// test process's context exists and is current.
 #define BIC_REQUIRE_GPU()                                                      \
   do {                                                                         \
     if (!::bic::Driver::available())                                           \
       GTEST_SKIP() << "no CUDA driver or GPU on this machine";                 \
+    ::bic::test::context().makeCurrent();                                      \
   } while (0)
 
 /// Directory of the compiled kernels (BIC_KERNEL_DIR overrides the build's).
