@@ -63,6 +63,36 @@ std::optional<GVal> Gen::call(const Expr &e) {
       return std::nullopt;
     return materialize(*g, l);
   };
+  // The `pointer` argument of load/store/atomic_add and its pointer type.
+  auto pointerArg = [&](const Expr *x) -> std::optional<std::pair<Value, bic::PtrType>> {
+    auto p = value(x);
+    if (!p)
+      return std::nullopt;
+    auto pty = dyn_cast<bic::PtrType>(elemType(p->getType()));
+    if (!pty) {
+      error(x->loc) << fn << "() needs a pointer, got " << typeName(p->getType());
+      return std::nullopt;
+    }
+    return std::make_pair(*p, pty);
+  };
+  // An optional i1 `mask`, broadcast to the pointers' shape (null if absent).
+  auto maskArg = [&](const Expr *m, Value ptr) -> std::optional<Value> {
+    if (!m)
+      return Value();
+    auto mv = value(m);
+    if (!mv)
+      return std::nullopt;
+    if (!elemType(mv->getType()).isInteger(1)) {
+      error(m->loc) << "mask must be i1, got " << typeName(mv->getType());
+      return std::nullopt;
+    }
+    if (shapeOf(mv->getType()).size() > shapeOf(ptr.getType()).size()) {
+      error(m->loc) << "mask has a larger shape than the pointers";
+      return std::nullopt;
+    }
+    Value r = broadcastTo(*mv, shapeOf(ptr.getType()), l);
+    return failed ? std::nullopt : std::optional<Value>(r);
+  };
 
   if (fn == "program_id" || fn == "num_programs") {
     Args a;
@@ -147,35 +177,17 @@ std::optional<GVal> Gen::call(const Expr &e) {
     Args a;
     if (!a.bind(*this, e, {"pointer", "mask", "other"}, 1))
       return std::nullopt;
-    auto p = value(a.get("pointer"));
-    if (!p)
+    auto pp = pointerArg(a.get("pointer"));
+    if (!pp)
       return std::nullopt;
-    auto pty = dyn_cast<bic::PtrType>(elemType(p->getType()));
-    if (!pty) {
-      error(a.get("pointer")->loc) << "load() needs a pointer, got "
-                                   << typeName(p->getType());
+    auto [p, pty] = *pp;
+    Type resTy = withShape(pty.getPointeeType(), shapeOf(p.getType()));
+    auto mask = maskArg(a.get("mask"), p);
+    if (!mask)
       return std::nullopt;
-    }
-    Type resTy = RankedTensorType::get(shapeOf(p->getType()), pty.getPointeeType());
-    if (shapeOf(p->getType()).empty())
-      resTy = pty.getPointeeType();
-    Value mask, other;
-    if (const Expr *m = a.get("mask")) {
-      auto mv = value(m);
-      if (!mv)
-        return std::nullopt;
-      if (!elemType(mv->getType()).isInteger(1)) {
-        error(m->loc) << "mask must be i1, got " << typeName(mv->getType());
-        return std::nullopt;
-      }
-      mask = broadcastTo(*mv, shapeOf(p->getType()), l);
-      if (shapeOf(mv->getType()).size() > shapeOf(p->getType()).size()) {
-        error(m->loc) << "mask has a larger shape than the pointers";
-        return std::nullopt;
-      }
-    }
+    Value other;
     if (const Expr *o = a.get("other")) {
-      if (!mask) {
+      if (!*mask) {
         error(o->loc) << "'other' needs a mask";
         return std::nullopt;
       }
@@ -186,30 +198,21 @@ std::optional<GVal> Gen::call(const Expr &e) {
                                : cast(og->v, pty.getPointeeType(), l);
       other = broadcastTo(ov, shapeOf(resTy), l);
     }
-    return GVal::of(b.create<bic::LoadOp>(l, resTy, *p, mask, other, IntegerAttr()));
+    return GVal::of(b.create<bic::LoadOp>(l, resTy, p, *mask, other, IntegerAttr()));
   }
 
   if (fn == "store") {
     Args a;
     if (!a.bind(*this, e, {"pointer", "value", "mask"}, 2))
       return std::nullopt;
-    auto p = value(a.get("pointer"));
-    if (!p)
+    auto pp = pointerArg(a.get("pointer"));
+    if (!pp)
       return std::nullopt;
-    auto pty = dyn_cast<bic::PtrType>(elemType(p->getType()));
-    if (!pty) {
-      error(a.get("pointer")->loc) << "store() needs a pointer, got "
-                                   << typeName(p->getType());
-      return std::nullopt;
-    }
+    auto [p, pty] = *pp;
     auto vg = expr(*a.get("value"));
     if (!vg)
       return std::nullopt;
-    Value v;
-    if (vg->isConst())
-      v = materialize(*vg, l, pty.getPointeeType());
-    else
-      v = vg->v;
+    Value v = vg->isConst() ? materialize(*vg, l, pty.getPointeeType()) : vg->v;
     if (elemType(v.getType()) != pty.getPointeeType()) {
       error(a.get("value")->loc)
           << "storing " << typeName(elemType(v.getType())) << " through a "
@@ -217,23 +220,15 @@ std::optional<GVal> Gen::call(const Expr &e) {
           << typeName(pty.getPointeeType()) << ")";
       return std::nullopt;
     }
-    if (shapeOf(v.getType()).size() > shapeOf(p->getType()).size()) {
+    if (shapeOf(v.getType()).size() > shapeOf(p.getType()).size()) {
       error(a.get("value")->loc) << "value has a larger shape than the pointers";
       return std::nullopt;
     }
-    v = broadcastTo(v, shapeOf(p->getType()), l);
-    Value mask;
-    if (const Expr *m = a.get("mask")) {
-      auto mv = value(m);
-      if (!mv)
-        return std::nullopt;
-      if (!elemType(mv->getType()).isInteger(1)) {
-        error(m->loc) << "mask must be i1, got " << typeName(mv->getType());
-        return std::nullopt;
-      }
-      mask = broadcastTo(*mv, shapeOf(p->getType()), l);
-    }
-    b.create<bic::StoreOp>(l, *p, v, mask, IntegerAttr());
+    v = broadcastTo(v, shapeOf(p.getType()), l);
+    auto mask = maskArg(a.get("mask"), p);
+    if (!mask)
+      return std::nullopt;
+    b.create<bic::StoreOp>(l, p, v, *mask, IntegerAttr());
     return GVal::ofInt(0);
   }
 
@@ -241,25 +236,16 @@ std::optional<GVal> Gen::call(const Expr &e) {
     Args a;
     if (!a.bind(*this, e, {"pointer", "value", "mask"}, 2))
       return std::nullopt;
-    auto p = value(a.get("pointer"));
-    auto v = p ? value(a.get("value")) : std::nullopt;
+    auto pp = pointerArg(a.get("pointer"));
+    auto v = pp ? value(a.get("value")) : std::nullopt;
     if (!v)
       return std::nullopt;
-    if (!isa<bic::PtrType>(elemType(p->getType()))) {
-      error(a.get("pointer")->loc) << "atomic_add() needs a pointer";
+    auto [p, pty] = *pp;
+    auto mask = maskArg(a.get("mask"), p);
+    if (!mask)
       return std::nullopt;
-    }
-    Value mask;
-    if (const Expr *m = a.get("mask")) {
-      auto mv = value(m);
-      if (!mv)
-        return std::nullopt;
-      mask = broadcastTo(*mv, shapeOf(p->getType()), l);
-    }
-    Value val = broadcastTo(
-        cast(*v, llvm::cast<bic::PtrType>(elemType(p->getType())).getPointeeType(), l),
-        shapeOf(p->getType()), l);
-    b.create<bic::AtomicAddOp>(l, *p, val, mask);
+    Value val = broadcastTo(cast(*v, pty.getPointeeType(), l), shapeOf(p.getType()), l);
+    b.create<bic::AtomicAddOp>(l, p, val, *mask);
     return GVal::ofInt(0);
   }
 

@@ -128,12 +128,7 @@ private:
     auto layout = TileLayout::get(srcTy);
     if (failed(layout))
       return op.emitOpError("operand has no layout");
-    const DimLayout &d = layout->dim(op.getAxis());
-    SmallVector<int64_t> lanes;
-    for (int j = llvm::Log2_32(d.tpw) - 1; j >= 0; --j)
-      lanes.push_back(int64_t(1) << (d.laneShift + j));
-    auto want = ReduceOrderAttr::get(op.getContext(), "tree", d.perThread(),
-                                     lanes, d.wpc);
+    auto want = realisedTreeOrder(op.getContext(), *layout, op.getAxis());
     ReduceOrderAttr have = op.getOrder();
     if (have.isResolved() && have != want)
       return op.emitOpError("declares order ")

@@ -137,3 +137,12 @@ BlockedLayoutAttr bic::mmaAccumulatorLayout(MLIRContext *ctx, int64_t m,
   }
   return BlockedLayoutAttr::get(ctx, {1, 2}, {8, 4}, {wm, wn});
 }
+
+ReduceOrderAttr bic::realisedTreeOrder(MLIRContext *ctx, const TileLayout &layout,
+                                       unsigned axis) {
+  const DimLayout &d = layout.dim(axis);
+  SmallVector<int64_t> lanes;
+  for (int j = llvm::Log2_32(d.tpw) - 1; j >= 0; --j)
+    lanes.push_back(int64_t(1) << (d.laneShift + j));
+  return ReduceOrderAttr::get(ctx, "tree", d.perThread(), lanes, d.wpc);
+}

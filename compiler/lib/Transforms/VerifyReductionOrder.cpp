@@ -36,13 +36,7 @@ struct VerifyReductionOrderPass
     auto layout = TileLayout::get(op.getSrc().getType());
     if (failed(layout))
       return op.emitError("reduction operand has no layout");
-    const DimLayout &d = layout->dim(op.getAxis());
-    SmallVector<int64_t> lanes;
-    for (int j = llvm::Log2_32(d.tpw) - 1; j >= 0; --j)
-      lanes.push_back(int64_t(1) << (d.laneShift + j));
-    if (order.getPerThread() != d.perThread() ||
-        order.getLanes() != ArrayRef<int64_t>(lanes) ||
-        order.getWarps() != int64_t(d.wpc))
+    if (order != realisedTreeOrder(op.getContext(), *layout, op.getAxis()))
       return op.emitError("declared reduction order ")
              << order << " is not the order its layout realises";
     return success();

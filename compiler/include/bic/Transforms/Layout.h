@@ -56,6 +56,12 @@ private:
   llvm::SmallVector<DimLayout, 2> dims;
 };
 
+/// The order the lowering realises for a tree reduction along tile dim
+/// `axis` of `layout`: the single source of truth that layout assignment,
+/// the order verifier and the lowering all compare against.
+ReduceOrderAttr realisedTreeOrder(mlir::MLIRContext *ctx, const TileLayout &layout,
+                                  unsigned axis);
+
 /// The default blocked layout for a tile shape and a warp count.
 BlockedLayoutAttr defaultBlockedLayout(mlir::MLIRContext *ctx,
                                        llvm::ArrayRef<int64_t> shape,

@@ -72,15 +72,11 @@ struct ReduceLowering : public OpConversionPattern<ReduceOp> {
     unsigned axis = op.getAxis();
     const DimLayout &ax = srcL->dim(axis);
     ReduceOrderAttr order = op.getOrder();
-    SmallVector<int64_t> lanes;
-    for (int j = llvm::Log2_32(ax.tpw) - 1; j >= 0; --j)
-      lanes.push_back(int64_t(1) << (ax.laneShift + j));
-    if (!order.isResolved() || order.getPerThread() != ax.perThread() ||
-        order.getLanes() != ArrayRef<int64_t>(lanes) ||
-        order.getWarps() != int64_t(ax.wpc))
+    if (order != realisedTreeOrder(op.getContext(), *srcL, axis))
       return op.emitOpError("order ")
              << order << " is not resolved for this layout (run "
              << "bic-assign-layouts)";
+    ArrayRef<int64_t> lanes = order.getLanes();
     Type elem = op.getSrc().getType().getElementType();
     if (elem.getIntOrFloatBitWidth() > 32)
       return op.emitOpError("reductions of 64-bit elements are not supported "
