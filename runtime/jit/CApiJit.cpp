@@ -43,10 +43,13 @@ int bic_jit_compile_ptx(bic_jit *j, const char *source, const char *filename,
       auto eq = d.find('=');
       char *end = nullptr;
       long long v = eq == std::string::npos ? 0 : std::strtoll(d.c_str() + eq + 1, &end, 0);
-      if (eq == std::string::npos || eq == 0 || !end || *end || eq + 1 == d.size())
+      if (eq == std::string::npos || eq == 0 || eq + 1 == d.size())
         throw Error("bic_jit_compile_ptx: define " + std::to_string(i) +
-                    " must be NAME=INTEGER, got '" + d + "'");
-      o.defines[d.substr(0, eq)] = v;
+                    " must be NAME=INTEGER or NAME=TYPE, got '" + d + "'");
+      if (*end)
+        o.typeDefines[d.substr(0, eq)] = d.substr(eq + 1);
+      else
+        o.defines[d.substr(0, eq)] = v;
     }
     std::string ptx = j->compiler.compileToPTX(source, o, filename ? filename : "<source>");
     char *buf = static_cast<char *>(std::malloc(ptx.size() + 1));

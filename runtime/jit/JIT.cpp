@@ -121,6 +121,8 @@ std::string Compiler::cacheKey(const std::string &source, const Options &opts) {
                   "\nO " + std::to_string(opts.optLevel) + "\n";
   for (const auto &[n, v] : opts.defines)
     k += "D " + n + "=" + std::to_string(v) + "\n";
+  for (const auto &[n, t] : opts.typeDefines)
+    k += "T " + n + "=" + t + "\n";
   k += "src " + std::to_string(source.size()) + "\n" + source;
   // Two independent 64-bit hashes: 128 bits of key.
   return hex(fnv1a(k)) + hex(fnv1a(k, 0x84222325cbf29ce4ull));
@@ -176,6 +178,7 @@ std::string Compiler::compileToPTX(const std::string &source, const Options &opt
   CompileOptions co;
   co.arch = resolvedArch(opts);
   co.defines = Defines(opts.defines.begin(), opts.defines.end());
+  co.typeDefines = TypeDefines(opts.typeDefines.begin(), opts.typeDefines.end());
   co.optLevel = opts.optLevel;
   co.dumpDir = dump;
   auto res = compile(source, filename, co, Emit::PTX);

@@ -75,6 +75,11 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
       if (eq == std::string::npos)
         throw bad("bic-constexpr needs NAME=VALUE");
       cur->constexprs.push_back({rest.substr(0, eq), std::stoll(rest.substr(eq + 1))});
+    } else if (startsWith(line, "// bic-dtype: ", rest)) {
+      auto eq = rest.find('=');
+      if (eq == std::string::npos)
+        throw bad("bic-dtype needs NAME=TYPE");
+      cur->dtypes.push_back({rest.substr(0, eq), rest.substr(eq + 1)});
     } else if (startsWith(line, "// bic-order-hash: ", rest)) {
       cur->orderHash = rest;
     } else if (startsWith(line, "// bic-order: ", rest)) {

@@ -31,6 +31,8 @@ Module loadKernel(const std::string &name);
 
 uint16_t toBF16(float f);
 float fromBF16(uint16_t h);
+uint16_t toF16(float f);
+float fromF16(uint16_t h);
 std::vector<float> randomFloats(size_t n, uint64_t seed, float lo, float hi);
 
 } // namespace bic::test

@@ -200,4 +200,48 @@ TEST(MatmulBias, AddedOnceAfterTheKLoop) {
     }
   EXPECT_LT(std::sqrt(num / den), 1e-2);
 }
+TEST(MatmulF16, CorrectAndBitwiseInvariantAcrossM) {
+  BIC_REQUIRE_GPU();
+  const int64_t N = 4096, K = 4096, Mmax = 1024;
+  auto af = randomFloats(size_t(Mmax) * K, 41, -1, 1), bf = randomFloats(size_t(N) * K, 42, -1, 1);
+  std::vector<uint16_t> ha(af.size()), hb(bf.size());
+  for (size_t i = 0; i < af.size(); ++i)
+    ha[i] = toF16(af[i]);
+  for (size_t i = 0; i < bf.size(); ++i)
+    hb[i] = toF16(bf[i]);
+  DeviceBuffer a(ha.size() * 2), b(hb.size() * 2), c(size_t(Mmax) * N * 2);
+  a.upload(ha.data(), ha.size() * 2);
+  b.upload(hb.data(), hb.size() * 2);
+  Module big = loadKernel("matmul_f16"), small = loadKernel("matmul_f16_m16");
+  Kernel kb = big.kernel("matmul");
+  Kernel ks = small.kernel("matmul", kb.meta().orderHash);
+  EXPECT_NE(kb.meta().orderHash, Problem::expectedHash()) << "f16 and bf16 differ";
+  auto run = [&](Kernel &k, int64_t bm, int64_t bn, int64_t m) {
+    c.fill(0xff);
+    k.launch(Grid(unsigned((m + bm - 1) / bm), unsigned((N + bn - 1) / bn)),
+             {DevicePtr{a.ptr()}, DevicePtr{b.ptr()}, DevicePtr{c.ptr()}, DevicePtr{c.ptr()},
+              int32_t(m), int32_t(N), int32_t(K)});
+    context().synchronize();
+    std::vector<uint16_t> out(size_t(Mmax) * N);
+    c.download(out.data(), out.size() * 2);
+    return out;
+  };
+  auto full = run(kb, 128, 128, Mmax);
+  std::mt19937_64 rng(7);
+  double num = 0, den = 0;
+  for (int s = 0; s < 256; ++s) {
+    int64_t i = rng() % Mmax, j = rng() % N;
+    double ref = 0;
+    for (int64_t kk = 0; kk < K; ++kk)
+      ref += double(fromF16(ha[size_t(i) * K + kk])) * fromF16(hb[size_t(j) * K + kk]);
+    double got = fromF16(full[size_t(i) * N + j]);
+    num += (got - ref) * (got - ref);
+    den += ref * ref;
+  }
+  EXPECT_LT(std::sqrt(num / den), 2e-3);
+  for (int64_t m : {1, 3, 16, 17, 100, 1024}) {
+    auto part = m <= 16 ? run(ks, 16, 32, m) : run(kb, 128, 128, m);
+    EXPECT_EQ(std::memcmp(part.data(), full.data(), size_t(m) * N * 2), 0) << "M=" << m;
+  }
+}
 } // namespace

@@ -29,7 +29,8 @@ static int compileMain(int argc, char **argv) {
        cxxopts::value<std::string>()->default_value("-"), "FILE")
       ("arch", "Target GPU architecture: sm_80, sm_90 or sm_90a",
        cxxopts::value<std::string>()->default_value("sm_90a"), "ARCH")
-      ("D,define", "Set a constexpr parameter (or num_warps): NAME=VALUE",
+      ("D,define", "Set a constexpr parameter (or num_warps) to an integer, "
+                   "or a dtype parameter to a type: NAME=VALUE",
        cxxopts::value<std::vector<std::string>>(), "NAME=VALUE")
       ("emit", "What to write: bic (frontend IR), layout (IR after layout "
                "assignment), gpu, llvm, ptx, order (order signature), cpp "
@@ -79,10 +80,12 @@ static int compileMain(int argc, char **argv) {
       std::string name = d.substr(0, eq), val = d.substr(eq + 1);
       char *end = nullptr;
       long long v = std::strtoll(val.c_str(), &end, 0);
-      if (val.empty() || *end)
-        return usageError("-D " + name + " needs an integer value, got '" +
-                          val + "'");
-      opts.defines[name] = v;
+      if (val.empty())
+        return usageError("-D " + name + " needs a value");
+      if (*end) // not an integer: a dtype parameter (-D T=f16)
+        opts.typeDefines[name] = val;
+      else
+        opts.defines[name] = v;
     }
   static const std::pair<const char *, bic::Emit> kEmit[] = {
       {"bic", bic::Emit::Bic},   {"layout", bic::Emit::Layout},

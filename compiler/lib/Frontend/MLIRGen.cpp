@@ -34,6 +34,8 @@ Location Gen::loc(llvm::SMLoc l) {
 }
 
 Type Gen::parseType(StringRef n) {
+  if (auto it = typeParams.find(n.str()); it != typeParams.end())
+    return it->second;
   return llvm::StringSwitch<Type>(n)
       .Case("f32", b.getF32Type())
       .Case("f16", b.getF16Type())
@@ -46,11 +48,22 @@ Type Gen::parseType(StringRef n) {
 
 OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
   auto module = ModuleOp::create(UnknownLoc::get(&ctx));
-  std::set<std::string> known{"num_warps"};
+  std::set<std::string> known{"num_warps"}, knownTypes;
   for (const auto &k : m.kernels)
-    for (const auto &p : k.params)
+    for (const auto &p : k.params) {
       if (p.kind == ast::Param::Kind::Constexpr)
         known.insert(p.name);
+      if (p.kind == ast::Param::Kind::Dtype)
+        knownTypes.insert(p.name);
+    }
+  for (const auto &d : typeDefines)
+    if (!knownTypes.count(d.first)) {
+      emitError(UnknownLoc::get(&ctx))
+          << "-D " << d.first << "=" << d.second
+          << " names no dtype parameter of any kernel"
+          << (known.count(d.first) ? " (it is a constexpr: give an integer)" : "");
+      return nullptr;
+    }
   for (const auto &d : defines)
     if (!known.count(d.first)) {
       emitError(UnknownLoc::get(&ctx))
@@ -64,6 +77,28 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
 
   for (const auto &k : m.kernels) {
     scope.clear();
+    typeParams.clear();
+    NamedAttrList dtypes;
+    // dtype parameters first: later parameter types may name them.
+    for (const auto &p : k.params) {
+      if (p.kind != ast::Param::Kind::Dtype)
+        continue;
+      auto it = typeDefines.find(p.name);
+      std::string name = it != typeDefines.end() ? it->second : p.defaultType;
+      if (name.empty()) {
+        error(p.loc) << "dtype '" << p.name << "' has no value; pass -D " << p.name
+                     << "=<f32|f16|bf16|i32|i64|i1>";
+        return nullptr;
+      }
+      Type t = parseType(name);
+      if (!t) {
+        error(p.loc) << "dtype '" << p.name << "' = '" << name
+                     << "' is not a type (expected f32, f16, bf16, i1, i32 or i64)";
+        return nullptr;
+      }
+      typeParams[p.name] = t;
+      dtypes.append(p.name, b.getStringAttr(name));
+    }
     SmallVector<Type> argTypes;
     SmallVector<const ast::Param *> runtimeParams;
     NamedAttrList constexprs;
@@ -73,6 +108,8 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
         error(p.loc) << "duplicate parameter '" << p.name << "'";
         return nullptr;
       }
+      if (p.kind == ast::Param::Kind::Dtype)
+        continue;
       if (p.kind == ast::Param::Kind::Constexpr) {
         auto it = defines.find(p.name);
         std::optional<int64_t> v = p.defaultValue;
@@ -142,6 +179,8 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
     fn->setAttr(bic::kKernelAttr, b.getUnitAttr());
     fn->setAttr(bic::kNumWarpsAttr, b.getI32IntegerAttr(numWarps));
     fn->setAttr(bic::kConstexprsAttr, constexprs.getDictionary(&ctx));
+    if (!dtypes.empty())
+      fn->setAttr(bic::kDtypesAttr, dtypes.getDictionary(&ctx));
     if (!batchAxes.empty())
       fn->setAttr(bic::kBatchAxesAttr, b.getDenseI32ArrayAttr(batchAxes));
     Block *entry = fn.addEntryBlock();
@@ -472,10 +511,11 @@ bool Gen::genIf(const ast::Stmt &s) {
 
 OwningOpRef<ModuleOp> bic::mlirGen(MLIRContext &ctx, const llvm::SourceMgr &sm,
                                    const ast::Module &module,
-                                   const Defines &defines) {
+                                   const Defines &defines,
+                                   const TypeDefines &typeDefines) {
   ctx.loadDialect<bic::BicDialect, arith::ArithDialect, math::MathDialect,
                   scf::SCFDialect, func::FuncDialect>();
-  Gen g(ctx, sm, defines);
+  Gen g(ctx, sm, defines, typeDefines);
   auto m = g.genModule(module);
   if (g.failed)
     return nullptr;

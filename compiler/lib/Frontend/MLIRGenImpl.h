@@ -38,8 +38,9 @@ struct GVal {
 
 class Gen {
 public:
-  Gen(mlir::MLIRContext &ctx, const llvm::SourceMgr &sm, const Defines &defs)
-      : ctx(ctx), b(&ctx), sm(sm), defines(defs) {}
+  Gen(mlir::MLIRContext &ctx, const llvm::SourceMgr &sm, const Defines &defs,
+      const TypeDefines &typeDefs)
+      : ctx(ctx), b(&ctx), sm(sm), defines(defs), typeDefines(typeDefs) {}
 
   mlir::OwningOpRef<mlir::ModuleOp> genModule(const ast::Module &m);
 
@@ -80,6 +81,9 @@ public:
   mlir::OpBuilder b;
   const llvm::SourceMgr &sm;
   const Defines &defines;
+  const TypeDefines &typeDefines;
+  /// `dtype` parameters of the kernel being generated.
+  std::map<std::string, mlir::Type> typeParams;
   std::map<std::string, GVal> scope;
   bool failed = false;
   int loopDepth = 0;

@@ -4,7 +4,7 @@
 //   module  := (decorator* 'def' NAME '(' params ')' ':' suite)*
 //   param   := NAME ':' type ('@' 'batch' | '@' 'multiple_of' '(' INT ')')*
 //              ('=' INT)?
-//   type    := 'ptr' '[' NAME ']' | 'constexpr' | NAME
+//   type    := 'ptr' '[' NAME ']' | 'constexpr' | 'dtype' | NAME
 //   stmt    := 'for' NAME 'in' expr ':' suite
 //            | 'if' expr ':' suite ('elif' ... | 'else' ':' suite)?
 //            | 'pass' | 'return' | NAME ('=' | '+=' | ...) expr | expr
@@ -196,6 +196,8 @@ private:
         return false;
     } else if (ty == "constexpr") {
       p.kind = Param::Kind::Constexpr;
+    } else if (ty == "dtype") {
+      p.kind = Param::Kind::Dtype;
     } else {
       p.kind = Param::Kind::Scalar;
       p.dtype = ty.str();
@@ -219,8 +221,15 @@ private:
     }
     if (cur().isPunct("=")) {
       ++pos;
+      if (p.kind == Param::Kind::Dtype) {
+        if (!cur().is(Tok::Name))
+          return error(cur().loc, "expected a dtype name as the default");
+        p.defaultType = cur().text.str();
+        ++pos;
+        return true;
+      }
       if (p.kind != Param::Kind::Constexpr)
-        return error(cur().loc, "only constexpr parameters take defaults");
+        return error(cur().loc, "only constexpr and dtype parameters take defaults");
       int64_t v;
       if (!parseIntLit(v))
         return false;

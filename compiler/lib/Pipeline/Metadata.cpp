@@ -27,6 +27,8 @@ std::string bic::metadataHeader(const std::vector<KernelInfo> &kernels,
     }
     for (const auto &[n, v] : k.constexprs)
       os << "// bic-constexpr: " << n << "=" << v << "\n";
+    for (const auto &[n, t] : k.dtypes)
+      os << "// bic-dtype: " << n << "=" << t << "\n";
     os << "// bic-order-hash: " << k.orderHash << "\n";
     llvm::SmallVector<llvm::StringRef> lines;
     llvm::StringRef(k.orderSignature).split(lines, '\n', -1, false);

@@ -85,6 +85,10 @@ static FailureOr<KernelInfo> kernelInfo(func::FuncOp fn) {
     for (auto na : d)
       k.constexprs.push_back(
           {na.getName().str(), cast<IntegerAttr>(na.getValue()).getInt()});
+  if (auto d = fn->getAttrOfType<DictionaryAttr>(kDtypesAttr))
+    for (auto na : d)
+      k.dtypes.push_back(
+          {na.getName().str(), cast<StringAttr>(na.getValue()).getValue().str()});
   auto sig = orderSignature(fn);
   if (failed(sig))
     return failure();
@@ -129,7 +133,7 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
   ctx.printOpOnDiagnostic(false);
   SourceMgrDiagnosticHandler handler(sm, &ctx, diagOS);
 
-  OwningOpRef<ModuleOp> module = mlirGen(ctx, sm, *ast, opts.defines);
+  OwningOpRef<ModuleOp> module = mlirGen(ctx, sm, *ast, opts.defines, opts.typeDefines);
   if (!module || failed(verify(*module)))
     return fail();
   CompileResult result;

@@ -57,7 +57,8 @@ typedef struct bic_jit bic_jit;
 int bic_jit_create(const char *cache_dir, bic_jit **out);
 void bic_jit_destroy(bic_jit *jit);
 /* Compiles `source` to PTX for `arch` ("sm_80", "sm_90a"; NULL: sm_90a).
- * `defines` holds `ndefines` strings "NAME=VALUE". On success *out_ptx is a
+ * `defines` holds `ndefines` strings "NAME=VALUE" (an integer for constexpr
+ * parameters, a type name such as f16 for dtype ones). On success *out_ptx is a
  * string to release with bic_free. Errors carry file:line:col diagnostics. */
 int bic_jit_compile_ptx(bic_jit *jit, const char *source, const char *filename,
                         const char *arch, const char *const *defines,

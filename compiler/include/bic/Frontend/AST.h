@@ -56,7 +56,7 @@ struct Stmt {
 };
 
 struct Param {
-  enum class Kind { Pointer, Scalar, Constexpr };
+  enum class Kind { Pointer, Scalar, Constexpr, Dtype };
   std::string name;
   llvm::SMLoc loc;
   Kind kind = Kind::Scalar;
@@ -64,6 +64,7 @@ struct Param {
   bool batch = false;           // `@batch`
   int64_t multipleOf = 1;       // `@multiple_of(n)`
   std::optional<int64_t> defaultValue; // constexpr default
+  std::string defaultType;             // dtype default ("" if none)
 };
 
 struct Kernel {

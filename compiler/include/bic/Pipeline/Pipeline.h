@@ -24,6 +24,7 @@ enum class Emit { Bic, Layout, GPU, LLVM, PTX, Order };
 struct CompileOptions {
   std::string arch = "sm_90a"; ///< sm_80, sm_90 or sm_90a
   Defines defines;             ///< constexpr values and num_warps
+  TypeDefines typeDefines;     ///< dtype parameters
   unsigned optLevel = 3;
   std::string dumpDir;         ///< if set: IR after every pass + PTX land here
 };
@@ -40,6 +41,7 @@ struct KernelInfo {
   unsigned threads = 0;
   std::vector<KernelParam> params;
   std::vector<std::pair<std::string, int64_t>> constexprs;
+  std::vector<std::pair<std::string, std::string>> dtypes;
   std::string orderSignature; ///< canonical text, one line per reduction
   std::string orderHash;      ///< 16 hex digits
 };

@@ -25,6 +25,7 @@ namespace bic {
 inline constexpr llvm::StringLiteral kKernelAttr = "bic.kernel";
 inline constexpr llvm::StringLiteral kNumWarpsAttr = "bic.num_warps";
 inline constexpr llvm::StringLiteral kConstexprsAttr = "bic.constexprs";
+inline constexpr llvm::StringLiteral kDtypesAttr = "bic.dtypes";
 inline constexpr llvm::StringLiteral kBatchArgAttr = "bic.batch";
 inline constexpr llvm::StringLiteral kMultipleOfArgAttr = "bic.multiple_of";
 inline constexpr llvm::StringLiteral kArgNameAttr = "bic.name";

@@ -36,6 +36,8 @@ struct Options {
   std::string arch = "auto";
   /// constexpr parameters and num_warps.
   std::map<std::string, int64_t> defines;
+  /// dtype parameters (`T: dtype`): name -> "bf16", "f16", ...
+  std::map<std::string, std::string> typeDefines;
   unsigned optLevel = 3;
   /// Write the IR after every pass and the PTX here, also on a cache hit
   /// (empty: the BIC_DUMP_IR environment variable, if set).

@@ -28,6 +28,7 @@ struct KernelMeta {
   unsigned threads = 0;
   std::vector<ParamMeta> params;
   std::vector<std::pair<std::string, int64_t>> constexprs;
+  std::vector<std::pair<std::string, std::string>> dtypes;
   std::string orderHash;
   std::string orderSignature; ///< one line per reduction, '\n'-separated
 };
