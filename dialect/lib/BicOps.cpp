@@ -157,10 +157,13 @@ LogicalResult DotOp::verify() {
     return emitOpError("K of a (") << k << ") and b (" << kb << ") differ";
   if (c.getShape() != ArrayRef<int64_t>{m, n} || r.getShape() != c.getShape())
     return emitOpError("accumulator must be ") << m << "x" << n;
-  if (getOrder().getKStep() != 16)
-    return emitOpError("bf16/f16 tensor-core dots accumulate in k-steps of 16, "
-                       "not ") << getOrder().getKStep();
-  if (k % 16)
-    return emitOpError("K tile ") << k << " is not a multiple of the k-step 16";
+  int64_t kStep = a.getElementType().isF32() ? 1 : 16;
+  if (getOrder().getKStep() != kStep)
+    return emitOpError(kStep == 16 ? "bf16/f16 tensor-core dots accumulate in "
+                                     "k-steps of 16, not "
+                                   : "IEEE f32 dots accumulate in k-steps of 1, not ")
+           << getOrder().getKStep();
+  if (k % kStep)
+    return emitOpError("K tile ") << k << " is not a multiple of the k-step " << kStep;
   return success();
 }

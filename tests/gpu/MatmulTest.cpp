@@ -244,4 +244,45 @@ TEST(MatmulF16, CorrectAndBitwiseInvariantAcrossM) {
     EXPECT_EQ(std::memcmp(part.data(), full.data(), size_t(m) * N * 2), 0) << "M=" << m;
   }
 }
+// IEEE f32 (input_precision=ieee, the default for f32 operands): close to
+// fp64, and bitwise the same whatever the tiles and M.
+TEST(MatmulF32, IeeeAndBitwiseInvariant) {
+  BIC_REQUIRE_GPU();
+  const int64_t N = 256, K = 512, Mmax = 200;
+  auto ha = randomFloats(size_t(Mmax) * K, 51, -1, 1), hb = randomFloats(size_t(N) * K, 52, -1, 1);
+  DeviceBuffer a(ha.size() * 4), b(hb.size() * 4), c(size_t(Mmax) * N * 4);
+  a.upload(ha.data(), ha.size() * 4);
+  b.upload(hb.data(), hb.size() * 4);
+  Module m1 = loadKernel("matmul_f32"), m2 = loadKernel("matmul_f32_b");
+  Kernel k1 = m1.kernel("matmul");
+  Kernel k2 = m2.kernel("matmul", k1.meta().orderHash);
+  auto run = [&](Kernel &k, int64_t bm, int64_t bn, int64_t m) {
+    c.fill(0xff);
+    k.launch(Grid(unsigned((m + bm - 1) / bm), unsigned((N + bn - 1) / bn)),
+             {DevicePtr{a.ptr()}, DevicePtr{b.ptr()}, DevicePtr{c.ptr()}, DevicePtr{c.ptr()},
+              int32_t(m), int32_t(N), int32_t(K)});
+    context().synchronize();
+    std::vector<float> out(size_t(Mmax) * N);
+    c.download(out.data(), out.size() * 4);
+    return out;
+  };
+  auto full = run(k1, 32, 32, Mmax);
+  double maxRel = 0;
+  for (int64_t i = 0; i < Mmax; i += 3)
+    for (int64_t j = 0; j < N; j += 5) {
+      double ref = 0, mag = 0;
+      for (int64_t kk = 0; kk < K; ++kk) {
+        ref += double(ha[size_t(i) * K + kk]) * hb[size_t(j) * K + kk];
+        mag += std::fabs(double(ha[size_t(i) * K + kk]) * hb[size_t(j) * K + kk]);
+      }
+      maxRel = std::max(maxRel, std::fabs(full[size_t(i) * N + j] - ref) / mag);
+    }
+  EXPECT_LT(maxRel, 1e-6) << "f32 products must not be rounded to TF32";
+  auto other = run(k2, 16, 64, Mmax);
+  EXPECT_EQ(std::memcmp(other.data(), full.data(), full.size() * 4), 0);
+  for (int64_t m : {1, 7, 33, 200}) {
+    auto part = run(k2, 16, 64, m);
+    EXPECT_EQ(std::memcmp(part.data(), full.data(), size_t(m) * N * 4), 0) << "M=" << m;
+  }
+}
 } // namespace

@@ -251,8 +251,17 @@ std::optional<GVal> Gen::call(const Expr &e) {
 
   if (fn == "dot") {
     Args a;
-    if (!a.bind(*this, e, {"a", "b", "acc", "trans_b"}, 2))
+    if (!a.bind(*this, e, {"a", "b", "acc", "trans_b", "input_precision"}, 2))
       return std::nullopt;
+    // input_precision=ieee|tf32 names a mode, not a value.
+    std::string precision = "ieee";
+    if (const Expr *p = a.get("input_precision")) {
+      if (p->kind != Expr::Kind::Name || (p->name != "ieee" && p->name != "tf32")) {
+        error(p->loc) << "input_precision must be ieee or tf32";
+        return std::nullopt;
+      }
+      precision = p->name;
+    }
     auto av = value(a.get("a"));
     auto bv = av ? value(a.get("b")) : std::nullopt;
     if (!bv)
@@ -273,11 +282,20 @@ std::optional<GVal> Gen::call(const Expr &e) {
       return std::nullopt;
     }
     Type et = at.getElementType();
-    if (et != bt.getElementType() || !(et.isBF16() || et.isF16())) {
-      error(e.loc) << "dot() needs bf16 or f16 operands of one type (got "
-                   << typeName(at) << " and " << typeName(bt)
-                   << "); convert explicitly: bic never computes a dot in "
-                      "TF32 behind your back";
+    if (et != bt.getElementType() || !(et.isBF16() || et.isF16() || et.isF32())) {
+      error(e.loc) << "dot() needs bf16, f16 or f32 operands of one type (got "
+                   << typeName(at) << " and " << typeName(bt) << ")";
+      return std::nullopt;
+    }
+    if (et.isF32() && precision == "tf32") {
+      error(a.get("input_precision")->loc)
+          << "input_precision=tf32 is not implemented yet; f32 dots run in "
+             "IEEE precision (input_precision=ieee)";
+      return std::nullopt;
+    }
+    if (!et.isF32() && a.get("input_precision")) {
+      error(a.get("input_precision")->loc)
+          << "input_precision applies to f32 operands only";
       return std::nullopt;
     }
     int64_t m = at.getShape()[0], k = at.getShape()[1];
@@ -288,7 +306,7 @@ std::optional<GVal> Gen::call(const Expr &e) {
                    << (transB ? " (trans_b: b is N x K)" : "");
       return std::nullopt;
     }
-    if (k % 16 || m % 16 || n % 8) {
+    if ((!et.isF32() && k % 16) || m % 16 || n % 8) {
       error(e.loc) << "dot() tiles must be multiples of 16 (M, K) and 8 (N), got "
                    << m << "x" << n << "x" << k;
       return std::nullopt;
@@ -308,7 +326,7 @@ std::optional<GVal> Gen::call(const Expr &e) {
     } else {
       acc = materialize(GVal::ofFloat(0), l, ct);
     }
-    auto order = bic::DotOrderAttr::get(&ctx, 16);
+    auto order = bic::DotOrderAttr::get(&ctx, et.isF32() ? 1 : 16);
     auto op = b.create<bic::DotOp>(l, ct, *av, *bv, acc,
                                    transB ? b.getUnitAttr() : UnitAttr(), order);
     return GVal::of(op.getResult());

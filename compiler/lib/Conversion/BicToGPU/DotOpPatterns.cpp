@@ -114,6 +114,47 @@ SmallVector<Value> ldmatrix(Smem &s, Value byteOffset, int count) {
 struct DotLowering : public OpConversionPattern<DotOp> {
   using OpConversionPattern::OpConversionPattern;
 
+  /// IEEE f32: every accumulator element is updated by one fused
+  /// multiply-add per k, k ascending (#bic.dot_order<kStep = 1>).
+  LogicalResult lowerIeee(DotOp op, OpAdaptor a, const TileLayout &la,
+                          const TileLayout &lb, const TileLayout &lc, Value scratch,
+                          ConversionPatternRewriter &rw) const {
+    Location loc = op.getLoc();
+    bool transB = op.getTransB();
+    Type f32 = rw.getF32Type();
+    int64_t M = op.getType().getShape()[0], N = op.getType().getShape()[1];
+    int64_t K = op.getA().getType().getShape()[1];
+    int64_t lda = K + kPad, ldb = transB ? K + kPad : N + kPad;
+    int64_t offB = M * lda * 4;
+    Value idx = rw.create<memref::ExtractAlignedPointerAsIndexOp>(loc, scratch);
+    Value i64 = rw.create<arith::IndexCastOp>(loc, rw.getI64Type(), idx);
+    Value base = rw.create<LLVM::IntToPtrOp>(
+        loc, LLVM::LLVMPointerType::get(rw.getContext(), 3), i64);
+    Smem s{rw, loc, base};
+    ThreadIds ids = getThreadIds(rw, loc);
+    rw.create<gpu::BarrierOp>(loc);
+    storeTile(s, a.getA(), la, lda, 0, f32, ids);
+    storeTile(s, a.getB(), lb, ldb, offB, f32, ids);
+    rw.create<gpu::BarrierOp>(loc);
+    auto coords = elementCoords(rw, loc, lc, ids, /*wrap=*/true);
+    SmallVector<Value> out;
+    for (int64_t e = 0; e < lc.numElems(); ++e) {
+      Value acc = rw.create<vector::ExtractOp>(loc, a.getAcc(), e);
+      Value r = coords[e][0], c = coords[e][1];
+      for (int64_t k = 0; k < K; ++k) {
+        Value kv = constI32(rw, loc, k);
+        Value av = rw.create<LLVM::LoadOp>(loc, f32, s.at(s.offset(r, kv, lda, 0, 4)), 4);
+        Value bOff = transB ? s.offset(c, kv, ldb, offB, 4) : s.offset(kv, c, ldb, offB, 4);
+        Value bv = rw.create<LLVM::LoadOp>(loc, f32, s.at(bOff), 4);
+        acc = rw.create<LLVM::FMAOp>(loc, av, bv, acc);
+      }
+      out.push_back(acc);
+    }
+    rw.replaceOpWithNewOp<vector::FromElementsOp>(
+        op, VectorType::get({lc.numElems()}, f32), out);
+    return success();
+  }
+
   LogicalResult
   matchAndRewrite(DotOp op, OpAdaptor a,
                   ConversionPatternRewriter &rw) const override {
@@ -136,6 +177,8 @@ struct DotLowering : public OpConversionPattern<DotOp> {
                 "or a larger tile";
     bool transB = op.getTransB();
     Type elem = op.getA().getType().getElementType();
+    if (elem.isF32())
+      return lowerIeee(op, a, *la, *lb, *lc, scratch, rw);
     const char *ty = elem.isBF16() ? "bf16" : "f16";
     int64_t M = op.getType().getShape()[0], N = op.getType().getShape()[1];
     int64_t K = op.getA().getType().getShape()[1];

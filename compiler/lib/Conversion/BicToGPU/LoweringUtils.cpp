@@ -103,7 +103,8 @@ int64_t bic::scratchWords(Operation *op) {
     auto a = d.getA().getType(), b = d.getB().getType();
     int64_t m = a.getShape()[0], k = a.getShape()[1];
     int64_t n = d.getType().getShape()[1];
-    int64_t bytes = 2 * (m * (k + 8) + (d.getTransB() ? n * (k + 8) : k * (n + 8)));
+    int64_t elem = a.getElementType().getIntOrFloatBitWidth() / 8;
+    int64_t bytes = elem * (m * (k + 8) + (d.getTransB() ? n * (k + 8) : k * (n + 8)));
     (void)b;
     return (bytes + 3) / 4;
   }

@@ -211,17 +211,18 @@ def Bic_DotOp : Bic_Op<"dot", [Pure]> {
   let summary = "Tile matrix product accumulated in place: acc + a * b";
   let description = [{
     `a` is `[M, K]`, `b` is `[K, N]` (or `[N, K]` with `transB`), `acc` and the
-    result `[M, N]` in `f32`. Operands are bf16 or f16: tensor-core inputs,
-    never a silent TF32. The accumulation order over K is `order`
-    (K ascending, in place, in instruction k-steps), independent of how M, N
-    and K are tiled.
+    result `[M, N]` in `f32`. bf16/f16 operands run on tensor cores in
+    k-steps of 16; f32 operands are IEEE (one fused multiply-add per k, in
+    order: k-step 1), never a silent TF32. The accumulation order over K is
+    `order` (K ascending, in place), independent of how M, N and K are
+    tiled.
 
     ```mlir
     %c = bic.dot %a, %b, %acc {order = #bic.dot_order<kStep = 16>}
         : tensor<128x32xbf16>, tensor<32x128xbf16> -> tensor<128x128xf32>
     ```
   }];
-  let arguments = (ins RankedTensorOf<[BF16, F16]>:$a, RankedTensorOf<[BF16, F16]>:$b,
+  let arguments = (ins RankedTensorOf<[BF16, F16, F32]>:$a, RankedTensorOf<[BF16, F16, F32]>:$b,
                        RankedTensorOf<[F32]>:$acc, UnitAttr:$transB,
                        Bic_DotOrderAttr:$order);
   let results = (outs RankedTensorOf<[F32]>:$result);
