@@ -41,6 +41,10 @@ mlir::Value fromWord(mlir::OpBuilder &b, mlir::Location loc, mlir::Value w,
 mlir::Value getScratch(mlir::Operation *op);
 /// Shared-memory words an op needs as scratch (0 if none).
 int64_t scratchWords(mlir::Operation *op);
+/// Marks a dot whose operands alternate between two shared-memory buffers.
+inline constexpr llvm::StringLiteral kDoubleBufferAttr = "bic.double_buffer";
+/// Bytes of one shared-memory operand buffer of a dot (A then B, padded).
+int64_t dotBufferBytes(DotOp d);
 
 mlir::Value constI32(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
 

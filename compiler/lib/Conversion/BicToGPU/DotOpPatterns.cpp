@@ -15,6 +15,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -111,6 +112,28 @@ SmallVector<Value> ldmatrix(Smem &s, Value byteOffset, int count) {
   return out;
 }
 
+/// The shared-memory buffer this execution of `op` uses: the scratch base,
+/// or with double buffering the buffer of the loop iteration's parity.
+Value bufferBase(DotOp op, Value scratch, OpBuilder &b) {
+  Location loc = op.getLoc();
+  Value idx = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, scratch);
+  Value i64 = b.create<arith::IndexCastOp>(loc, b.getI64Type(), idx);
+  auto ptrTy = LLVM::LLVMPointerType::get(b.getContext(), 3);
+  Value base = b.create<LLVM::IntToPtrOp>(loc, ptrTy, i64);
+  if (!op->hasAttr(kDoubleBufferAttr))
+    return base;
+  auto loop = cast<scf::ForOp>(op->getParentOp());
+  Value iv = loop.getInductionVar(), lb = loop.getLowerBound(), st = loop.getStep();
+  Type t = iv.getType();
+  Value iter = b.create<arith::DivUIOp>(loc, b.create<arith::SubIOp>(loc, iv, lb), st);
+  Value parity = b.create<arith::AndIOp>(
+      loc, iter, b.create<arith::ConstantOp>(loc, t, b.getIntegerAttr(t, 1)));
+  Value p64 = t.isInteger(64) ? parity : b.create<arith::ExtUIOp>(loc, b.getI64Type(), parity);
+  Value off = b.create<arith::MulIOp>(
+      loc, p64, b.create<arith::ConstantIntOp>(loc, b.getI64Type(), dotBufferBytes(op)));
+  return b.create<LLVM::GEPOp>(loc, ptrTy, b.getI8Type(), base, ValueRange{off});
+}
+
 struct DotLowering : public OpConversionPattern<DotOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -126,13 +149,10 @@ struct DotLowering : public OpConversionPattern<DotOp> {
     int64_t K = op.getA().getType().getShape()[1];
     int64_t lda = K + kPad, ldb = transB ? K + kPad : N + kPad;
     int64_t offB = M * lda * 4;
-    Value idx = rw.create<memref::ExtractAlignedPointerAsIndexOp>(loc, scratch);
-    Value i64 = rw.create<arith::IndexCastOp>(loc, rw.getI64Type(), idx);
-    Value base = rw.create<LLVM::IntToPtrOp>(
-        loc, LLVM::LLVMPointerType::get(rw.getContext(), 3), i64);
-    Smem s{rw, loc, base};
+    Smem s{rw, loc, bufferBase(op, scratch, rw)};
     ThreadIds ids = getThreadIds(rw, loc);
-    rw.create<gpu::BarrierOp>(loc);
+    if (!op->hasAttr(kDoubleBufferAttr))
+      rw.create<gpu::BarrierOp>(loc);
     storeTile(s, a.getA(), la, lda, 0, f32, ids);
     storeTile(s, a.getB(), lb, ldb, offB, f32, ids);
     rw.create<gpu::BarrierOp>(loc);
@@ -185,15 +205,14 @@ struct DotLowering : public OpConversionPattern<DotOp> {
     int64_t lda = K + kPad, ldb = transB ? K + kPad : N + kPad;
     int64_t offB = M * lda * 2;
 
-    // Shared-memory base as an LLVM pointer in the shared address space.
-    Value idx = rw.create<memref::ExtractAlignedPointerAsIndexOp>(loc, scratch);
-    Value i64 = rw.create<arith::IndexCastOp>(loc, rw.getI64Type(), idx);
-    Value base = rw.create<LLVM::IntToPtrOp>(
-        loc, LLVM::LLVMPointerType::get(rw.getContext(), 3), i64);
-    Smem s{rw, loc, base};
+    Smem s{rw, loc, bufferBase(op, scratch, rw)};
     ThreadIds ids = getThreadIds(rw, loc);
 
-    rw.create<gpu::BarrierOp>(loc);
+    // With two alternating buffers, the barrier after the previous
+    // iteration's writes already orders this write after every read of the
+    // buffer from two iterations ago.
+    if (!op->hasAttr(kDoubleBufferAttr))
+      rw.create<gpu::BarrierOp>(loc);
     storeTile(s, a.getA(), *la, lda, 0, elem, ids);
     storeTile(s, a.getB(), *lb, ldb, offB, elem, ids);
     rw.create<gpu::BarrierOp>(loc);

@@ -27,6 +27,15 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
   LogicalResult moveKernel(func::FuncOp fn, gpu::GPUModuleOp gm) {
     MLIRContext *ctx = &getContext();
     OpBuilder b(ctx);
+    // A dot in a loop that is the kernel's only shared-memory user alternates
+    // between two buffers, which saves one barrier per iteration.
+    int64_t users = 0;
+    fn.walk([&](Operation *op) { users += scratchWords(op) > 0; });
+    fn.walk([&](DotOp d) {
+      if (users == 1 && isa<scf::ForOp>(d->getParentOp()) &&
+          2 * dotBufferBytes(d) <= 48 * 1024)
+        d->setAttr(kDoubleBufferAttr, UnitAttr::get(&getContext()));
+    });
     int64_t words = 0;
     fn.walk([&](Operation *op) { words = std::max(words, scratchWords(op)); });
     if (words * 4 > 48 * 1024)

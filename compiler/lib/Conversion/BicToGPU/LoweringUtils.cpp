@@ -87,6 +87,16 @@ Value bic::getScratch(Operation *op) {
   return fn.getWorkgroupAttributions().front();
 }
 
+int64_t bic::dotBufferBytes(DotOp d) {
+  // A [M, K + 8] and B [N, K + 8] or [K, N + 8], rounded to 128 bytes.
+  auto a = d.getA().getType();
+  int64_t m = a.getShape()[0], k = a.getShape()[1];
+  int64_t n = d.getType().getShape()[1];
+  int64_t elem = a.getElementType().getIntOrFloatBitWidth() / 8;
+  int64_t bytes = elem * (m * (k + 8) + (d.getTransB() ? n * (k + 8) : k * (n + 8)));
+  return (bytes + 127) / 128 * 128;
+}
+
 int64_t bic::scratchWords(Operation *op) {
   if (auto r = dyn_cast<ReduceOp>(op)) {
     auto l = TileLayout::get(r.getSrc().getType());
@@ -98,16 +108,8 @@ int64_t bic::scratchWords(Operation *op) {
         rows *= l->dim(d).size;
     return rows * l->dim(r.getAxis()).wpc;
   }
-  if (auto d = dyn_cast<DotOp>(op)) {
-    // A [M, K + 8] and B [N, K + 8] or [K, N + 8], 16-bit elements.
-    auto a = d.getA().getType(), b = d.getB().getType();
-    int64_t m = a.getShape()[0], k = a.getShape()[1];
-    int64_t n = d.getType().getShape()[1];
-    int64_t elem = a.getElementType().getIntOrFloatBitWidth() / 8;
-    int64_t bytes = elem * (m * (k + 8) + (d.getTransB() ? n * (k + 8) : k * (n + 8)));
-    (void)b;
-    return (bytes + 3) / 4;
-  }
+  if (auto d = dyn_cast<DotOp>(op))
+    return dotBufferBytes(d) * (d->hasAttr(kDoubleBufferAttr) ? 2 : 1) / 4;
   if (auto c = dyn_cast<ConvertLayoutOp>(op))
     return c.getSrc().getType().getNumElements();
   return 0;
