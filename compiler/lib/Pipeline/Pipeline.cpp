@@ -182,7 +182,7 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
     return result;
   }
 
-  if (failed(run("bic-lower-to-gpu,canonicalize,cse")))
+  if (failed(run("bic-pipeline-dots,bic-lower-to-gpu,canonicalize,cse")))
     return fail();
   if (emit == Emit::GPU) {
     result.text = print(*module);

@@ -51,7 +51,7 @@ void bic::registerPipelinePasses() {
     registerReconcileUnrealizedCastsPass();
     registerGpuNVVMAttachTarget();
     registerGpuModuleToBinaryPass();
-    bic::registerBicPasses();
+    bic::registerBicPasses(); // includes bic-pipeline-dots
   });
 }
 

@@ -56,6 +56,9 @@ void populateReduceOpPatterns(TileTypeConverter &tc,
                               mlir::RewritePatternSet &patterns);
 void populateDotOpPatterns(TileTypeConverter &tc,
                            mlir::RewritePatternSet &patterns);
+/// bic.async_copy/commit/wait (cp.async) and bic.smem_dot.
+void populateAsyncCopyPatterns(TileTypeConverter &tc,
+                               mlir::RewritePatternSet &patterns);
 /// math ops (scalar or vector) to NVVM intrinsics; applied greedily after
 /// the conversion.
 void populateMathToNVVMPatterns(mlir::RewritePatternSet &patterns);

@@ -70,6 +70,30 @@ def BicVectorizeAccess : Pass<"bic-vectorize-access", "mlir::ModuleOp"> {
   let dependentDialects = ["bic::BicDialect"];
 }
 
+def BicPipelineDots : Pass<"bic-pipeline-dots", "mlir::ModuleOp"> {
+  let summary = "Stream the operands of a K loop's dot through shared memory asynchronously";
+  let description = [{
+    For an `scf.for` whose body loads two tiles and accumulates their
+    `bic.dot` into the loop's only carried value (and where nothing else in
+    the kernel uses shared memory), replaces the loads by `bic.async_copy`
+    into `stages` rotating shared-memory slots issued `stages - 1`
+    iterations ahead, and the dot by `bic.smem_dot` on the current slot.
+    The product, and so the order signature, is unchanged: only when the
+    bytes move changes. Masked-off and out-of-range tiles read as zeros.
+
+    Before: `scf.for %k { %a = bic.load ...; %b = bic.load ...;
+             %c = bic.dot %a, %b, %acc }`
+    After:  prologue `bic.async_copy` x (stages - 1); `scf.for %k {
+             bic.async_wait; bic.async_copy (k + stages - 1);
+             %c = bic.smem_dot %slot, %acc }`
+  }];
+  let options = [
+    Option<"stages", "stages", "int", "3", "Shared-memory slots per operand (2-4)">
+  ];
+  let dependentDialects = ["bic::BicDialect", "mlir::scf::SCFDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def BicLowerToGPU : Pass<"bic-lower-to-gpu", "mlir::ModuleOp"> {
   let summary = "Lower tile programs to per-thread code in a gpu.module";
   let description = [{

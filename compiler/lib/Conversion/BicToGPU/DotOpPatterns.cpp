@@ -112,6 +112,155 @@ SmallVector<Value> ldmatrix(Smem &s, Value byteOffset, int count) {
   return out;
 }
 
+/// The accumulator must be exactly the mma fragment layout, with whole
+/// 16x8 blocks per warp (no replicas).
+LogicalResult checkAccumulator(Operation *op, const TileLayout &lc) {
+  const DimLayout &c0 = lc.dim(0), &c1 = lc.dim(1);
+  auto shape = cast<RankedTensorType>(op->getResult(0).getType()).getShape();
+  if (c0.spt != 1 || c0.tpw != 8 || c1.spt != 2 || c1.tpw != 4)
+    return op->emitOpError("accumulator is not in the mma fragment layout");
+  if (c0.perThread() % 2 || c0.replicated() || c1.replicated())
+    return op->emitOpError("the ")
+           << shape[0] << "x" << shape[1] << " accumulator is too small for "
+           << c0.wpc * c1.wpc
+           << " warps (each warp needs whole 16x8 blocks); use fewer warps "
+              "or a larger tile";
+  return success();
+}
+
+/// The mma.sync core: K ascending in k-steps of 16 over A in `sA`
+/// ([M, lda] row-major) and B in `sB` ([N, ldb] if transB, else [K, ldb]),
+/// updating the accumulator fragment `accVec` (layout `lc`) in place.
+Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
+              Value accVec, Type elem, int64_t M, int64_t N, int64_t K,
+              bool transB, Smem &sA, Smem &sB, int64_t lda, int64_t ldb,
+              const ThreadIds &ids) {
+  const DimLayout &c0 = lc.dim(0), &c1 = lc.dim(1);
+  const char *ty = elem.isBF16() ? "bf16" : "f16";
+    Value g = rw.create<arith::AndIOp>(
+        loc, rw.create<arith::ShRUIOp>(loc, ids.lane, constI32(rw, loc, 2)),
+        constI32(rw, loc, 7));
+    Value t = rw.create<arith::AndIOp>(loc, ids.lane, constI32(rw, loc, 3));
+    Value w0 = lc.warpIndex(rw, loc, 0, ids.warp);
+    Value w1 = lc.warpIndex(rw, loc, 1, ids.warp);
+    auto wrap = [&](Value v, int64_t size) -> Value {
+      return rw.create<arith::AndIOp>(loc, v, constI32(rw, loc, size - 1));
+    };
+    // Row of accumulator row-repetition i (rows g and g + 8 of an m16 block
+    // are repetitions 2q and 2q + 1).
+    Value rowBase = rw.create<arith::AddIOp>(
+        loc, rw.create<arith::MulIOp>(loc, w0, constI32(rw, loc, 8)), g);
+    auto row = [&](int64_t i) {
+      return wrap(rw.create<arith::AddIOp>(loc, rowBase,
+                                           constI32(rw, loc, c0.offset(i))),
+                  M);
+    };
+    // Column of B fragment n: the n8 block's first column plus the group.
+    Value colBase = rw.create<arith::AddIOp>(
+        loc, rw.create<arith::MulIOp>(loc, w1, constI32(rw, loc, 8)), g);
+    int64_t P0 = c0.perThread(), P1 = c1.perThread(), repsN = P1 / 2;
+    auto colB = [&](int64_t n) {
+      return wrap(rw.create<arith::AddIOp>(loc, colBase,
+                                           constI32(rw, loc, c1.offset(2 * n))),
+                  N);
+    };
+
+    SmallVector<Value> acc;
+    for (int64_t e = 0; e < lc.numElems(); ++e)
+      acc.push_back(rw.create<vector::ExtractOp>(loc, accVec, e));
+
+    auto f32 = rw.getF32Type();
+    auto resTy = LLVM::LLVMStructType::getLiteral(rw.getContext(), {f32, f32, f32, f32});
+    std::string asmStr = std::string("mma.sync.aligned.m16n8k16.row.col.f32.") +
+                         ty + "." + ty +
+                         ".f32 {$0,$1,$2,$3}, {$4,$5,$6,$7}, {$8,$9}, "
+                         "{$10,$11,$12,$13};";
+    const char *constraints = "=f,=f,=f,=f,r,r,r,r,r,r,f,f,f,f";
+
+    SmallVector<Value> rows;
+    for (int64_t i = 0; i < P0; ++i)
+      rows.push_back(row(i));
+    SmallVector<Value> cols;
+    for (int64_t n = 0; n < repsN; ++n)
+      cols.push_back(colB(n));
+
+    // ldmatrix addressing: lane l names row (l & 7) of matrix (l >> 3).
+    Value r8 = rw.create<arith::AndIOp>(loc, ids.lane, constI32(rw, loc, 7));
+    Value mat = rw.create<arith::ShRUIOp>(loc, ids.lane, constI32(rw, loc, 3));
+    Value half = rw.create<arith::AndIOp>(loc, mat, constI32(rw, loc, 1));
+    Value upper = rw.create<arith::ShRUIOp>(loc, mat, constI32(rw, loc, 1));
+    Value ldRowBase = rw.create<arith::AddIOp>(
+        loc, rw.create<arith::MulIOp>(loc, w0, constI32(rw, loc, 8)), r8);
+    Value ldColBase = rw.create<arith::AddIOp>(
+        loc, rw.create<arith::MulIOp>(loc, w1, constI32(rw, loc, 8)), r8);
+    // A: matrix j covers rows of repetition 2q + (j & 1), k half (j >> 1).
+    SmallVector<Value> aLdRow, aLdK;
+    for (int64_t q = 0; q < P0 / 2; ++q) {
+      Value lo = constI32(rw, loc, c0.offset(2 * q)), hi = constI32(rw, loc, c0.offset(2 * q + 1));
+      Value off = rw.create<arith::SelectOp>(
+          loc, rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, half,
+                                        constI32(rw, loc, 0)), hi, lo);
+      aLdRow.push_back(wrap(rw.create<arith::AddIOp>(loc, ldRowBase, off), M));
+    }
+    Value aK = rw.create<arith::MulIOp>(loc, upper, constI32(rw, loc, 8));
+    // B (N x K in shared memory): matrix j covers n-block n + (j >> 1), k half
+    // (j & 1).
+    SmallVector<Value> bLdCol;
+    for (int64_t n = 0; n < repsN; n += 2) {
+      Value c0v = constI32(rw, loc, c1.offset(2 * n));
+      Value c1v = constI32(rw, loc, c1.offset(2 * std::min(n + 1, repsN - 1)));
+      Value off = rw.create<arith::SelectOp>(
+          loc, rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, upper,
+                                        constI32(rw, loc, 0)), c1v, c0v);
+      bLdCol.push_back(wrap(rw.create<arith::AddIOp>(loc, ldColBase, off), N));
+    }
+    Value bK = rw.create<arith::MulIOp>(loc, half, constI32(rw, loc, 8));
+
+    // K ascending in steps of 16: the order the attribute declares.
+    for (int64_t k0 = 0; k0 < K; k0 += 16) {
+      Value kLo = rw.create<arith::AddIOp>(
+          loc, rw.create<arith::MulIOp>(loc, t, constI32(rw, loc, 2)),
+          constI32(rw, loc, k0));
+      Value kHi = rw.create<arith::AddIOp>(loc, kLo, constI32(rw, loc, 8));
+      SmallVector<std::pair<Value, Value>> bf;
+      if (transB) {
+        Value k = rw.create<arith::AddIOp>(loc, bK, constI32(rw, loc, k0));
+        for (int64_t n = 0; n < repsN; n += 2) {
+          auto r = ldmatrix(sB, sB.offset(bLdCol[n / 2], k, ldb, 0, 2),
+                            n + 1 < repsN ? 4 : 2);
+          bf.push_back({r[0], r[1]});
+          if (n + 1 < repsN)
+            bf.push_back({r[2], r[3]});
+        }
+      } else {
+        for (int64_t n = 0; n < repsN; ++n)
+          bf.push_back({load2x16(sB, kLo, cols[n], ldb, 0),
+                        load2x16(sB, kHi, cols[n], ldb, 0)});
+      }
+      Value ak = rw.create<arith::AddIOp>(loc, aK, constI32(rw, loc, k0));
+      for (int64_t q = 0; q < P0 / 2; ++q) {
+        auto af = ldmatrix(sA, sA.offset(aLdRow[q], ak, lda, 0, 2), 4);
+        Value a0 = af[0], a1 = af[1], a2 = af[2], a3 = af[3];
+        for (int64_t n = 0; n < repsN; ++n) {
+          int64_t i0 = (2 * q) * P1 + 2 * n, i1 = i0 + 1;
+          int64_t i2 = (2 * q + 1) * P1 + 2 * n, i3 = i2 + 1;
+          SmallVector<Value> ops = {a0, a1, a2, a3, bf[n].first, bf[n].second,
+                                    acc[i0], acc[i1], acc[i2], acc[i3]};
+          auto mma = rw.create<LLVM::InlineAsmOp>(
+              loc, resTy, ops, asmStr, constraints, /*has_side_effects=*/false,
+              /*is_align_stack=*/false, LLVM::TailCallKind::None,
+              LLVM::AsmDialectAttr::get(rw.getContext(), LLVM::AsmDialect::AD_ATT),
+              ArrayAttr());
+          int64_t slots[4] = {i0, i1, i2, i3};
+          for (int j = 0; j < 4; ++j)
+            acc[slots[j]] = rw.create<LLVM::ExtractValueOp>(loc, mma.getResult(0), j);
+        }
+      }
+    }
+    return rw.create<vector::FromElementsOp>(
+        loc, VectorType::get({lc.numElems()}, f32), acc);
+}
+
 /// The shared-memory buffer this execution of `op` uses: the scratch base,
 /// or with double buffering the buffer of the loop iteration's parity.
 Value bufferBase(DotOp op, Value scratch, OpBuilder &b) {
@@ -186,20 +335,12 @@ struct DotLowering : public OpConversionPattern<DotOp> {
     if (failed(la) || failed(lb) || failed(lc) || !scratch)
       return op.emitOpError("needs layouts and shared memory (run "
                             "bic-assign-layouts)");
-    const DimLayout &c0 = lc->dim(0), &c1 = lc->dim(1);
-    if (c0.spt != 1 || c0.tpw != 8 || c1.spt != 2 || c1.tpw != 4)
-      return op.emitOpError("accumulator is not in the mma fragment layout");
-    if (c0.perThread() % 2 || c0.replicated() || c1.replicated())
-      return op.emitOpError("the ")
-             << op.getType().getShape()[0] << "x" << op.getType().getShape()[1]
-             << " accumulator is too small for " << c0.wpc * c1.wpc
-             << " warps (each warp needs whole 16x8 blocks); use fewer warps "
-                "or a larger tile";
+    if (failed(checkAccumulator(op, *lc)))
+      return failure();
     bool transB = op.getTransB();
     Type elem = op.getA().getType().getElementType();
     if (elem.isF32())
       return lowerIeee(op, a, *la, *lb, *lc, scratch, rw);
-    const char *ty = elem.isBF16() ? "bf16" : "f16";
     int64_t M = op.getType().getShape()[0], N = op.getType().getShape()[1];
     int64_t K = op.getA().getType().getShape()[1];
     int64_t lda = K + kPad, ldb = transB ? K + kPad : N + kPad;
@@ -217,128 +358,9 @@ struct DotLowering : public OpConversionPattern<DotOp> {
     storeTile(s, a.getB(), *lb, ldb, offB, elem, ids);
     rw.create<gpu::BarrierOp>(loc);
 
-    Value g = rw.create<arith::AndIOp>(
-        loc, rw.create<arith::ShRUIOp>(loc, ids.lane, constI32(rw, loc, 2)),
-        constI32(rw, loc, 7));
-    Value t = rw.create<arith::AndIOp>(loc, ids.lane, constI32(rw, loc, 3));
-    Value w0 = lc->warpIndex(rw, loc, 0, ids.warp);
-    Value w1 = lc->warpIndex(rw, loc, 1, ids.warp);
-    auto wrap = [&](Value v, int64_t size) -> Value {
-      return rw.create<arith::AndIOp>(loc, v, constI32(rw, loc, size - 1));
-    };
-    // Row of accumulator row-repetition i (rows g and g + 8 of an m16 block
-    // are repetitions 2q and 2q + 1).
-    Value rowBase = rw.create<arith::AddIOp>(
-        loc, rw.create<arith::MulIOp>(loc, w0, constI32(rw, loc, 8)), g);
-    auto row = [&](int64_t i) {
-      return wrap(rw.create<arith::AddIOp>(loc, rowBase,
-                                           constI32(rw, loc, c0.offset(i))),
-                  M);
-    };
-    // Column of B fragment n: the n8 block's first column plus the group.
-    Value colBase = rw.create<arith::AddIOp>(
-        loc, rw.create<arith::MulIOp>(loc, w1, constI32(rw, loc, 8)), g);
-    int64_t P0 = c0.perThread(), P1 = c1.perThread(), repsN = P1 / 2;
-    auto colB = [&](int64_t n) {
-      return wrap(rw.create<arith::AddIOp>(loc, colBase,
-                                           constI32(rw, loc, c1.offset(2 * n))),
-                  N);
-    };
-
-    SmallVector<Value> acc;
-    for (int64_t e = 0; e < lc->numElems(); ++e)
-      acc.push_back(rw.create<vector::ExtractOp>(loc, a.getAcc(), e));
-
-    auto f32 = rw.getF32Type();
-    auto resTy = LLVM::LLVMStructType::getLiteral(rw.getContext(), {f32, f32, f32, f32});
-    std::string asmStr = std::string("mma.sync.aligned.m16n8k16.row.col.f32.") +
-                         ty + "." + ty +
-                         ".f32 {$0,$1,$2,$3}, {$4,$5,$6,$7}, {$8,$9}, "
-                         "{$10,$11,$12,$13};";
-    const char *constraints = "=f,=f,=f,=f,r,r,r,r,r,r,f,f,f,f";
-
-    SmallVector<Value> rows;
-    for (int64_t i = 0; i < P0; ++i)
-      rows.push_back(row(i));
-    SmallVector<Value> cols;
-    for (int64_t n = 0; n < repsN; ++n)
-      cols.push_back(colB(n));
-
-    // ldmatrix addressing: lane l names row (l & 7) of matrix (l >> 3).
-    Value r8 = rw.create<arith::AndIOp>(loc, ids.lane, constI32(rw, loc, 7));
-    Value mat = rw.create<arith::ShRUIOp>(loc, ids.lane, constI32(rw, loc, 3));
-    Value half = rw.create<arith::AndIOp>(loc, mat, constI32(rw, loc, 1));
-    Value upper = rw.create<arith::ShRUIOp>(loc, mat, constI32(rw, loc, 1));
-    Value ldRowBase = rw.create<arith::AddIOp>(
-        loc, rw.create<arith::MulIOp>(loc, w0, constI32(rw, loc, 8)), r8);
-    Value ldColBase = rw.create<arith::AddIOp>(
-        loc, rw.create<arith::MulIOp>(loc, w1, constI32(rw, loc, 8)), r8);
-    // A: matrix j covers rows of repetition 2q + (j & 1), k half (j >> 1).
-    SmallVector<Value> aLdRow, aLdK;
-    for (int64_t q = 0; q < P0 / 2; ++q) {
-      Value lo = constI32(rw, loc, c0.offset(2 * q)), hi = constI32(rw, loc, c0.offset(2 * q + 1));
-      Value off = rw.create<arith::SelectOp>(
-          loc, rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, half,
-                                        constI32(rw, loc, 0)), hi, lo);
-      aLdRow.push_back(wrap(rw.create<arith::AddIOp>(loc, ldRowBase, off), M));
-    }
-    Value aK = rw.create<arith::MulIOp>(loc, upper, constI32(rw, loc, 8));
-    // B (N x K in shared memory): matrix j covers n-block n + (j >> 1), k half
-    // (j & 1).
-    SmallVector<Value> bLdCol;
-    for (int64_t n = 0; n < repsN; n += 2) {
-      Value c0v = constI32(rw, loc, c1.offset(2 * n));
-      Value c1v = constI32(rw, loc, c1.offset(2 * std::min(n + 1, repsN - 1)));
-      Value off = rw.create<arith::SelectOp>(
-          loc, rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, upper,
-                                        constI32(rw, loc, 0)), c1v, c0v);
-      bLdCol.push_back(wrap(rw.create<arith::AddIOp>(loc, ldColBase, off), N));
-    }
-    Value bK = rw.create<arith::MulIOp>(loc, half, constI32(rw, loc, 8));
-
-    // K ascending in steps of 16: the order the attribute declares.
-    for (int64_t k0 = 0; k0 < K; k0 += 16) {
-      Value kLo = rw.create<arith::AddIOp>(
-          loc, rw.create<arith::MulIOp>(loc, t, constI32(rw, loc, 2)),
-          constI32(rw, loc, k0));
-      Value kHi = rw.create<arith::AddIOp>(loc, kLo, constI32(rw, loc, 8));
-      SmallVector<std::pair<Value, Value>> bf;
-      if (transB) {
-        Value k = rw.create<arith::AddIOp>(loc, bK, constI32(rw, loc, k0));
-        for (int64_t n = 0; n < repsN; n += 2) {
-          auto r = ldmatrix(s, s.offset(bLdCol[n / 2], k, ldb, offB, 2),
-                            n + 1 < repsN ? 4 : 2);
-          bf.push_back({r[0], r[1]});
-          if (n + 1 < repsN)
-            bf.push_back({r[2], r[3]});
-        }
-      } else {
-        for (int64_t n = 0; n < repsN; ++n)
-          bf.push_back({load2x16(s, kLo, cols[n], ldb, offB),
-                        load2x16(s, kHi, cols[n], ldb, offB)});
-      }
-      Value ak = rw.create<arith::AddIOp>(loc, aK, constI32(rw, loc, k0));
-      for (int64_t q = 0; q < P0 / 2; ++q) {
-        auto af = ldmatrix(s, s.offset(aLdRow[q], ak, lda, 0, 2), 4);
-        Value a0 = af[0], a1 = af[1], a2 = af[2], a3 = af[3];
-        for (int64_t n = 0; n < repsN; ++n) {
-          int64_t i0 = (2 * q) * P1 + 2 * n, i1 = i0 + 1;
-          int64_t i2 = (2 * q + 1) * P1 + 2 * n, i3 = i2 + 1;
-          SmallVector<Value> ops = {a0, a1, a2, a3, bf[n].first, bf[n].second,
-                                    acc[i0], acc[i1], acc[i2], acc[i3]};
-          auto mma = rw.create<LLVM::InlineAsmOp>(
-              loc, resTy, ops, asmStr, constraints, /*has_side_effects=*/false,
-              /*is_align_stack=*/false, LLVM::TailCallKind::None,
-              LLVM::AsmDialectAttr::get(rw.getContext(), LLVM::AsmDialect::AD_ATT),
-              ArrayAttr());
-          int64_t slots[4] = {i0, i1, i2, i3};
-          for (int j = 0; j < 4; ++j)
-            acc[slots[j]] = rw.create<LLVM::ExtractValueOp>(loc, mma.getResult(0), j);
-        }
-      }
-    }
-    auto vt = VectorType::get({lc->numElems()}, f32);
-    rw.replaceOpWithNewOp<vector::FromElementsOp>(op, vt, acc);
+    Smem sB{rw, loc, s.at(constI32(rw, loc, offB))};
+    rw.replaceOp(op, emitMma(rw, loc, *lc, a.getAcc(), elem, M, N, K, transB, s, sB,
+                             lda, ldb, ids));
     return success();
   }
 };
@@ -346,4 +368,129 @@ struct DotLowering : public OpConversionPattern<DotOp> {
 
 void bic::populateDotOpPatterns(TileTypeConverter &tc, RewritePatternSet &patterns) {
   patterns.add<DotLowering>(tc, patterns.getContext());
+}
+
+//===----------------------------------------------------------------------===//
+// Asynchronous operand staging (from bic-pipeline-dots)
+//===----------------------------------------------------------------------===//
+
+namespace {
+Value scratchBase(Operation *op, OpBuilder &b) {
+  Location loc = op->getLoc();
+  Value idx = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, getScratch(op));
+  Value i64 = b.create<arith::IndexCastOp>(loc, b.getI64Type(), idx);
+  return b.create<LLVM::IntToPtrOp>(loc, LLVM::LLVMPointerType::get(b.getContext(), 3), i64);
+}
+
+int64_t intAttr(Operation *op, StringRef name) {
+  return cast<IntegerAttr>(op->getAttr(name)).getInt();
+}
+
+// base + start + slot * slotBytes, as an LLVM shared pointer.
+Value slotPtr(OpBuilder &b, Location loc, Value base, Value slot, int64_t start,
+              int64_t slotBytes) {
+  Value off = b.create<arith::AddIOp>(
+      loc, b.create<arith::MulIOp>(loc, slot, constI32(b, loc, slotBytes)),
+      constI32(b, loc, start));
+  return b.create<LLVM::GEPOp>(loc, LLVM::LLVMPointerType::get(b.getContext(), 3),
+                               b.getI8Type(), base, ValueRange{off});
+}
+
+void inlineAsm(OpBuilder &b, Location loc, StringRef text, StringRef cons,
+               ValueRange operands) {
+  b.create<LLVM::InlineAsmOp>(
+      loc, LLVM::LLVMVoidType::get(b.getContext()), operands, text, cons,
+      /*has_side_effects=*/true, /*is_align_stack=*/false, LLVM::TailCallKind::None,
+      LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT), ArrayAttr());
+}
+
+struct AsyncCopyLowering : public OpConversionPattern<AsyncCopyOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AsyncCopyOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    auto pt = cast<RankedTensorType>(op.getPtr().getType());
+    auto l = TileLayout::get(pt);
+    if (failed(l) || !getScratch(op))
+      return op.emitOpError("needs a layout and shared memory");
+    Type elem = cast<PtrType>(pt.getElementType()).getPointeeType();
+    int64_t bytes = elem.getIntOrFloatBitWidth() / 8, vec = op.getVec();
+    int64_t cp = vec * bytes, ld = pt.getShape()[1] + 8;
+    Smem s{rw, loc, slotPtr(rw, loc, scratchBase(op, rw), a.getSlot(),
+                            intAttr(op, "bic.buffer_base"), intAttr(op, "bic.slot_bytes"))};
+    auto coords = elementCoords(rw, loc, *l, getThreadIds(rw, loc), /*wrap=*/true);
+    std::string text = "cp.async." + std::string(cp == 16 ? "cg" : "ca") +
+                       ".shared.global [$0], [$1], " + std::to_string(cp) + ", $2;";
+    for (int64_t e = 0; e < l->numElems(); e += vec) {
+      Value dst = rw.create<LLVM::PtrToIntOp>(
+          loc, rw.getI64Type(), s.at(s.offset(coords[e][0], coords[e][1], ld, 0, bytes)));
+      Value src = rw.create<vector::ExtractOp>(loc, a.getPtr(), e);
+      Value m = rw.create<vector::ExtractOp>(loc, a.getMask(), e);
+      // Masked off: copy 0 bytes and fill the slot with zeros.
+      Value n = rw.create<arith::SelectOp>(loc, m, constI32(rw, loc, cp), constI32(rw, loc, 0));
+      inlineAsm(rw, loc, text, "l,l,r", ValueRange{dst, src, n});
+    }
+    rw.eraseOp(op);
+    return success();
+  }
+};
+
+struct AsyncCommitLowering : public OpConversionPattern<AsyncCommitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AsyncCommitOp op, OpAdaptor,
+                  ConversionPatternRewriter &rw) const override {
+    inlineAsm(rw, op.getLoc(), "cp.async.commit_group;", "", ValueRange{});
+    rw.eraseOp(op);
+    return success();
+  }
+};
+
+struct AsyncWaitLowering : public OpConversionPattern<AsyncWaitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AsyncWaitOp op, OpAdaptor,
+                  ConversionPatternRewriter &rw) const override {
+    inlineAsm(rw, op.getLoc(),
+              "cp.async.wait_group " + std::to_string(op.getPending()) + ";", "",
+              ValueRange{});
+    rw.create<gpu::BarrierOp>(op.getLoc());
+    rw.eraseOp(op);
+    return success();
+  }
+};
+
+struct SmemDotLowering : public OpConversionPattern<SmemDotOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SmemDotOp op, OpAdaptor a,
+                  ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    auto lc = TileLayout::get(op.getType());
+    if (failed(lc) || !getScratch(op))
+      return op.emitOpError("needs a layout and shared memory");
+    if (failed(checkAccumulator(op, *lc)))
+      return failure();
+    auto at = cast<RankedTensorType>(op.getAType());
+    auto bt = cast<RankedTensorType>(op.getBType());
+    bool transB = op.getTransB();
+    int64_t M = op.getType().getShape()[0], N = op.getType().getShape()[1];
+    int64_t K = at.getShape()[1];
+    Value base = scratchBase(op, rw);
+    Smem sA{rw, loc, slotPtr(rw, loc, base, a.getSlot(), intAttr(op, "bic.a_base"),
+                             intAttr(op, "bic.a_slot"))};
+    Smem sB{rw, loc, slotPtr(rw, loc, base, a.getSlot(), intAttr(op, "bic.b_base"),
+                             intAttr(op, "bic.b_slot"))};
+    rw.replaceOp(op, emitMma(rw, loc, *lc, a.getAcc(), at.getElementType(), M, N, K,
+                             transB, sA, sB, K + kPad, bt.getShape()[1] + kPad,
+                             getThreadIds(rw, loc)));
+    return success();
+  }
+};
+} // namespace
+
+void bic::populateAsyncCopyPatterns(TileTypeConverter &tc, RewritePatternSet &patterns) {
+  patterns.add<AsyncCopyLowering, AsyncCommitLowering, AsyncWaitLowering,
+               SmemDotLowering>(tc, patterns.getContext());
 }

@@ -116,6 +116,7 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
     populateMemoryOpPatterns(tc, patterns);
     populateReduceOpPatterns(tc, patterns);
     populateDotOpPatterns(tc, patterns);
+    populateAsyncCopyPatterns(tc, patterns);
     scf::populateSCFStructuralTypeConversionsAndLegality(tc, patterns, target);
     if (failed(applyPartialConversion(gm, target, std::move(patterns))))
       return signalPassFailure();

@@ -108,6 +108,10 @@ int64_t bic::scratchWords(Operation *op) {
         rows *= l->dim(d).size;
     return rows * l->dim(r.getAxis()).wpc;
   }
+  if (auto d = dyn_cast<SmemDotOp>(op))
+    return d->getAttrOfType<IntegerAttr>("bic.stages").getInt() *
+           (d->getAttrOfType<IntegerAttr>("bic.a_slot").getInt() +
+            d->getAttrOfType<IntegerAttr>("bic.b_slot").getInt()) / 4;
   if (auto d = dyn_cast<DotOp>(op))
     return dotBufferBytes(d) * (d->hasAttr(kDoubleBufferAttr) ? 2 : 1) / 4;
   if (auto c = dyn_cast<ConvertLayoutOp>(op))

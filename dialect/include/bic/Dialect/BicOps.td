@@ -232,6 +232,67 @@ def Bic_DotOp : Bic_Op<"dot", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Bic_AsyncCopyOp : Bic_Op<"async_copy"> {
+  let summary = "Start copying a tile from global to shared memory";
+  let description = [{
+    Created by `bic-pipeline-dots`. Each thread starts asynchronous copies
+    (`cp.async`) of its `vec`-element groups of the tile behind `ptr` into
+    slot `slot` of shared-memory buffer `buffer` (rows padded as the dot
+    expects). Masked-off elements are written as zeros and not read.
+
+    ```mlir
+    bic.async_copy %p, %m, %slot {buffer = 0 : i32, vec = 8 : i32}
+        : tensor<64x32x!bic.ptr<bf16>, #l>, tensor<64x32xi1, #l>, i32
+    ```
+  }];
+  let arguments = (ins Arg<Bic_PtrTile, "", [MemRead]>:$ptr,
+                       RankedTensorOf<[I1]>:$mask, I32:$slot, I32Attr:$buffer,
+                       I32Attr:$vec);
+  let assemblyFormat = "$ptr `,` $mask `,` $slot attr-dict `:` type(operands)";
+}
+
+def Bic_AsyncCommitOp : Bic_Op<"async_commit"> {
+  let summary = "Close the current group of asynchronous copies";
+  let description = [{
+    ```mlir
+    bic.async_commit
+    ```
+  }];
+  let assemblyFormat = "attr-dict";
+}
+
+def Bic_AsyncWaitOp : Bic_Op<"async_wait"> {
+  let summary = "Wait until at most `pending` copy groups are in flight, then sync the program";
+  let description = [{
+    Waits for this thread's copy groups and then synchronises all threads of
+    the program, so every thread sees every completed copy.
+
+    ```mlir
+    bic.async_wait {pending = 1 : i32}
+    ```
+  }];
+  let arguments = (ins I32Attr:$pending);
+  let assemblyFormat = "attr-dict";
+}
+
+def Bic_SmemDotOp : Bic_Op<"smem_dot"> {
+  let summary = "bic.dot whose operands are already in shared-memory slots";
+  let description = [{
+    The product of `bic.dot` (same order, `order`), reading A and B from
+    slot `slot` of buffers 0 and 1 as `bic.async_copy` left them. `aType`
+    and `bType` are the operand tile types.
+
+    ```mlir
+    %c = bic.smem_dot %slot, %acc {aType = tensor<64x32xbf16>, bType = ...,
+        order = #bic.dot_order<kStep = 16>, transB} : i32, tensor<64x64xf32, #acc> -> tensor<64x64xf32, #acc>
+    ```
+  }];
+  let arguments = (ins I32:$slot, RankedTensorOf<[F32]>:$acc, TypeAttr:$aType,
+                       TypeAttr:$bType, UnitAttr:$transB, Bic_DotOrderAttr:$order);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = "$slot `,` $acc attr-dict `:` type($slot) `,` type($acc) `->` type($result)";
+}
+
 def Bic_ConvertLayoutOp : Bic_Op<"convert_layout", [Pure, SameOperandsAndResultShape,
                                                     SameOperandsAndResultElementType]> {
   let summary = "Move a tile from one thread layout to another";

@@ -1,0 +1,208 @@
+//===- PipelineDots.cpp - asynchronous operand staging for K loops --------===//
+//
+// Software pipelining of the canonical K loop
+//     for k: a = load(pa(k)); b = load(pb(k)); acc = dot(a, b, acc)
+// into `stages` shared-memory slots per operand filled by cp.async
+// `stages - 1` iterations ahead. The address computations of iteration k are
+// cloned with k replaced by the iteration being fetched. Only when the data
+// arrives changes, never which values are multiplied or in which order.
+//
+//===----------------------------------------------------------------------===//
+#include "bic/Transforms/Layout.h"
+#include "bic/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace bic {
+#define GEN_PASS_DEF_BICPIPELINEDOTS
+#include "bic/Transforms/Passes.h.inc"
+} // namespace bic
+
+using namespace mlir;
+using namespace bic;
+
+namespace {
+constexpr int64_t kSmemLimit = 48 * 1024;
+
+int64_t slotBytes(RankedTensorType tile) {
+  int64_t elem = tile.getElementType().getIntOrFloatBitWidth() / 8;
+  int64_t bytes = tile.getShape()[0] * (tile.getShape()[1] + 8) * elem;
+  return (bytes + 127) / 128 * 128;
+}
+
+bool zeroOrAbsent(Value other) {
+  if (!other)
+    return true;
+  auto sp = other.getDefiningOp<SplatOp>();
+  if (!sp)
+    return false;
+  auto c = sp.getSrc().getDefiningOp<arith::ConstantOp>();
+  auto f = c ? dyn_cast<FloatAttr>(c.getValue()) : FloatAttr();
+  return f && f.getValue().isZero();
+}
+
+struct Candidate {
+  scf::ForOp loop;
+  DotOp dot;
+  LoadOp la, lb;
+  /// The address computations of one iteration, in order (taken before the
+  /// rewrite inserts anything into the body).
+  SmallVector<Operation *> address;
+};
+
+std::optional<Candidate> match(scf::ForOp f) {
+  if (f.getNumRegionIterArgs() != 1)
+    return std::nullopt;
+  Operation *yield = f.getBody()->getTerminator();
+  auto dot = yield->getOperand(0).getDefiningOp<DotOp>();
+  if (!dot || dot->getParentOp() != f.getOperation() ||
+      dot.getAcc() != f.getRegionIterArgs()[0] ||
+      dot.getA().getType().getElementType().isF32())
+    return std::nullopt;
+  auto la = dot.getA().getDefiningOp<LoadOp>(), lb = dot.getB().getDefiningOp<LoadOp>();
+  if (!la || !lb || la->getParentOp() != f.getOperation() ||
+      lb->getParentOp() != f.getOperation() || !la->hasOneUse() || !lb->hasOneUse() ||
+      !zeroOrAbsent(la.getOther()) || !zeroOrAbsent(lb.getOther()))
+    return std::nullopt;
+  for (LoadOp l : {la, lb}) {
+    auto t = cast<RankedTensorType>(l.getType());
+    int64_t bytes = t.getElementType().getIntOrFloatBitWidth() / 8;
+    int64_t vec = l.getVec() ? *l.getVec() : 1;
+    // cp.async moves 4, 8 or 16 bytes, from aligned addresses.
+    if (vec * bytes < 4)
+      return std::nullopt;
+  }
+  // Nothing else with side effects in the body.
+  for (Operation &op : f.getBody()->without_terminator())
+    if (&op != la && &op != lb && &op != dot && !isPure(&op))
+      return std::nullopt;
+  SmallVector<Operation *> address;
+  for (Operation &op : f.getBody()->without_terminator())
+    if (&op != la && &op != lb && &op != dot)
+      address.push_back(&op);
+  return Candidate{f, dot, la, lb, address};
+}
+
+struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass> {
+  using Base::Base;
+
+  /// Clones the address computation of `c` for iteration `k` and starts the
+  /// copies into `slot`; then commits the group.
+  void issue(OpBuilder &b, Candidate c, Value k, Value slot,
+             ArrayRef<int64_t> bases, ArrayRef<int64_t> slots) {
+    Location loc = c.loop.getLoc();
+    IRMapping map;
+    map.map(c.loop.getInductionVar(), k);
+    for (Operation *op : c.address)
+      b.clone(*op, map);
+    Value inRange = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, k,
+                                            c.loop.getUpperBound());
+    for (auto [i, l] : llvm::enumerate(std::array<LoadOp, 2>{c.la, c.lb})) {
+      auto pt = cast<RankedTensorType>(l.getPtr().getType());
+      auto mt = RankedTensorType::get(pt.getShape(), b.getI1Type(), pt.getEncoding());
+      Value m = b.create<SplatOp>(loc, mt, inRange);
+      if (l.getMask())
+        m = b.create<arith::AndIOp>(loc, map.lookupOrDefault(l.getMask()), m);
+      auto copy = b.create<AsyncCopyOp>(loc, map.lookupOrDefault(l.getPtr()), m, slot,
+                                        b.getI32IntegerAttr(i),
+                                        b.getI32IntegerAttr(l.getVec() ? *l.getVec() : 1));
+      copy->setAttr("bic.buffer_base", b.getI64IntegerAttr(bases[i]));
+      copy->setAttr("bic.slot_bytes", b.getI64IntegerAttr(slots[i]));
+    }
+    b.create<AsyncCommitOp>(loc);
+  }
+
+  LogicalResult pipeline(Candidate c, int64_t S) {
+    scf::ForOp f = c.loop;
+    Location loc = f.getLoc();
+    auto ta = cast<RankedTensorType>(c.la.getType()), tb = cast<RankedTensorType>(c.lb.getType());
+    int64_t sa = slotBytes(ta), sb = slotBytes(tb);
+    SmallVector<int64_t> bases = {0, S * sa}, slots = {sa, sb};
+    OpBuilder b(f);
+    Type ivTy = f.getInductionVar().getType();
+    auto cst = [&](OpBuilder &bb, int64_t v) -> Value {
+      return bb.create<arith::ConstantOp>(loc, ivTy, bb.getIntegerAttr(ivTy, v));
+    };
+    auto slot32 = [&](OpBuilder &bb, Value v) -> Value {
+      return ivTy.isInteger(32) ? v : bb.create<arith::TruncIOp>(loc, bb.getI32Type(), v);
+    };
+    // Prologue: iterations 0 .. S-2.
+    for (int64_t s = 0; s + 1 < S; ++s) {
+      Value k = b.create<arith::AddIOp>(
+          loc, f.getLowerBound(), b.create<arith::MulIOp>(loc, f.getStep(), cst(b, s)));
+      issue(b, c, k, b.create<arith::ConstantIntOp>(loc, b.getI32Type(), s), bases, slots);
+    }
+    // Steady state: wait for this iteration's slot, fetch S-1 ahead, multiply.
+    b.setInsertionPointToStart(f.getBody());
+    b.create<AsyncWaitOp>(loc, b.getI32IntegerAttr(S - 2));
+    Value iv = f.getInductionVar();
+    Value it = b.create<arith::DivUIOp>(
+        loc, b.create<arith::SubIOp>(loc, iv, f.getLowerBound()), f.getStep());
+    Value kNext = b.create<arith::AddIOp>(
+        loc, iv, b.create<arith::MulIOp>(loc, f.getStep(), cst(b, S - 1)));
+    Value slotNext = b.create<arith::RemUIOp>(
+        loc, b.create<arith::AddIOp>(loc, it, cst(b, S - 1)), cst(b, S));
+    issue(b, c, kNext, slot32(b, slotNext), bases, slots);
+    Value slotCur = slot32(b, b.create<arith::RemUIOp>(loc, it, cst(b, S)));
+    b.setInsertionPoint(c.dot);
+    auto sd = b.create<SmemDotOp>(loc, c.dot.getType(), slotCur, c.dot.getAcc(),
+                                  TypeAttr::get(ta), TypeAttr::get(tb),
+                                  c.dot.getTransB() ? b.getUnitAttr() : UnitAttr(),
+                                  c.dot.getOrder());
+    sd->setAttr("bic.stages", b.getI64IntegerAttr(S));
+    sd->setAttr("bic.a_base", b.getI64IntegerAttr(bases[0]));
+    sd->setAttr("bic.b_base", b.getI64IntegerAttr(bases[1]));
+    sd->setAttr("bic.a_slot", b.getI64IntegerAttr(sa));
+    sd->setAttr("bic.b_slot", b.getI64IntegerAttr(sb));
+    c.dot.replaceAllUsesWith(sd.getResult());
+    c.dot.erase();
+    c.la.erase();
+    c.lb.erase();
+    // Nothing may use shared memory while copies are in flight.
+    b.setInsertionPointAfter(f);
+    b.create<AsyncWaitOp>(loc, b.getI32IntegerAttr(0));
+    return success();
+  }
+
+  void runOnOperation() override {
+    if (stages < 2 || stages > 4) {
+      getOperation().emitError("bic-pipeline-dots: stages must be 2, 3 or 4");
+      return signalPassFailure();
+    }
+    for (auto fn : getOperation().getOps<func::FuncOp>()) {
+      // Shared memory is the pipeline's alone: no other user may share it.
+      bool others = false;
+      SmallVector<Candidate> cands;
+      fn.walk([&](Operation *op) {
+        if (isa<ConvertLayoutOp>(op))
+          others = true;
+        if (auto r = dyn_cast<ReduceOp>(op)) {
+          auto l = TileLayout::get(r.getSrc().getType());
+          others |= failed(l) || l->dim(r.getAxis()).wpc > 1;
+        }
+        if (auto d = dyn_cast<DotOp>(op)) {
+          auto f = dyn_cast<scf::ForOp>(d->getParentOp());
+          auto c = f ? match(f) : std::nullopt;
+          if (c)
+            cands.push_back(*c);
+          else
+            others = true;
+        }
+      });
+      if (others || cands.size() != 1)
+        continue;
+      Candidate c = cands[0];
+      int64_t per = slotBytes(cast<RankedTensorType>(c.la.getType())) +
+                    slotBytes(cast<RankedTensorType>(c.lb.getType()));
+      int64_t S = stages;
+      while (S > 2 && S * per > kSmemLimit)
+        --S;
+      if (S * per > kSmemLimit)
+        continue;
+      if (failed(pipeline(c, S)))
+        return signalPassFailure();
+    }
+  }
+};
+} // namespace
