@@ -49,6 +49,12 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
       }
       if (cur->threads == 0 || cur->threads > 1024)
         throw bad("thread count " + rest + " out of range");
+    } else if (startsWith(line, "// bic-smem: ", rest)) {
+      try {
+        cur->dynamicSmem = std::stoul(rest);
+      } catch (...) {
+        throw bad("bad shared-memory size '" + rest + "'");
+      }
     } else if (startsWith(line, "// bic-param: ", rest)) {
       std::istringstream ps(rest);
       ParamMeta p;

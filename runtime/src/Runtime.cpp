@@ -164,7 +164,7 @@ void Kernel::launch(Grid grid, const std::vector<Arg> &args, CUstream stream) co
   for (size_t i = 0; i < args.size(); ++i)
     params[i] = const_cast<void *>(args[i].data());
   check(drv().cuLaunchKernel(fn_, grid.x, grid.y, grid.z, meta_->threads, 1, 1,
-                             0, stream, params, nullptr),
+                             meta_->dynamicSmem, stream, params, nullptr),
         "cuLaunchKernel(" + meta_->name + ")");
 }
 
@@ -224,6 +224,10 @@ Kernel Module::kernel(const std::string &name) const {
       CUfunction f = nullptr;
       check(drv().cuModuleGetFunction(&f, mod_, name.c_str()),
             "cuModuleGetFunction(" + name + ")");
+      if (k.dynamicSmem > 48 * 1024) // CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
+        check(drv().cuFuncSetAttribute(f, 8, int(k.dynamicSmem)),
+              "cuFuncSetAttribute(" + name + ", " + std::to_string(k.dynamicSmem) +
+                  " bytes of shared memory)");
       return Kernel(f, &k);
     }
   std::string known;

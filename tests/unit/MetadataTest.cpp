@@ -10,6 +10,7 @@ static const char *kHeader = "// bic-version: 0.1.0\n"
                              "// bic-arch: sm_90a\n"
                              "// bic-kernel: rmsnorm\n"
                              "// bic-threads: 256\n"
+                             "// bic-smem: 61440\n"
                              "// bic-param: x ptr<bf16>\n"
                              "// bic-param: n i32 batch\n"
                              "// bic-param: s i64 multiple_of=8\n"
@@ -26,6 +27,7 @@ TEST(Metadata, ParsesHeader) {
   ASSERT_EQ(m.kernels.size(), 1u);
   const KernelMeta &k = m.kernels[0];
   EXPECT_EQ(k.threads, 256u);
+  EXPECT_EQ(k.dynamicSmem, 61440u);
   ASSERT_EQ(k.params.size(), 4u);
   EXPECT_TRUE(k.params[0].isPointer());
   EXPECT_TRUE(k.params[1].batch);

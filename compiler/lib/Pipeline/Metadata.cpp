@@ -17,6 +17,8 @@ std::string bic::metadataHeader(const std::vector<KernelInfo> &kernels,
   for (const auto &k : kernels) {
     os << "// bic-kernel: " << k.name << "\n";
     os << "// bic-threads: " << k.threads << "\n";
+    if (k.dynamicSmem)
+      os << "// bic-smem: " << k.dynamicSmem << "\n";
     for (const auto &p : k.params) {
       os << "// bic-param: " << p.name << " " << p.type;
       if (p.batch)

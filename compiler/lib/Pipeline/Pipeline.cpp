@@ -184,6 +184,12 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
 
   if (failed(run("bic-pipeline-dots,bic-lower-to-gpu,canonicalize,cse")))
     return fail();
+  for (auto gm : module->getOps<gpu::GPUModuleOp>())
+    for (auto gf : gm.getOps<gpu::GPUFuncOp>())
+      if (auto a = gf->getAttrOfType<IntegerAttr>("bic.dynamic_smem"))
+        for (auto &k : result.kernels)
+          if (k.name == gf.getName())
+            k.dynamicSmem = a.getInt();
   if (emit == Emit::GPU) {
     result.text = print(*module);
     return result;
@@ -195,6 +201,16 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
                  "convert-nvvm-to-llvm,canonicalize,cse,"
                  "reconcile-unrealized-casts)")))
     return fail();
+  // gpu.dynamic_shared_memory lowers to an internal 1-byte shared global;
+  // make it the `.extern .shared` array that dynamic shared memory is, so
+  // that ptxas places nothing in front of or over it.
+  module->walk([&](LLVM::GlobalOp g) {
+    if (g.getSymName().starts_with("__dynamic_shmem__")) {
+      g.setLinkage(LLVM::Linkage::External);
+      g.setAlignment(1024);
+      g.removeValueAttr();
+    }
+  });
   if (emit == Emit::LLVM) {
     result.text = print(*module);
     return result;

@@ -41,6 +41,10 @@ mlir::Value fromWord(mlir::OpBuilder &b, mlir::Location loc, mlir::Value w,
 mlir::Value getScratch(mlir::Operation *op);
 /// Shared-memory words an op needs as scratch (0 if none).
 int64_t scratchWords(mlir::Operation *op);
+/// The op whose result is the kernel's scratch when it lives in dynamic
+/// shared memory, and the gpu.func attribute giving its size in bytes.
+inline constexpr llvm::StringLiteral kScratchAttr = "bic.scratch";
+inline constexpr llvm::StringLiteral kDynamicSmemAttr = "bic.dynamic_smem";
 /// Marks a dot whose operands alternate between two shared-memory buffers.
 inline constexpr llvm::StringLiteral kDoubleBufferAttr = "bic.double_buffer";
 /// Bytes of one shared-memory operand buffer of a dot (A then B, padded).

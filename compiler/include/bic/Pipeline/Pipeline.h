@@ -42,6 +42,7 @@ struct KernelInfo {
   std::vector<KernelParam> params;
   std::vector<std::pair<std::string, int64_t>> constexprs;
   std::vector<std::pair<std::string, std::string>> dtypes;
+  int64_t dynamicSmem = 0;    ///< bytes of dynamic shared memory per program
   std::string orderSignature; ///< canonical text, one line per reduction
   std::string orderHash;      ///< 16 hex digits
 };

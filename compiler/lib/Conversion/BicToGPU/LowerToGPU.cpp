@@ -38,16 +38,19 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
     });
     int64_t words = 0;
     fn.walk([&](Operation *op) { words = std::max(words, scratchWords(op)); });
-    if (words * 4 > 48 * 1024)
+    // Up to 48 KB as a static workgroup buffer; beyond, dynamic shared
+    // memory (the runtime raises the kernel's limit and passes the size).
+    constexpr int64_t kStaticLimit = 48 * 1024, kDynamicLimit = 227 * 1024;
+    if (words * 4 > kDynamicLimit)
       return fn.emitError("needs ")
-             << words * 4 << " bytes of shared-memory scratch; more than 48 KB "
-             << "is not supported yet";
+             << words * 4 << " bytes of shared memory; at most 227 KB exist";
+    bool dynamic = words * 4 > kStaticLimit;
     auto ptrTy = LLVM::LLVMPointerType::get(ctx, 1);
     SmallVector<Type> args;
     for (Type t : fn.getArgumentTypes())
       args.push_back(isa<PtrType>(t) ? Type(ptrTy) : t);
     SmallVector<Type> wg;
-    if (words)
+    if (words && !dynamic)
       wg.push_back(MemRefType::get({words}, b.getI32Type(), MemRefLayoutAttrInterface(),
                                    gpu::AddressSpaceAttr::get(
                                        ctx, gpu::AddressSpace::Workgroup)));
@@ -67,6 +70,18 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
     Block &entry = gf.getBody().front();
     Block &old = fn.getBody().front();
     b.setInsertionPointToStart(&entry);
+    if (dynamic) {
+      auto wgSpace = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+      auto bytesTy = MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                                     MemRefLayoutAttrInterface(), wgSpace);
+      Value dyn = b.create<gpu::DynamicSharedMemoryOp>(fn.getLoc(), bytesTy);
+      Value zero = b.create<arith::ConstantIndexOp>(fn.getLoc(), 0);
+      auto wordsTy = MemRefType::get({words}, b.getI32Type(), MemRefLayoutAttrInterface(),
+                                     wgSpace);
+      auto view = b.create<memref::ViewOp>(fn.getLoc(), wordsTy, dyn, zero, ValueRange{});
+      view->setAttr(kScratchAttr, b.getUnitAttr());
+      gf->setAttr(kDynamicSmemAttr, b.getI64IntegerAttr(words * 4));
+    }
     for (auto [i, oldArg] : llvm::enumerate(old.getArguments())) {
       Value nv = entry.getArgument(i);
       if (isa<PtrType>(oldArg.getType())) {

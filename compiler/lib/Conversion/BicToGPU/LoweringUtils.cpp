@@ -82,9 +82,14 @@ Value bic::fromWord(OpBuilder &b, Location loc, Value w, Type t) {
 
 Value bic::getScratch(Operation *op) {
   auto fn = op->getParentOfType<gpu::GPUFuncOp>();
-  if (!fn || fn.getWorkgroupAttributions().empty())
+  if (!fn)
     return {};
-  return fn.getWorkgroupAttributions().front();
+  if (!fn.getWorkgroupAttributions().empty())
+    return fn.getWorkgroupAttributions().front();
+  for (Operation &op : fn.getBody().front())
+    if (op.hasAttr(kScratchAttr))
+      return op.getResult(0);
+  return {};
 }
 
 int64_t bic::dotBufferBytes(DotOp d) {

@@ -26,6 +26,7 @@ struct ParamMeta {
 struct KernelMeta {
   std::string name;
   unsigned threads = 0;
+  unsigned dynamicSmem = 0; ///< bytes of dynamic shared memory per program
   std::vector<ParamMeta> params;
   std::vector<std::pair<std::string, int64_t>> constexprs;
   std::vector<std::pair<std::string, std::string>> dtypes;
