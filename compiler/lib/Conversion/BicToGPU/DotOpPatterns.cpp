@@ -263,12 +263,17 @@ Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
 
 /// The shared-memory buffer this execution of `op` uses: the scratch base,
 /// or with double buffering the buffer of the loop iteration's parity.
-Value bufferBase(DotOp op, Value scratch, OpBuilder &b) {
-  Location loc = op.getLoc();
-  Value idx = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, scratch);
+Value scratchBase(Operation *op, OpBuilder &b) {
+  Location loc = op->getLoc();
+  Value idx = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, getScratch(op));
   Value i64 = b.create<arith::IndexCastOp>(loc, b.getI64Type(), idx);
+  return b.create<LLVM::IntToPtrOp>(loc, LLVM::LLVMPointerType::get(b.getContext(), 3), i64);
+}
+
+Value bufferBase(DotOp op, OpBuilder &b) {
+  Location loc = op.getLoc();
   auto ptrTy = LLVM::LLVMPointerType::get(b.getContext(), 3);
-  Value base = b.create<LLVM::IntToPtrOp>(loc, ptrTy, i64);
+  Value base = scratchBase(op, b);
   if (!op->hasAttr(kDoubleBufferAttr))
     return base;
   auto loop = cast<scf::ForOp>(op->getParentOp());
@@ -281,6 +286,25 @@ Value bufferBase(DotOp op, Value scratch, OpBuilder &b) {
   Value off = b.create<arith::MulIOp>(
       loc, p64, b.create<arith::ConstantIntOp>(loc, b.getI64Type(), dotBufferBytes(op)));
   return b.create<LLVM::GEPOp>(loc, ptrTy, b.getI8Type(), base, ValueRange{off});
+}
+
+/// Writes both operands of `op` into its shared-memory buffer (A at 0, B at
+/// `offB`) and synchronises; returns the buffer.
+Smem stageOperands(DotOp op, DotOp::Adaptor a, const TileLayout &la,
+                   const TileLayout &lb, int64_t lda, int64_t ldb, int64_t offB,
+                   const ThreadIds &ids, ConversionPatternRewriter &rw) {
+  Location loc = op.getLoc();
+  Type elem = op.getA().getType().getElementType();
+  Smem s{rw, loc, bufferBase(op, rw)};
+  // With two alternating buffers, the barrier after the previous
+  // iteration's writes already orders this write after every read of the
+  // buffer from two iterations ago.
+  if (!op->hasAttr(kDoubleBufferAttr))
+    rw.create<gpu::BarrierOp>(loc);
+  storeTile(s, a.getA(), la, lda, 0, elem, ids);
+  storeTile(s, a.getB(), lb, ldb, offB, elem, ids);
+  rw.create<gpu::BarrierOp>(loc);
+  return s;
 }
 
 struct DotLowering : public OpConversionPattern<DotOp> {
@@ -298,13 +322,8 @@ struct DotLowering : public OpConversionPattern<DotOp> {
     int64_t K = op.getA().getType().getShape()[1];
     int64_t lda = K + kPad, ldb = transB ? K + kPad : N + kPad;
     int64_t offB = M * lda * 4;
-    Smem s{rw, loc, bufferBase(op, scratch, rw)};
     ThreadIds ids = getThreadIds(rw, loc);
-    if (!op->hasAttr(kDoubleBufferAttr))
-      rw.create<gpu::BarrierOp>(loc);
-    storeTile(s, a.getA(), la, lda, 0, f32, ids);
-    storeTile(s, a.getB(), lb, ldb, offB, f32, ids);
-    rw.create<gpu::BarrierOp>(loc);
+    Smem s = stageOperands(op, a, la, lb, lda, ldb, offB, ids, rw);
     auto coords = elementCoords(rw, loc, lc, ids, /*wrap=*/true);
     SmallVector<Value> out;
     for (int64_t e = 0; e < lc.numElems(); ++e) {
@@ -346,17 +365,8 @@ struct DotLowering : public OpConversionPattern<DotOp> {
     int64_t lda = K + kPad, ldb = transB ? K + kPad : N + kPad;
     int64_t offB = M * lda * 2;
 
-    Smem s{rw, loc, bufferBase(op, scratch, rw)};
     ThreadIds ids = getThreadIds(rw, loc);
-
-    // With two alternating buffers, the barrier after the previous
-    // iteration's writes already orders this write after every read of the
-    // buffer from two iterations ago.
-    if (!op->hasAttr(kDoubleBufferAttr))
-      rw.create<gpu::BarrierOp>(loc);
-    storeTile(s, a.getA(), *la, lda, 0, elem, ids);
-    storeTile(s, a.getB(), *lb, ldb, offB, elem, ids);
-    rw.create<gpu::BarrierOp>(loc);
+    Smem s = stageOperands(op, a, *la, *lb, lda, ldb, offB, ids, rw);
 
     Smem sB{rw, loc, s.at(constI32(rw, loc, offB))};
     rw.replaceOp(op, emitMma(rw, loc, *lc, a.getAcc(), elem, M, N, K, transB, s, sB,
@@ -375,12 +385,6 @@ void bic::populateDotOpPatterns(TileTypeConverter &tc, RewritePatternSet &patter
 //===----------------------------------------------------------------------===//
 
 namespace {
-Value scratchBase(Operation *op, OpBuilder &b) {
-  Location loc = op->getLoc();
-  Value idx = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, getScratch(op));
-  Value i64 = b.create<arith::IndexCastOp>(loc, b.getI64Type(), idx);
-  return b.create<LLVM::IntToPtrOp>(loc, LLVM::LLVMPointerType::get(b.getContext(), 3), i64);
-}
 
 int64_t intAttr(Operation *op, StringRef name) {
   return cast<IntegerAttr>(op->getAttr(name)).getInt();
