@@ -33,8 +33,8 @@ std::vector<Config> configs() {
       continue;
     std::istringstream ls(line);
     Config c;
-    int64_t bk, nw;
-    ls >> c.name >> c.maxM >> c.bm >> c.bn >> bk >> nw;
+    int64_t bk, nw, ns;
+    ls >> c.name >> c.maxM >> c.bm >> c.bn >> bk >> nw >> ns;
     out.push_back(c);
   }
   return out;

@@ -94,11 +94,11 @@ TEST(OrderSignature, AllMatmulConfigurationsShareTheOrder) {
       continue;
     std::istringstream ls(line);
     std::string name;
-    int64_t maxM, bm, bn, bk, nw;
-    ls >> name >> maxM >> bm >> bn >> bk >> nw;
+    int64_t maxM, bm, bn, bk, nw, ns;
+    ls >> name >> maxM >> bm >> bn >> bk >> nw >> ns;
     for (int64_t bnk : {0, 1}) {
-      std::string h = hashOf(src, {{"BM", bm}, {"BN", bn}, {"BK", bk},
-                                   {"num_warps", nw}, {"B_NK", bnk}});
+      std::string h = hashOf(src, {{"BM", bm}, {"BN", bn}, {"BK", bk}, {"num_warps", nw},
+                                   {"num_stages", ns}, {"B_NK", bnk}});
       if (first.empty())
         first = h;
       EXPECT_EQ(h, first) << name << " B_NK=" << bnk;

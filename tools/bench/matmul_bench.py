@@ -52,7 +52,7 @@ def configs(path):
     out = []
     for line in open(path):
         if line.strip() and not line.startswith("#"):
-            name, max_m, bm, bn, bk, nw = line.split()
+            name, max_m, bm, bn, bk, nw, ns = line.split()
             out.append((name, int(max_m), int(bm), int(bn)))
     return out
 

@@ -25,8 +25,10 @@ def main():
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
     ks = {}
     for p in sorted(glob.glob(os.path.join(bundle, "sweep", "matmul_*.sm_90a.ptx"))):
-        bm, bn, bk, w = map(int, re.search(r"matmul_(\d+)_(\d+)_(\d+)_w(\d+)", p).groups())
-        ks[(bm, bn, bk, w)] = rt.kernel(p, "matmul")
+        g = re.search(r"matmul_(\d+)_(\d+)_(\d+)_w(\d+)(?:_s(\d+))?", p).groups()
+        bm, bn, bk, w = map(int, g[:4])
+        key = (bm, bn, bk, w) if g[4] is None else (bm, bn, bk, w, int(g[4]))
+        ks[key] = rt.kernel(p, "matmul")
     hashes = {k.order_hash for k in ks.values()}
     assert len(hashes) == 1, hashes
     stream = lambda: torch.cuda.current_stream().cuda_stream  # noqa: E731
@@ -40,7 +42,8 @@ def main():
         for m in MS:
             t_cub = time_us(lambda i: torch.mm(A[:m], Bs[i].t()), 3)
             best = None
-            for (bm, bn, bk, w), k in ks.items():
+            for cfg, k in ks.items():
+                bm, bn = cfg[0], cfg[1]
                 args = [k.prepare([bicrt.ptr(A.data_ptr()), bicrt.ptr(Bs[j].data_ptr()),
                                    bicrt.ptr(C.data_ptr()), bicrt.ptr(C.data_ptr()),
                                    bicrt.i32(m), bicrt.i32(N), bicrt.i32(K)]) for j in range(3)]
@@ -51,10 +54,10 @@ def main():
                                                     bicrt.ctypes.c_void_p(stream()), args[i],
                                                     len(args[i])))
                 t = time_us(run, 3, reps=12)
-                res.append({"N": N, "K": K, "M": m, "cfg": [bm, bn, bk, w], "us": t,
+                res.append({"N": N, "K": K, "M": m, "cfg": list(cfg), "us": t,
                             "cublas_us": t_cub})
                 if best is None or t < best[0]:
-                    best = (t, (bm, bn, bk, w))
+                    best = (t, cfg)
             print(f"N={N:5} K={K:5} M={m:5}: best {best[1]} {best[0]:8.1f} us "
                   f"({2 * m * N * K / best[0] / 1e6:6.1f} TFLOP/s, cuBLAS {t_cub:8.1f} us)",
                   flush=True)

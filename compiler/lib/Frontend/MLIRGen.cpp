@@ -48,7 +48,7 @@ Type Gen::parseType(StringRef n) {
 
 OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
   auto module = ModuleOp::create(UnknownLoc::get(&ctx));
-  std::set<std::string> known{"num_warps"}, knownTypes;
+  std::set<std::string> known{"num_warps", "num_stages"}, knownTypes;
   for (const auto &k : m.kernels)
     for (const auto &p : k.params) {
       if (p.kind == ast::Param::Kind::Constexpr)
@@ -148,11 +148,13 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       argTypes.push_back(t);
       runtimeParams.push_back(&p);
     }
-    int64_t numWarps = 4;
+    int64_t numWarps = 4, numStages = 0;
     SmallVector<int32_t> batchAxes;
     for (auto &[key, val] : k.decoratorArgs) {
       if (key == "num_warps") {
         numWarps = val;
+      } else if (key == "num_stages") {
+        numStages = val;
       } else if (key == "batch_axis") {
         if (val < 0 || val > 2) {
           error(k.loc) << "batch_axis must be 0, 1 or 2";
@@ -161,12 +163,18 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
         batchAxes.push_back(val);
       } else {
         error(k.loc) << "unknown @kernel argument '" << key
-                     << "' (expected num_warps or batch_axis)";
+                     << "' (expected num_warps, num_stages or batch_axis)";
         return nullptr;
       }
     }
     if (auto it = defines.find("num_warps"); it != defines.end())
       numWarps = it->second;
+    if (auto it = defines.find("num_stages"); it != defines.end())
+      numStages = it->second;
+    if (numStages && (numStages < 2 || numStages > 4)) {
+      error(k.loc) << "num_stages must be 2, 3 or 4, got " << numStages;
+      return nullptr;
+    }
     if (numWarps < 1 || numWarps > 32 || (numWarps & (numWarps - 1))) {
       error(k.loc) << "num_warps must be a power of two in [1, 32], got "
                    << numWarps;
@@ -178,6 +186,8 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
                                      b.getFunctionType(argTypes, {}));
     fn->setAttr(bic::kKernelAttr, b.getUnitAttr());
     fn->setAttr(bic::kNumWarpsAttr, b.getI32IntegerAttr(numWarps));
+    if (numStages)
+      fn->setAttr(bic::kNumStagesAttr, b.getI32IntegerAttr(numStages));
     fn->setAttr(bic::kConstexprsAttr, constexprs.getDictionary(&ctx));
     if (!dtypes.empty())
       fn->setAttr(bic::kDtypesAttr, dtypes.getDictionary(&ctx));

@@ -198,6 +198,8 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
       int64_t per = slotBytes(cast<RankedTensorType>(c.la.getType())) +
                     slotBytes(cast<RankedTensorType>(c.lb.getType()));
       int64_t S = stages;
+      if (auto a = fn->getAttrOfType<IntegerAttr>(kNumStagesAttr))
+        S = a.getInt();
       while (S > 2 && S * per > kSmemLimit)
         --S;
       if (S * per > kSmemLimit)

@@ -24,6 +24,8 @@ namespace bic {
 /// Attribute names used on kernels (func.func) and their arguments.
 inline constexpr llvm::StringLiteral kKernelAttr = "bic.kernel";
 inline constexpr llvm::StringLiteral kNumWarpsAttr = "bic.num_warps";
+/// Shared-memory stages for bic-pipeline-dots (`num_stages`).
+inline constexpr llvm::StringLiteral kNumStagesAttr = "bic.num_stages";
 inline constexpr llvm::StringLiteral kConstexprsAttr = "bic.constexprs";
 inline constexpr llvm::StringLiteral kDtypesAttr = "bic.dtypes";
 inline constexpr llvm::StringLiteral kBatchArgAttr = "bic.batch";
