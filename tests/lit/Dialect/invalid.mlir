@@ -100,3 +100,27 @@ func.func @dot_k(%a: tensor<16x32xbf16>, %b: tensor<16x16xbf16>, %c: tensor<16x1
   %d = bic.dot %a, %b, %c {order = #bic.dot_order<kStep = 16>} : tensor<16x32xbf16>, tensor<16x16xbf16>, tensor<16x16xf32> -> tensor<16x16xf32>
   return
 }
+
+// -----
+
+func.func @async_copy_slot(%p: tensor<8x8x!bic.ptr<bf16>>, %m: tensor<8x8xi1>, %s: i64) {
+  // expected-error @+1 {{operand #2 must be 32-bit signless integer}}
+  bic.async_copy %p, %m, %s {buffer = 0 : i32, vec = 8 : i32} : tensor<8x8x!bic.ptr<bf16>>, tensor<8x8xi1>, i64
+  return
+}
+
+// -----
+
+func.func @smem_dot_acc(%s: i32, %c: tensor<16x16xbf16>) {
+  // expected-error @+1 {{operand #1 must be ranked tensor of 32-bit float values}}
+  %d = bic.smem_dot %s, %c {aType = tensor<16x16xbf16>, bType = tensor<16x16xbf16>, order = #bic.dot_order<kStep = 16>} : i32, tensor<16x16xbf16> -> tensor<16x16xf32>
+  return
+}
+
+// -----
+
+func.func @dot_f32_kstep(%a: tensor<16x16xf32>, %b: tensor<16x16xf32>, %c: tensor<16x16xf32>) {
+  // expected-error @+1 {{IEEE f32 dots accumulate in k-steps of 1, not 16}}
+  %d = bic.dot %a, %b, %c {order = #bic.dot_order<kStep = 16>} : tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
+  return
+}

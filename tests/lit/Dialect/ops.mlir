@@ -42,3 +42,23 @@ func.func @layouts(%x: tensor<64x64xf32, #bic.blocked<sizePerThread = [1, 8], th
   %r = bic.reduce sum %x {axis = 1 : i32, order = #bic.reduce_order<kind = "tree", perThread = 8, lanes = [4, 2, 1], warps = 1>} : tensor<64x64xf32, #bic.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1]>> -> tensor<64xf32, #bic.slice<dim = 1, parent = #bic.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1]>>>
   return %r : tensor<64xf32, #bic.slice<dim = 1, parent = #bic.blocked<sizePerThread = [1, 8], threadsPerWarp = [4, 8], warpsPerCTA = [4, 1]>>>
 }
+
+// CHECK-LABEL: func.func @products_and_pipelines
+func.func @products_and_pipelines(%p: tensor<64x32x!bic.ptr<bf16>>, %m: tensor<64x32xi1>,
+                                   %a: tensor<64x32xbf16>, %b: tensor<32x64xbf16>,
+                                   %c: tensor<64x64xf32>, %slot: i32,
+                                   %q: !bic.ptr<f32>, %v: f32) {
+  // CHECK: bic.dot %{{.*}}, %{{.*}}, %{{.*}} {order = #bic.dot_order<kStep = 16>} : tensor<64x32xbf16>, tensor<32x64xbf16>, tensor<64x64xf32> -> tensor<64x64xf32>
+  %d = bic.dot %a, %b, %c {order = #bic.dot_order<kStep = 16>} : tensor<64x32xbf16>, tensor<32x64xbf16>, tensor<64x64xf32> -> tensor<64x64xf32>
+  // CHECK: bic.async_copy %{{.*}}, %{{.*}}, %{{.*}} {buffer = 0 : i32, vec = 8 : i32} : tensor<64x32x!bic.ptr<bf16>>, tensor<64x32xi1>, i32
+  bic.async_copy %p, %m, %slot {buffer = 0 : i32, vec = 8 : i32} : tensor<64x32x!bic.ptr<bf16>>, tensor<64x32xi1>, i32
+  // CHECK: bic.async_commit
+  bic.async_commit
+  // CHECK: bic.async_wait {pending = 1 : i32}
+  bic.async_wait {pending = 1 : i32}
+  // CHECK: bic.smem_dot %{{.*}}, %{{.*}} {aType = tensor<64x32xbf16>, bType = tensor<32x64xbf16>, order = #bic.dot_order<kStep = 16>} : i32, tensor<64x64xf32> -> tensor<64x64xf32>
+  %s = bic.smem_dot %slot, %d {aType = tensor<64x32xbf16>, bType = tensor<32x64xbf16>, order = #bic.dot_order<kStep = 16>} : i32, tensor<64x64xf32> -> tensor<64x64xf32>
+  // CHECK: bic.atomic_add %{{.*}}, %{{.*}} : !bic.ptr<f32>, f32
+  bic.atomic_add %q, %v : !bic.ptr<f32>, f32
+  return
+}
