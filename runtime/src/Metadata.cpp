@@ -24,6 +24,16 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
     return Error("malformed bic kernel header, line " + std::to_string(lineNo) +
                  ": " + why);
   };
+  auto count = [&](const std::string &text, const char *what) -> unsigned {
+    try {
+      size_t used = 0;
+      unsigned long v = std::stoul(text, &used);
+      if (used == text.size())
+        return unsigned(v);
+    } catch (...) {
+    }
+    throw bad(std::string("bad ") + what + " '" + text + "'");
+  };
   while (std::getline(in, line)) {
     ++lineNo;
     if (line.rfind("// bic-", 0) != 0) {
@@ -42,19 +52,11 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
     } else if (!cur) {
       throw bad("'" + line + "' before any bic-kernel line");
     } else if (startsWith(line, "// bic-threads: ", rest)) {
-      try {
-        cur->threads = std::stoul(rest);
-      } catch (...) {
-        throw bad("bad thread count '" + rest + "'");
-      }
+      cur->threads = count(rest, "thread count");
       if (cur->threads == 0 || cur->threads > 1024)
         throw bad("thread count " + rest + " out of range");
     } else if (startsWith(line, "// bic-smem: ", rest)) {
-      try {
-        cur->dynamicSmem = std::stoul(rest);
-      } catch (...) {
-        throw bad("bad shared-memory size '" + rest + "'");
-      }
+      cur->dynamicSmem = count(rest, "shared-memory size");
     } else if (startsWith(line, "// bic-param: ", rest)) {
       std::istringstream ps(rest);
       ParamMeta p;

@@ -48,6 +48,22 @@ const Config &pick(const std::vector<Config> &cs, int64_t m) {
   return cs.back();
 }
 
+/// Launches `k` over the first m rows of C = A B^T (grid from the tile
+/// sizes), after poisoning C, and returns all of C.
+template <typename Elem>
+std::vector<Elem> launchMatmul(const Kernel &k, int64_t bm, int64_t bn, int64_t m,
+                               int64_t N, int64_t K, CUdeviceptr a, CUdeviceptr b,
+                               DeviceBuffer &c) {
+  c.fill(0xff);
+  k.launch(Grid(unsigned((m + bm - 1) / bm), unsigned((N + bn - 1) / bn)),
+           {DevicePtr{a}, DevicePtr{b}, DevicePtr{c.ptr()}, DevicePtr{c.ptr()},
+            int32_t(m), int32_t(N), int32_t(K)});
+  context().synchronize();
+  std::vector<Elem> out(c.size() / sizeof(Elem));
+  c.download(out.data(), out.size() * sizeof(Elem));
+  return out;
+}
+
 struct Problem {
   int64_t N, K, Mmax;
   DeviceBuffer a, b, bkn, c;
@@ -78,14 +94,8 @@ struct Problem {
                             bool kn = false) {
     Module mod = loadKernel(name + (kn ? "_kn" : ""));
     Kernel k = mod.kernel("matmul", expectedHash());
-    c.fill(0xff);
-    k.launch(Grid(unsigned((m + cfg.bm - 1) / cfg.bm), unsigned((N + cfg.bn - 1) / cfg.bn)),
-             {DevicePtr{a.ptr()}, DevicePtr{kn ? bkn.ptr() : b.ptr()}, DevicePtr{c.ptr()},
-              DevicePtr{c.ptr()}, int32_t(m), int32_t(N), int32_t(K)});
-    context().synchronize();
-    std::vector<uint16_t> out(size_t(Mmax) * N);
-    c.download(out.data(), out.size() * 2);
-    return out;
+    return launchMatmul<uint16_t>(k, cfg.bm, cfg.bn, m, N, K, a.ptr(),
+                                  kn ? bkn.ptr() : b.ptr(), c);
   }
   static std::string expectedHash() {
     static std::string h = [] {
@@ -217,14 +227,7 @@ TEST(MatmulF16, CorrectAndBitwiseInvariantAcrossM) {
   Kernel ks = small.kernel("matmul", kb.meta().orderHash);
   EXPECT_NE(kb.meta().orderHash, Problem::expectedHash()) << "f16 and bf16 differ";
   auto run = [&](Kernel &k, int64_t bm, int64_t bn, int64_t m) {
-    c.fill(0xff);
-    k.launch(Grid(unsigned((m + bm - 1) / bm), unsigned((N + bn - 1) / bn)),
-             {DevicePtr{a.ptr()}, DevicePtr{b.ptr()}, DevicePtr{c.ptr()}, DevicePtr{c.ptr()},
-              int32_t(m), int32_t(N), int32_t(K)});
-    context().synchronize();
-    std::vector<uint16_t> out(size_t(Mmax) * N);
-    c.download(out.data(), out.size() * 2);
-    return out;
+    return launchMatmul<uint16_t>(k, bm, bn, m, N, K, a.ptr(), b.ptr(), c);
   };
   auto full = run(kb, 128, 128, Mmax);
   std::mt19937_64 rng(7);
@@ -257,14 +260,7 @@ TEST(MatmulF32, IeeeAndBitwiseInvariant) {
   Kernel k1 = m1.kernel("matmul");
   Kernel k2 = m2.kernel("matmul", k1.meta().orderHash);
   auto run = [&](Kernel &k, int64_t bm, int64_t bn, int64_t m) {
-    c.fill(0xff);
-    k.launch(Grid(unsigned((m + bm - 1) / bm), unsigned((N + bn - 1) / bn)),
-             {DevicePtr{a.ptr()}, DevicePtr{b.ptr()}, DevicePtr{c.ptr()}, DevicePtr{c.ptr()},
-              int32_t(m), int32_t(N), int32_t(K)});
-    context().synchronize();
-    std::vector<float> out(size_t(Mmax) * N);
-    c.download(out.data(), out.size() * 4);
-    return out;
+    return launchMatmul<float>(k, bm, bn, m, N, K, a.ptr(), b.ptr(), c);
   };
   auto full = run(k1, 32, 32, Mmax);
   double maxRel = 0;
