@@ -24,7 +24,7 @@ LogicalResult
 BlockedLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                           ArrayRef<unsigned> sizePerThread,
                           ArrayRef<unsigned> threadsPerWarp,
-                          ArrayRef<unsigned> warpsPerCTA) {
+                          ArrayRef<unsigned> warpsPerCTA, bool rowsLanesFirst) {
   if (sizePerThread.size() != threadsPerWarp.size() ||
       sizePerThread.size() != warpsPerCTA.size() || sizePerThread.empty())
     return emitError() << "layout arrays must have one equal, non-zero rank";
@@ -37,6 +37,8 @@ BlockedLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   }
   if (lanes != 32)
     return emitError() << "threadsPerWarp must multiply to 32, got " << lanes;
+  if (rowsLanesFirst && sizePerThread.size() != 2)
+    return emitError() << "rowsLanesFirst needs a rank-2 layout";
   return success();
 }
 

@@ -119,6 +119,28 @@ LogicalResult StoreOp::verify() {
                       getMask());
 }
 
+static LogicalResult verifyTile(Operation *op, Type base, ValueRange shape,
+                                ValueRange coords, Type tile) {
+  auto t = cast<RankedTensorType>(tile);
+  if (shape.size() != size_t(t.getRank()) || coords.size() != shape.size())
+    return op->emitOpError("a rank-")
+           << t.getRank() << " block needs " << t.getRank()
+           << " extents and " << t.getRank() << " coordinates";
+  if (cast<PtrType>(base).getPointeeType() != t.getElementType())
+    return op->emitOpError("block element type differs from the matrix's");
+  return success();
+}
+
+LogicalResult LoadTileOp::verify() {
+  return verifyTile(*this, getBase().getType(), getShape(), getCoords(),
+                    getResult().getType());
+}
+
+LogicalResult StoreTileOp::verify() {
+  return verifyTile(*this, getBase().getType(), getShape(), getCoords(),
+                    getValue().getType());
+}
+
 LogicalResult ReduceOp::verify() {
   StringRef k = getKind();
   if (k != "sum" && k != "max" && k != "min")

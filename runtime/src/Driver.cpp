@@ -64,6 +64,9 @@ Loaded load() {
     sym(d.cuEventElapsedTime, "cuEventElapsedTime");
   }
   sym(d.cuGetErrorName, "cuGetErrorName");
+  // Optional: only kernels with TMA descriptors need it.
+  d.cuTensorMapEncodeTiled = reinterpret_cast<decltype(d.cuTensorMapEncodeTiled)>(
+      dlsym(h, "cuTensorMapEncodeTiled"));
   if (!l.error.empty())
     return l;
   CUresult r = d.cuInit(0);

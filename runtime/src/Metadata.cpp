@@ -78,6 +78,40 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
       if (!known)
         throw bad("unsupported parameter type '" + p.type + "'");
       cur->params.push_back(p);
+    } else if (startsWith(line, "// bic-tma: ", rest)) {
+      // base=B shape=I,J box=R,C swizzle=128
+      std::istringstream ts(rest);
+      std::string field;
+      TmaMeta t;
+      bool haveBase = false;
+      auto list = [&](const std::string &text, std::vector<unsigned> &out) {
+        std::istringstream ls(text);
+        std::string item;
+        while (std::getline(ls, item, ','))
+          out.push_back(count(item, "bic-tma list entry"));
+      };
+      while (ts >> field) {
+        std::string v;
+        if (startsWith(field, "base=", v)) {
+          t.base = count(v, "bic-tma base");
+          haveBase = true;
+        } else if (startsWith(field, "shape=", v)) {
+          list(v, t.shape);
+        } else if (startsWith(field, "box=", v)) {
+          list(v, t.box);
+        } else if (field != "swizzle=128") {
+          throw bad("unknown bic-tma field '" + field + "'");
+        }
+      }
+      if (!haveBase || t.shape.size() != 2 || t.box.size() != 2)
+        throw bad("bic-tma needs base=, a 2-D shape= and a 2-D box=");
+      if (t.base >= cur->params.size() || !cur->params[t.base].isPointer())
+        throw bad("bic-tma base is not a pointer parameter");
+      for (unsigned d : t.shape)
+        if (d >= cur->params.size() || cur->params[d].isPointer() ||
+            cur->params[d].type == "f32")
+          throw bad("bic-tma extent is not an integer parameter");
+      cur->tma.push_back(t);
     } else if (startsWith(line, "// bic-constexpr: ", rest)) {
       auto eq = rest.find('=');
       if (eq == std::string::npos)

@@ -1,5 +1,6 @@
 //===- Runtime.cpp - contexts, buffers, modules and checked launches ------===//
 #include "bic/runtime/Runtime.h"
+#include "Tma.h"
 
 #include <cstring>
 #include <fstream>
@@ -158,11 +159,17 @@ void Kernel::launch(Grid grid, const std::vector<Arg> &args, CUstream stream) co
   checkArgs(args);
   if (grid.x == 0 || grid.y == 0 || grid.z == 0)
     throw Error("kernel '" + meta_->name + "': empty grid");
-  void *params[32];
-  if (args.size() > 32)
+  void *params[40];
+  CUdeviceptr hidden[8];
+  if (args.size() > 32 || meta_->tma.size() > 8)
     throw Error("kernel '" + meta_->name + "': too many arguments");
+  size_t n = 0;
   for (size_t i = 0; i < args.size(); ++i)
-    params[i] = const_cast<void *>(args[i].data());
+    params[n++] = const_cast<void *>(args[i].data());
+  for (size_t i = 0; i < meta_->tma.size(); ++i) {
+    hidden[i] = tma_->get(*meta_, meta_->tma[i], args);
+    params[n++] = &hidden[i];
+  }
   check(drv().cuLaunchKernel(fn_, grid.x, grid.y, grid.z, meta_->threads, 1, 1,
                              meta_->dynamicSmem, stream, params, nullptr),
         "cuLaunchKernel(" + meta_->name + ")");
@@ -214,9 +221,14 @@ Module::~Module() {
     drv().cuModuleUnload(mod_);
 }
 
-Module::Module(Module &&o) noexcept : mod_(o.mod_), meta_(std::move(o.meta_)) {
+Module::Module() : tma_(std::make_unique<TmaDescriptorCache>()) {}
+
+Module::Module(Module &&o) noexcept
+    : mod_(o.mod_), meta_(std::move(o.meta_)), tma_(std::move(o.tma_)) {
   o.mod_ = nullptr;
 }
+
+size_t Module::tmaDescriptorCount() const { return tma_ ? tma_->size() : 0; }
 
 Kernel Module::kernel(const std::string &name) const {
   for (const KernelMeta &k : meta_->kernels)
@@ -228,7 +240,7 @@ Kernel Module::kernel(const std::string &name) const {
         check(drv().cuFuncSetAttribute(f, 8, int(k.dynamicSmem)),
               "cuFuncSetAttribute(" + name + ", " + std::to_string(k.dynamicSmem) +
                   " bytes of shared memory)");
-      return Kernel(f, &k);
+      return Kernel(f, &k, tma_.get());
     }
   std::string known;
   for (const KernelMeta &k : meta_->kernels)

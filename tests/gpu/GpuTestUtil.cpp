@@ -19,11 +19,13 @@ Context &context() {
   return *ctx;
 }
 
-Module loadKernel(const std::string &name) {
-  Context &ctx = context();
+std::string deviceArch() {
   // CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75
-  std::string arch = ctx.attribute(75) >= 9 ? "sm_90a" : "sm_80";
-  return Module::fromFile(ctx, kernelDir() + "/" + name + "." + arch + ".ptx");
+  return context().attribute(75) >= 9 ? "sm_90a" : "sm_80";
+}
+
+Module loadKernel(const std::string &name, const std::string &arch) {
+  return Module::fromFile(context(), kernelDir() + "/" + name + "." + arch + ".ptx");
 }
 
 uint16_t toBF16(float f) {

@@ -26,8 +26,11 @@ namespace bic::test {
 std::string kernelDir();
 /// The shared context of the test process (created on first use).
 Context &context();
-/// Loads kernels/NAME.sm_90a.ptx (or sm_80 on pre-Hopper GPUs).
-Module loadKernel(const std::string &name);
+/// "sm_90a" on Hopper and newer, else "sm_80".
+std::string deviceArch();
+/// Loads kernels/NAME.ARCH.ptx (ARCH: the device's by default; Hopper also
+/// runs sm_80 PTX).
+Module loadKernel(const std::string &name, const std::string &arch = deviceArch());
 
 uint16_t toBF16(float f);
 float fromBF16(uint16_t h);

@@ -19,11 +19,12 @@ using namespace bic::test;
 
 namespace {
 struct Config {
-  std::string name;
+  std::string name, arch;
   int64_t maxM, bm, bn;
 };
 
-std::vector<Config> configs() {
+/// The table's lines for `arch` (the device's by default).
+std::vector<Config> configs(std::string arch = deviceArch()) {
   const char *dir = std::getenv("BIC_KERNELS_SRC");
   std::ifstream in(std::string(dir ? dir : BIC_KERNELS_SRC) + "/matmul_configs.txt");
   std::vector<Config> out;
@@ -34,8 +35,9 @@ std::vector<Config> configs() {
     std::istringstream ls(line);
     Config c;
     int64_t bk, nw, ns;
-    ls >> c.name >> c.maxM >> c.bm >> c.bn >> bk >> nw >> ns;
-    out.push_back(c);
+    ls >> c.name >> c.arch >> c.maxM >> c.bm >> c.bn >> bk >> nw >> ns;
+    if (c.arch == arch)
+      out.push_back(c);
   }
   return out;
 }
@@ -91,15 +93,15 @@ struct Problem {
   }
   /// Runs `name` for the first m rows; returns the whole C buffer.
   std::vector<uint16_t> run(const std::string &name, const Config &cfg, int64_t m,
-                            bool kn = false) {
-    Module mod = loadKernel(name + (kn ? "_kn" : ""));
+                            bool kn = false, const std::string &arch = deviceArch()) {
+    Module mod = loadKernel(name + (kn ? "_kn" : ""), arch);
     Kernel k = mod.kernel("matmul", expectedHash());
     return launchMatmul<uint16_t>(k, cfg.bm, cfg.bn, m, N, K, a.ptr(),
                                   kn ? bkn.ptr() : b.ptr(), c);
   }
   static std::string expectedHash() {
     static std::string h = [] {
-      Module m = loadKernel("matmul_large");
+      Module m = loadKernel("matmul_large", "sm_80");
       return m.kernel("matmul").meta().orderHash;
     }();
     return h;
@@ -138,6 +140,15 @@ TEST_P(Matmul, CorrectAndBitwiseInvariantAcrossMAndConfigs) {
     EXPECT_EQ(std::memcmp(other.data(), full.data(), full.size() * 2), 0)
         << "configuration " << c.name << " gives other bits";
   }
+  // On Hopper: the mma.sync + cp.async build (sm_80 PTX) of every sm_80
+  // line gives the bits of the TMA + wgmma lines.
+  if (deviceArch() != "sm_80")
+    for (const Config &c : configs("sm_80")) {
+      auto other = p.run(c.name, c, Mmax, false, "sm_80");
+      EXPECT_EQ(std::memcmp(other.data(), full.data(), full.size() * 2), 0)
+          << "sm_80 configuration " << c.name << " gives other bits than "
+          << cs.back().name;
+    }
   for (int64_t m : {1, 2, 3, 7, 16, 17, 64, 100, 128, 255, 256, 1000, 1024, 4096, 8192}) {
     const Config &c = pick(cs, m);
     auto part = p.run(c.name, c, m);

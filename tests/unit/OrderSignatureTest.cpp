@@ -93,17 +93,19 @@ TEST(OrderSignature, AllMatmulConfigurationsShareTheOrder) {
     if (line.empty() || line[0] == '#')
       continue;
     std::istringstream ls(line);
-    std::string name;
+    std::string name, arch;
     int64_t maxM, bm, bn, bk, nw, ns;
-    ls >> name >> maxM >> bm >> bn >> bk >> nw >> ns;
-    for (int64_t bnk : {0, 1}) {
-      std::string h = hashOf(src, {{"BM", bm}, {"BN", bn}, {"BK", bk}, {"num_warps", nw},
-                                   {"num_stages", ns}, {"B_NK", bnk}});
-      if (first.empty())
-        first = h;
-      EXPECT_EQ(h, first) << name << " B_NK=" << bnk;
-      ++n;
-    }
+    ls >> name >> arch >> maxM >> bm >> bn >> bk >> nw >> ns;
+    // Either family (TMA + wgmma on sm_90a, mma.sync elsewhere), either B.
+    for (const char *target : {"sm_80", "sm_90a"})
+      for (int64_t bnk : {0, 1}) {
+        std::string h = hashOf(src, {{"BM", bm}, {"BN", bn}, {"BK", bk}, {"num_warps", nw},
+                                     {"num_stages", ns}, {"B_NK", bnk}}, target);
+        if (first.empty())
+          first = h;
+        EXPECT_EQ(h, first) << name << " " << target << " B_NK=" << bnk;
+        ++n;
+      }
   }
   EXPECT_GE(n, 6);
 }

@@ -48,12 +48,14 @@ def triton_bi_matmul(a, b, c, M, N, K, NUM_SMS: tl.constexpr, BM: tl.constexpr,
                  mask=(rm[:, None] < M) & (rn[None, :] < N))
 
 
-def configs(path):
+def configs(path, arch):
+    """The table's lines for `arch`: (name, max_M, BM, BN)."""
     out = []
     for line in open(path):
         if line.strip() and not line.startswith("#"):
-            name, max_m, bm, bn, bk, nw, ns = line.split()
-            out.append((name, int(max_m), int(bm), int(bn)))
+            name, a, max_m, bm, bn, bk, nw, ns = line.split()
+            if a == arch:
+                out.append((name, int(max_m), int(bm), int(bn)))
     return out
 
 
@@ -86,7 +88,7 @@ def main():
     arch = "sm_90a" if dev.major >= 9 else "sm_80"
     sms = dev.multi_processor_count
     cfgs = configs(os.path.join(os.environ.get("BIC_KERNELS_SRC", "kernels_src"),
-                                "matmul_configs.txt"))
+                                "matmul_configs.txt"), arch)
     kernels = {c[0]: rt.kernel(os.path.join(bundle, "kernels", f"{c[0]}.{arch}.ptx"), "matmul")
                for c in cfgs}
     order = {k.order_hash for k in kernels.values()}

@@ -10,12 +10,15 @@ cp "$BUILD"/kernels/*.ptx "$DEST/kernels/"
 if [ -x "$BUILD/bin/bic" ]; then
   mkdir -p "$DEST/sweep"
   ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-  # matmul configurations (BM BN BK num_warps), all of one order
-  for cfg in "16 32 128 4" "16 64 64 4" "16 64 128 4" "16 128 64 4" "32 64 64 4" \
-             "64 64 64 4" "64 128 32 4" "64 128 64 8" "128 128 32 8" "64 256 32 8"; do
+  # matmul configurations for sm_90a (BM BN BK num_warps num_stages), all of
+  # one order; BK=64 ones take TMA + wgmma
+  for cfg in "64 32 64 4 8" "64 64 64 4 8" "64 128 64 4 6" "64 256 64 4 4" \
+             "128 64 64 4 6" "128 128 64 4 3" "128 128 64 4 4" "128 256 64 8 3" \
+             "128 256 64 8 4" "256 128 64 8 4" "128 128 64 8 4"; do
     set -- $cfg
     "$BUILD/bin/bic" compile "$ROOT/kernels_src/matmul.bic" -D BM=$1 -D BN=$2 -D BK=$3 \
-      -D num_warps=$4 --arch sm_90a -o "$DEST/sweep/matmul_${1}_${2}_${3}_w${4}.sm_90a.ptx"
+      -D num_warps=$4 -D num_stages=$5 --arch sm_90a \
+      -o "$DEST/sweep/matmul_${1}_${2}_${3}_w${4}_s${5}.sm_90a.ptx"
   done
   for H in 4096 8192; do for W in 2 4 8 16; do
     "$BUILD/bin/bic" compile "$ROOT/kernels_src/rmsnorm.bic" -D BLOCK=$H -D num_warps=$W \

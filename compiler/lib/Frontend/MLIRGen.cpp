@@ -171,8 +171,9 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       numWarps = it->second;
     if (auto it = defines.find("num_stages"); it != defines.end())
       numStages = it->second;
-    if (numStages && (numStages < 2 || numStages > 4)) {
-      error(k.loc) << "num_stages must be 2, 3 or 4, got " << numStages;
+    if (numStages && (numStages < 2 || numStages > 8)) {
+      error(k.loc) << "num_stages must be in [2, 8] (the cp.async pipeline "
+                      "uses at most 4), got " << numStages;
       return nullptr;
     }
     if (numWarps < 1 || numWarps > 32 || (numWarps & (numWarps - 1))) {
@@ -282,14 +283,17 @@ bool Gen::genStmt(const ast::Stmt &s) {
   case ast::Stmt::Kind::Return:
     return true; // handled by genBlock
   case ast::Stmt::Kind::Expr: {
-    if (s.value->kind != ast::Expr::Kind::Call) {
+    if (s.value->kind != ast::Expr::Kind::Call &&
+        !(s.value->kind == ast::Expr::Kind::Method && s.value->name == "store_tile")) {
       error(s.loc) << "expression statement has no effect";
       return false;
     }
     return expr(*s.value).has_value();
   }
   case ast::Stmt::Kind::Assign: {
+    descAllowed = s.value->kind == ast::Expr::Kind::Name;
     auto v = expr(*s.value);
+    descAllowed = false;
     if (!v)
       return false;
     if (parseType(s.target) || s.target == "range") {
@@ -385,6 +389,12 @@ bool Gen::genFor(const ast::Stmt &s) {
     auto f = scope.find(n);
     if (f == scope.end() || n == s.target)
       continue;
+    if (f->second.isDesc()) {
+      error(s.loc) << "tensor descriptor '" << n
+                   << "' is reassigned in the loop body; create descriptors "
+                      "once, before the loop";
+      return false;
+    }
     Value v = f->second.isConst() ? materialize(f->second, l) : f->second.v;
     f->second = GVal::of(v);
     carried.push_back(n);
@@ -467,8 +477,15 @@ bool Gen::genIf(const ast::Stmt &s) {
     scope = saved;
     if (!genBlock(blk))
       return false;
-    for (const auto &n : results)
+    for (const auto &n : results) {
+      if (scope[n].isDesc()) {
+        error(s.loc) << "tensor descriptor '" << n
+                     << "' is assigned under a run-time condition; create "
+                        "descriptors unconditionally (or under a constexpr if)";
+        return false;
+      }
       out.push_back(scope[n]);
+    }
     return true;
   };
   // Generate both branches into a temporary if, then fix the result types.

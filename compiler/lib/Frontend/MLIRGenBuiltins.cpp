@@ -475,6 +475,8 @@ std::optional<GVal> Gen::call(const Expr &e) {
     auto s1 = s ? binary("-", l, *s, GVal::ofInt(1)) : std::nullopt;
     return s1 ? binary("//", l, *s1, *y) : std::nullopt;
   }
+  if (fn == "tensor")
+    return makeDescriptor(e);
   if (fn == "range") {
     error(e.loc) << "range() is only valid in a for loop";
     return std::nullopt;

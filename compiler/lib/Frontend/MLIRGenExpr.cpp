@@ -335,8 +335,15 @@ std::optional<GVal> Gen::expr(const Expr &e) {
     return GVal::ofBool(e.ival);
   case Expr::Kind::Name: {
     auto it = scope.find(e.name);
-    if (it != scope.end())
+    if (it != scope.end()) {
+      if (it->second.isDesc() && !descAllowed) {
+        error(e.loc) << "tensor descriptor '" << e.name
+                     << "' can only be used as `" << e.name
+                     << ".load_tile(...)` or `" << e.name << ".store_tile(...)`";
+        return std::nullopt;
+      }
       return it->second;
+    }
     if (parseType(e.name))
       error(e.loc) << "dtype '" << e.name << "' used as a value";
     else
@@ -376,8 +383,11 @@ std::optional<GVal> Gen::expr(const Expr &e) {
 }
 
 std::optional<GVal> Gen::method(const Expr &e) {
+  if (e.name == "load_tile" || e.name == "store_tile")
+    return tileMethod(e);
   if (e.name != "to") {
-    error(e.loc) << "unknown method '." << e.name << "' (only .to(dtype) exists)";
+    error(e.loc) << "unknown method '." << e.name
+                 << "' (methods: .to(dtype), .load_tile, .store_tile)";
     return std::nullopt;
   }
   if (e.args.size() != 2 || !e.kwargs.empty()) {

@@ -26,6 +26,10 @@ namespace bic::detail {
 /// float or bool, not yet given a machine type) or an SSA value.
 struct GVal {
   mlir::Value v;
+  /// A tensor descriptor (`tensor(ptr, shape)`): `v` is its base pointer and
+  /// these are its extents (i32, outermost first). Empty for other values.
+  llvm::SmallVector<mlir::Value, 2> descShape;
+  bool isDesc() const { return !descShape.empty(); }
   enum class Const { None, Int, Float, Bool } ck = Const::None;
   int64_t i = 0;
   double f = 0;
@@ -48,6 +52,10 @@ public:
   std::optional<GVal> expr(const ast::Expr &e);
   std::optional<GVal> call(const ast::Expr &e);
   std::optional<GVal> method(const ast::Expr &e);
+  /// `desc.load_tile(coords, shape)` and `desc.store_tile(coords, value)`.
+  std::optional<GVal> tileMethod(const ast::Expr &e);
+  /// `tensor(ptr, shape)`.
+  std::optional<GVal> makeDescriptor(const ast::Expr &e);
   std::optional<GVal> subscript(const ast::Expr &e);
   std::optional<GVal> binary(llvm::StringRef op, mlir::Location loc, GVal l,
                              GVal r);
@@ -86,6 +94,9 @@ public:
   std::map<std::string, mlir::Type> typeParams;
   std::map<std::string, GVal> scope;
   bool failed = false;
+  /// Set while evaluating the right-hand side of a plain assignment, the
+  /// only place besides a method call where a descriptor may be named.
+  bool descAllowed = false;
   int loopDepth = 0;
 };
 

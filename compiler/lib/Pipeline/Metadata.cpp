@@ -27,6 +27,15 @@ std::string bic::metadataHeader(const std::vector<KernelInfo> &kernels,
         os << " multiple_of=" << p.multipleOf;
       os << "\n";
     }
+    for (const auto &t : k.tma) {
+      os << "// bic-tma: base=" << t.base << " shape=";
+      for (size_t i = 0; i < t.shape.size(); ++i)
+        os << (i ? "," : "") << t.shape[i];
+      os << " box=";
+      for (size_t i = 0; i < t.box.size(); ++i)
+        os << (i ? "," : "") << t.box[i];
+      os << " swizzle=128\n";
+    }
     for (const auto &[n, v] : k.constexprs)
       os << "// bic-constexpr: " << n << "=" << v << "\n";
     for (const auto &[n, t] : k.dtypes)

@@ -72,6 +72,20 @@ static FailureOr<KernelInfo> kernelInfo(func::FuncOp fn) {
   auto warps = fn->getAttrOfType<IntegerAttr>(kNumWarpsAttr);
   k.threads = (warps ? warps.getInt() : 4) * 32;
   for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+    if (auto base = fn.getArgAttrOfType<IntegerAttr>(i, "bic.tma_base")) {
+      TmaParam t;
+      t.base = base.getInt();
+      for (int64_t s : fn.getArgAttrOfType<DenseI64ArrayAttr>(i, "bic.tma_shape").asArrayRef())
+        t.shape.push_back(s);
+      for (int64_t s : fn.getArgAttrOfType<DenseI64ArrayAttr>(i, "bic.tma_box").asArrayRef())
+        t.box.push_back(s);
+      k.tma.push_back(t);
+      continue;
+    }
+    if (!k.tma.empty()) {
+      fn.emitError("a caller's parameter follows a hidden TMA parameter");
+      return failure();
+    }
     KernelParam p;
     auto n = fn.getArgAttrOfType<StringAttr>(i, kArgNameAttr);
     p.name = n ? n.getValue().str() : ("arg" + std::to_string(i));
@@ -159,8 +173,13 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
     return pm.run(*module);
   };
 
+  // On sm_90a, K loops over tensor descriptors take TMA + wgmma; all other
+  // block accesses become masked loads and stores. Either way the dot's
+  // order, and so the signature, is the same.
+  std::string tma = opts.arch == "sm_90a" ? "bic-tma-dots," : "";
   if (failed(run("canonicalize,cse,bic-check-batch-invariance,"
-                 "bic-verify-reduction-order,bic-assign-layouts,"
+                 "bic-verify-reduction-order," + tma + "bic-expand-tiles,cse,"
+                 "bic-assign-layouts,"
                  "bic-verify-reduction-order{require-resolved=true},"
                  "bic-vectorize-access,cse")))
     return fail();

@@ -46,6 +46,8 @@ private:
   OpBuilder b;
 
   Attribute accLayout(DotOp d) {
+    if (d->hasAttr("bic.wgmma")) // claimed by bic-tma-dots
+      return wgmmaAccumulatorLayout(fn.getContext(), numWarps);
     auto t = d.getType();
     return mmaAccumulatorLayout(fn.getContext(), t.getShape()[0],
                                 t.getShape()[1], numWarps);
@@ -128,6 +130,11 @@ private:
     auto layout = TileLayout::get(srcTy);
     if (failed(layout))
       return op.emitOpError("operand has no layout");
+    if (layout->dim(op.getAxis()).lanesFirst)
+      return op.emitOpError("reducing the rows of a wgmma accumulator is not "
+                            "supported (its rows are not in a tree order the "
+                            "reduction attribute can state); reduce along "
+                            "the columns or store and reload the tile");
     auto want = realisedTreeOrder(op.getContext(), *layout, op.getAxis());
     ReduceOrderAttr have = op.getOrder();
     if (have.isResolved() && have != want)
@@ -256,7 +263,7 @@ private:
     });
     if (!hasTileResult)
       return success();
-    if (isa<ArangeOp, SplatOp>(op) || (isa<arith::ConstantOp>(op))) {
+    if (isa<ArangeOp, SplatOp, LoadTileOp>(op) || (isa<arith::ConstantOp>(op))) {
       if (isa<arith::ConstantOp>(op))
         return op->emitOpError("tile constants must be built with bic.splat");
       setEnc(op->getResult(0),

@@ -14,7 +14,8 @@ static SmallVector<DimLayout, 2> fromBlocked(BlockedLayoutAttr b) {
   out.resize(rank);
   for (int d = rank - 1; d >= 0; --d) {
     out[d] = DimLayout{1, b.getSizePerThread()[d], b.getThreadsPerWarp()[d],
-                       b.getWarpsPerCTA()[d], laneShift, warpShift};
+                       b.getWarpsPerCTA()[d], laneShift, warpShift,
+                       d == 0 && b.getRowsLanesFirst()};
     laneShift += llvm::Log2_32(b.getThreadsPerWarp()[d]);
     warpShift += llvm::Log2_32(b.getWarpsPerCTA()[d]);
   }
@@ -93,7 +94,7 @@ Value TileLayout::threadBase(OpBuilder &b, Location loc, unsigned d, Value lane,
                              Value warp) const {
   const DimLayout &dl = dims[d];
   Value l = laneIndex(b, loc, d, lane), w = warpIndex(b, loc, d, warp);
-  Value lo = b.create<arith::MulIOp>(loc, l, cst(b, loc, dl.spt));
+  Value lo = dl.lanesFirst ? l : b.create<arith::MulIOp>(loc, l, cst(b, loc, dl.spt)).getResult();
   Value hi = b.create<arith::MulIOp>(loc, w, cst(b, loc, int64_t(dl.spt) * dl.tpw));
   return b.create<arith::AddIOp>(loc, lo, hi);
 }
@@ -106,7 +107,7 @@ BlockedLayoutAttr bic::defaultBlockedLayout(MLIRContext *ctx,
     // 8 consecutive elements per thread (16 bytes of bf16) unless the tile
     // is too small to give every lane some.
     unsigned spt = std::max<int64_t>(1, std::min<int64_t>(8, last / 32));
-    return BlockedLayoutAttr::get(ctx, {spt}, {32}, {numWarps});
+    return BlockedLayoutAttr::get(ctx, {spt}, {32}, {numWarps}, false);
   }
   // 2-D: 8 consecutive elements per thread along the last dimension, lanes
   // across it first, then down the rows; warps down the rows first.
@@ -116,7 +117,7 @@ BlockedLayoutAttr bic::defaultBlockedLayout(MLIRContext *ctx,
   unsigned wpc0 = std::max<int64_t>(
       1, std::min<int64_t>(numWarps, shape[0] / std::max<unsigned>(1, tpw0)));
   unsigned wpc1 = numWarps / wpc0;
-  return BlockedLayoutAttr::get(ctx, {1, spt}, {tpw0, tpw1}, {wpc0, wpc1});
+  return BlockedLayoutAttr::get(ctx, {1, spt}, {tpw0, tpw1}, {wpc0, wpc1}, false);
 }
 
 RankedTensorType bic::withEncoding(RankedTensorType t, Attribute enc) {
@@ -135,7 +136,13 @@ BlockedLayoutAttr bic::mmaAccumulatorLayout(MLIRContext *ctx, int64_t m,
     else
       wm *= 2; // more warps than 16x8 blocks: replicas
   }
-  return BlockedLayoutAttr::get(ctx, {1, 2}, {8, 4}, {wm, wn});
+  return BlockedLayoutAttr::get(ctx, {1, 2}, {8, 4}, {wm, wn}, false);
+}
+
+BlockedLayoutAttr bic::wgmmaAccumulatorLayout(MLIRContext *ctx,
+                                              unsigned numWarps) {
+  return BlockedLayoutAttr::get(ctx, {2, 2}, {8, 4}, {numWarps, 1},
+                                /*rowsLanesFirst=*/true);
 }
 
 ReduceOrderAttr bic::realisedTreeOrder(MLIRContext *ctx, const TileLayout &layout,

@@ -14,6 +14,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
 
+#include <array>
+
 namespace bic {
 #define GEN_PASS_DEF_BICPIPELINEDOTS
 #include "bic/Transforms/Passes.h.inc"
@@ -26,6 +28,8 @@ namespace {
 // Dynamic shared memory beyond 48 KB is fine; stay small enough for two
 // programs per multiprocessor.
 constexpr int64_t kSmemLimit = 100 * 1024;
+// The TMA pipeline may use what one program can have (227 KB on H100/H200).
+constexpr int64_t kTmaSmemLimit = 227 * 1024;
 
 int64_t slotBytes(RankedTensorType tile) {
   int64_t elem = tile.getElementType().getIntOrFloatBitWidth() / 8;
@@ -86,8 +90,125 @@ std::optional<Candidate> match(scf::ForOp f) {
   return Candidate{f, dot, la, lb, address};
 }
 
+/// The Hopper pipeline for a loop that bic-tma-dots claimed: TMA copies of
+/// both operand blocks into `S` stages (128-byte swizzled, completing on one
+/// mbarrier per stage) issued `S - 1` iterations ahead, and wgmma from the
+/// stage. Shared memory: S A-slots, S B-slots, then S 8-byte barriers.
+struct TmaPipeline {
+  scf::ForOp loop;
+  DotOp dot;
+  LoadTileOp la, lb;
+  SmallVector<Operation *> address;
+  int64_t S, sa, sb;
+  unsigned numWarps;
+
+  int64_t barriers() const { return S * (sa + sb); }
+  static int64_t smemBytes(int64_t S, int64_t sa, int64_t sb) {
+    return S * (sa + sb) + 8 * S;
+  }
+
+  Value desc(LoadTileOp l) {
+    auto fn = loop->getParentOfType<func::FuncOp>();
+    return fn.getArgument(l->getAttrOfType<IntegerAttr>("bic.tma_desc").getInt());
+  }
+
+  void issue(OpBuilder &b, Value k, Value iter, bool sync) {
+    Location loc = loop.getLoc();
+    IRMapping map;
+    map.map(loop.getInductionVar(), k);
+    for (Operation *op : address)
+      b.clone(*op, map);
+    Value pred = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, k,
+                                         loop.getUpperBound());
+    int64_t bases[2] = {0, S * sa}, slots[2] = {sa, sb};
+    for (auto [i, l] : llvm::enumerate(std::array<LoadTileOp, 2>{la, lb})) {
+      SmallVector<Value> coords;
+      for (Value c : l.getCoords())
+        coords.push_back(map.lookupOrDefault(c));
+      auto box = cast<RankedTensorType>(l.getType()).getShape();
+      b.create<TmaLoadOp>(loc, desc(l), coords, iter, pred, b.getI64IntegerAttr(bases[i]),
+                          b.getDenseI64ArrayAttr(box), b.getI64IntegerAttr(slots[i]),
+                          b.getI64IntegerAttr(S), b.getI64IntegerAttr(barriers()),
+                          b.getI64IntegerAttr(i == 0 ? sa + sb : 0),
+                          sync && i == 0 ? b.getUnitAttr() : UnitAttr());
+    }
+  }
+
+  void run() {
+    scf::ForOp f = loop;
+    Location loc = f.getLoc();
+    OpBuilder b(f);
+    Type ivTy = f.getInductionVar().getType();
+    auto cst = [&](int64_t v) -> Value {
+      return b.create<arith::ConstantOp>(loc, ivTy, b.getIntegerAttr(ivTy, v));
+    };
+    auto i32 = [&](Value v) -> Value {
+      return ivTy.isInteger(32) ? v : b.create<arith::TruncIOp>(loc, b.getI32Type(), v);
+    };
+    b.create<TmaInitOp>(loc, ValueRange{desc(la), desc(lb)},
+                        b.getI64IntegerAttr(barriers()), b.getI64IntegerAttr(S));
+    for (int64_t s = 0; s + 1 < S; ++s) {
+      Value k = b.create<arith::AddIOp>(loc, f.getLowerBound(),
+                                        b.create<arith::MulIOp>(loc, f.getStep(), cst(s)));
+      issue(b, k, b.create<arith::ConstantIntOp>(loc, b.getI32Type(), s), false);
+    }
+    b.setInsertionPoint(dot);
+    Value iv = f.getInductionVar();
+    Value it = b.create<arith::DivUIOp>(
+        loc, b.create<arith::SubIOp>(loc, iv, f.getLowerBound()), f.getStep());
+    auto at = dot.getA().getType(), bt = dot.getB().getType();
+    auto wg = b.create<WgmmaOp>(loc, dot.getType(), i32(it), dot.getAcc(),
+                                TypeAttr::get(at), TypeAttr::get(bt), b.getI64IntegerAttr(0),
+                                b.getI64IntegerAttr(S * sa), b.getI64IntegerAttr(sa),
+                                b.getI64IntegerAttr(sb), b.getI64IntegerAttr(S),
+                                b.getI64IntegerAttr(barriers()), dot.getOrder());
+    // Refill the stage iteration it - 1 used: its wgmma has retired (each
+    // wgmma leaves at most one group in flight); with several warpgroups,
+    // all of them must have retired it.
+    Value kNext = b.create<arith::AddIOp>(loc, iv, b.create<arith::MulIOp>(loc, f.getStep(), cst(S - 1)));
+    Value itNext = b.create<arith::AddIOp>(loc, it, cst(S - 1));
+    issue(b, kNext, i32(itNext), numWarps > 4);
+    dot.replaceAllUsesWith(wg.getResult());
+    dot.erase();
+    la.erase();
+    lb.erase();
+    b.setInsertionPointAfter(f);
+    Value acc = f.getResult(0);
+    auto done = b.create<WgmmaWaitOp>(loc, acc.getType(), acc);
+    acc.replaceAllUsesExcept(done.getResult(), done);
+  }
+};
+
 struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass> {
   using Base::Base;
+
+  LogicalResult pipelineTma(func::FuncOp fn, DotOp dot) {
+    auto f = dyn_cast<scf::ForOp>(dot->getParentOp());
+    auto la = dot.getA().getDefiningOp<LoadTileOp>();
+    auto lb = dot.getB().getDefiningOp<LoadTileOp>();
+    if (!f || !la || !lb)
+      return dot.emitOpError("was claimed for TMA + wgmma but its loop changed");
+    TmaPipeline p{f, dot, la, lb, {}, 0, 0, 0, 4};
+    for (Operation &op : f.getBody()->without_terminator())
+      if (&op != la && &op != lb && &op != dot)
+        p.address.push_back(&op);
+    if (auto w = fn->getAttrOfType<IntegerAttr>(kNumWarpsAttr))
+      p.numWarps = w.getInt();
+    auto elemBytes = [](RankedTensorType t) {
+      return t.getNumElements() * t.getElementType().getIntOrFloatBitWidth() / 8;
+    };
+    p.sa = elemBytes(dot.getA().getType());
+    p.sb = elemBytes(dot.getB().getType());
+    int64_t S = stages;
+    if (auto a = fn->getAttrOfType<IntegerAttr>(kNumStagesAttr))
+      S = a.getInt();
+    S = std::min<int64_t>(S, 8);
+    while (S > 2 && TmaPipeline::smemBytes(S, p.sa, p.sb) > kTmaSmemLimit)
+      --S;
+    p.S = S;
+    p.run();
+    return success();
+  }
 
   /// Clones the address computation of `c` for iteration `k` and starts the
   /// copies into `slot`; then commits the group.
@@ -173,6 +294,17 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
       return signalPassFailure();
     }
     for (auto fn : getOperation().getOps<func::FuncOp>()) {
+      SmallVector<DotOp> claimed;
+      fn.walk([&](DotOp d) {
+        if (d->hasAttr("bic.wgmma"))
+          claimed.push_back(d);
+      });
+      if (!claimed.empty()) {
+        for (DotOp d : claimed)
+          if (failed(pipelineTma(fn, d)))
+            return signalPassFailure();
+        continue;
+      }
       // Shared memory is the pipeline's alone: no other user may share it.
       bool others = false;
       SmallVector<Candidate> cands;
@@ -199,7 +331,7 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
                     slotBytes(cast<RankedTensorType>(c.lb.getType()));
       int64_t S = stages;
       if (auto a = fn->getAttrOfType<IntegerAttr>(kNumStagesAttr))
-        S = a.getInt();
+        S = std::min<int64_t>(a.getInt(), 4);
       while (S > 2 && S * per > kSmemLimit)
         --S;
       if (S * per > kSmemLimit)

@@ -157,7 +157,8 @@ template <typename OpT> void setVec(OpT op, Analysis &an) {
       Type elem = cast<PtrType>(pt.getElementType()).getPointeeType();
       int64_t bytes = std::max<unsigned>(1, elem.getIntOrFloatBitWidth() / 8);
       Info p = an.get(op.getPtr());
-      vec = layout->dim(layout->rank() - 1).sptEff();
+      const DimLayout &last = layout->dim(layout->rank() - 1);
+      vec = last.lanesFirst ? 1 : last.sptEff();
       vec = std::min(vec, p.contig);
       vec = std::min(vec, floorPow2(p.div / bytes));
       vec = std::min(vec, 16 / bytes);

@@ -39,6 +39,13 @@ mlir::Value fromWord(mlir::OpBuilder &b, mlir::Location loc, mlir::Value w,
                      mlir::Type t);
 /// The kernel's shared-memory scratch (i32 words), created by the pass.
 mlir::Value getScratch(mlir::Operation *op);
+/// The kernel's shared-memory scratch as an `!llvm.ptr<3>`.
+mlir::Value scratchBase(mlir::Operation *op, mlir::OpBuilder &b);
+/// Inline PTX with side effects; returns its result (null for `result`
+/// absent: no result).
+mlir::Value inlineAsm(mlir::OpBuilder &b, mlir::Location loc, llvm::StringRef text,
+                      llvm::StringRef constraints, mlir::ValueRange operands,
+                      mlir::Type result = {});
 /// Shared-memory words an op needs as scratch (0 if none).
 int64_t scratchWords(mlir::Operation *op);
 /// The op whose result is the kernel's scratch when it lives in dynamic
@@ -63,6 +70,9 @@ void populateDotOpPatterns(TileTypeConverter &tc,
 /// bic.async_copy/commit/wait (cp.async) and bic.smem_dot.
 void populateAsyncCopyPatterns(TileTypeConverter &tc,
                                mlir::RewritePatternSet &patterns);
+/// bic.tma_init/tma_load/wgmma/wgmma_wait (sm_90a: TMA, mbarrier, wgmma).
+void populateHopperOpPatterns(TileTypeConverter &tc,
+                              mlir::RewritePatternSet &patterns);
 /// math ops (scalar or vector) to NVVM intrinsics; applied greedily after
 /// the conversion.
 void populateMathToNVVMPatterns(mlir::RewritePatternSet &patterns);

@@ -36,10 +36,22 @@ struct KernelParam {
   int64_t multipleOf = 1;
 };
 
+/// A hidden parameter the runtime fills: a device pointer to the TMA
+/// descriptor (CUtensorMap) of the row-major matrix at parameter `base`
+/// with extents parameters `shape` (outermost first), copied in blocks of
+/// `box` elements with 128-byte swizzle. Hidden parameters follow the
+/// user's, in this order.
+struct TmaParam {
+  unsigned base = 0;
+  std::vector<unsigned> shape;
+  std::vector<int64_t> box;
+};
+
 struct KernelInfo {
   std::string name;
   unsigned threads = 0;
-  std::vector<KernelParam> params;
+  std::vector<KernelParam> params; ///< the parameters a caller passes
+  std::vector<TmaParam> tma;       ///< hidden parameters after them
   std::vector<std::pair<std::string, int64_t>> constexprs;
   std::vector<std::pair<std::string, std::string>> dtypes;
   int64_t dynamicSmem = 0;    ///< bytes of dynamic shared memory per program

@@ -20,6 +20,9 @@ struct DimLayout {
   int64_t size;         // tile extent S
   unsigned spt, tpw, wpc;
   unsigned laneShift, warpShift; // bit position of this dim in lane/warp id
+  /// The thread's elements are `tpw` apart (lanes first, then registers,
+  /// then warps): the wgmma accumulator rows. Otherwise consecutive.
+  bool lanesFirst = false;
   int64_t sptEff() const { return std::min<int64_t>(spt, size); }
   int64_t cover() const { return int64_t(spt) * tpw * wpc; }
   int64_t reps() const { return std::max<int64_t>(1, size / cover()); }
@@ -27,8 +30,11 @@ struct DimLayout {
   bool replicated() const { return cover() > size; }
   /// Coordinate offset of in-thread index i, to add to the thread's base.
   int64_t offset(int64_t i) const {
-    return (i / sptEff()) * cover() + i % sptEff();
+    return (i / sptEff()) * cover() + (i % sptEff()) * (lanesFirst ? tpw : 1);
   }
+  /// Coordinate distance between two elements a thread holds next to each
+  /// other along this dim (1 unless lanesFirst).
+  int64_t elemStride() const { return lanesFirst ? tpw : 1; }
 };
 
 class TileLayout {
@@ -73,6 +79,12 @@ BlockedLayoutAttr defaultBlockedLayout(mlir::MLIRContext *ctx,
 /// halves of one m16 instruction, so M must cover 16 rows per warp row.
 BlockedLayoutAttr mmaAccumulatorLayout(mlir::MLIRContext *ctx, int64_t m,
                                        int64_t n, unsigned numWarps);
+
+/// The accumulator layout of wgmma.m64nNk16 over an MxN tile: warps along
+/// M, warp w owning rows 16w + {lane/4, lane/4 + 8} of each 16*numWarps
+/// rows, two consecutive columns per n8 block. Needs M % (16 * numWarps) == 0.
+BlockedLayoutAttr wgmmaAccumulatorLayout(mlir::MLIRContext *ctx,
+                                         unsigned numWarps);
 
 /// Returns `t` with encoding `enc`.
 mlir::RankedTensorType withEncoding(mlir::RankedTensorType t,

@@ -70,6 +70,44 @@ def BicVectorizeAccess : Pass<"bic-vectorize-access", "mlir::ModuleOp"> {
   let dependentDialects = ["bic::BicDialect"];
 }
 
+def BicExpandTiles : Pass<"bic-expand-tiles", "mlir::ModuleOp"> {
+  let summary = "Rewrite block accesses of tensor descriptors into masked loads and stores";
+  let description = [{
+    Every `bic.load_tile` / `bic.store_tile` not claimed by `bic-tma-dots`
+    becomes a tile of pointers `base + (row0 + i) * cols + (col0 + j)` with
+    the mask `row0 + i < rows && col0 + j < cols`, and a `bic.load` (zeros
+    outside the matrix) or `bic.store`. Runs before layout assignment.
+
+    Before: `%t = bic.load_tile %a[%M, %K] at [%r, %k] : !bic.ptr<bf16> -> tensor<64x32xbf16>`
+    After:  `arange`/`splat`/`expand_dims`/`broadcast` index arithmetic,
+            `bic.addptr`, and `bic.load %p mask %m other %zeros`.
+  }];
+  let dependentDialects = ["bic::BicDialect", "mlir::arith::ArithDialect"];
+}
+
+def BicTmaDots : Pass<"bic-tma-dots", "mlir::ModuleOp"> {
+  let summary = "Claim the operand loads of tensor-core K loops for TMA and wgmma (sm_90a)";
+  let description = [{
+    For a K loop `for k: a = A.load_tile(..); b = B.load_tile(..);
+    acc = dot(a, b, acc, trans_b)` with bf16/f16 operands, K blocks of 64
+    (one 128-byte swizzle row), BM a multiple of 16 x num_warps and of 64,
+    BN a multiple of 8 up to 256, and descriptors built from kernel
+    parameters: appends one hidden kernel parameter per operand (a device
+    pointer to the `CUtensorMap` the runtime encodes from the base pointer
+    and extent parameters named in its attributes), marks both loads with
+    `bic.tma_desc` (the parameter's index) and the dot with `bic.wgmma`.
+    `bic-assign-layouts` then gives the accumulator the wgmma fragment
+    layout and `bic-pipeline-dots` builds the TMA + mbarrier + wgmma
+    pipeline. The dot, and so the order signature, is unchanged: wgmma
+    adds the same k-steps of 16 in the same order as mma.sync.
+  }];
+  let options = [
+    Option<"maxSmem", "max-smem", "int", "232448",
+           "Bytes of dynamic shared memory a program may use">
+  ];
+  let dependentDialects = ["bic::BicDialect"];
+}
+
 def BicPipelineDots : Pass<"bic-pipeline-dots", "mlir::ModuleOp"> {
   let summary = "Stream the operands of a K loop's dot through shared memory asynchronously";
   let description = [{

@@ -261,14 +261,6 @@ Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
         loc, VectorType::get({lc.numElems()}, f32), acc);
 }
 
-/// The shared-memory buffer this execution of `op` uses: the scratch base,
-/// or with double buffering the buffer of the loop iteration's parity.
-Value scratchBase(Operation *op, OpBuilder &b) {
-  Location loc = op->getLoc();
-  Value idx = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, getScratch(op));
-  Value i64 = b.create<arith::IndexCastOp>(loc, b.getI64Type(), idx);
-  return b.create<LLVM::IntToPtrOp>(loc, LLVM::LLVMPointerType::get(b.getContext(), 3), i64);
-}
 
 Value bufferBase(DotOp op, OpBuilder &b) {
   Location loc = op.getLoc();
@@ -400,13 +392,6 @@ Value slotPtr(OpBuilder &b, Location loc, Value base, Value slot, int64_t start,
                                b.getI8Type(), base, ValueRange{off});
 }
 
-void inlineAsm(OpBuilder &b, Location loc, StringRef text, StringRef cons,
-               ValueRange operands) {
-  b.create<LLVM::InlineAsmOp>(
-      loc, LLVM::LLVMVoidType::get(b.getContext()), operands, text, cons,
-      /*has_side_effects=*/true, /*is_align_stack=*/false, LLVM::TailCallKind::None,
-      LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT), ArrayAttr());
-}
 
 struct AsyncCopyLowering : public OpConversionPattern<AsyncCopyOp> {
   using OpConversionPattern::OpConversionPattern;

@@ -44,7 +44,11 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
     if (words * 4 > kDynamicLimit)
       return fn.emitError("needs ")
              << words * 4 << " bytes of shared memory; at most 227 KB exist";
-    bool dynamic = words * 4 > kStaticLimit;
+    // TMA stages need 1024-byte alignment, which only the (patched) dynamic
+    // shared-memory array guarantees.
+    bool tma = false;
+    fn.walk([&](TmaInitOp) { tma = true; });
+    bool dynamic = words * 4 > kStaticLimit || tma;
     auto ptrTy = LLVM::LLVMPointerType::get(ctx, 1);
     SmallVector<Type> args;
     for (Type t : fn.getArgumentTypes())
@@ -131,6 +135,7 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
     populateMemoryOpPatterns(tc, patterns);
     populateReduceOpPatterns(tc, patterns);
     populateDotOpPatterns(tc, patterns);
+    populateHopperOpPatterns(tc, patterns);
     populateAsyncCopyPatterns(tc, patterns);
     scf::populateSCFStructuralTypeConversionsAndLegality(tc, patterns, target);
     if (failed(applyPartialConversion(gm, target, std::move(patterns))))

@@ -3,6 +3,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -113,6 +115,8 @@ int64_t bic::scratchWords(Operation *op) {
         rows *= l->dim(d).size;
     return rows * l->dim(r.getAxis()).wpc;
   }
+  if (auto t = dyn_cast<TmaInitOp>(op)) // stages, then one barrier each
+    return (t.getBarriers() + 8 * t.getStages()) / 4;
   if (auto d = dyn_cast<SmemDotOp>(op))
     return d->getAttrOfType<IntegerAttr>("bic.stages").getInt() *
            (d->getAttrOfType<IntegerAttr>("bic.a_slot").getInt() +
@@ -122,4 +126,22 @@ int64_t bic::scratchWords(Operation *op) {
   if (auto c = dyn_cast<ConvertLayoutOp>(op))
     return c.getSrc().getType().getNumElements();
   return 0;
+}
+
+Value bic::scratchBase(Operation *op, OpBuilder &b) {
+  Location loc = op->getLoc();
+  Value idx = b.create<memref::ExtractAlignedPointerAsIndexOp>(loc, getScratch(op));
+  Value i64 = b.create<arith::IndexCastOp>(loc, b.getI64Type(), idx);
+  return b.create<LLVM::IntToPtrOp>(loc, LLVM::LLVMPointerType::get(b.getContext(), 3), i64);
+}
+
+Value bic::inlineAsm(OpBuilder &b, Location loc, StringRef text, StringRef cons,
+                     ValueRange operands, Type result) {
+  if (!result)
+    result = LLVM::LLVMVoidType::get(b.getContext());
+  auto op = b.create<LLVM::InlineAsmOp>(
+      loc, result, operands, text, cons,
+      /*has_side_effects=*/true, /*is_align_stack=*/false, LLVM::TailCallKind::None,
+      LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT), ArrayAttr());
+  return op.getNumResults() ? op.getResult(0) : Value();
 }

@@ -72,14 +72,24 @@ def Bic_BlockedLayoutAttr : Bic_Attr<"BlockedLayout", "blocked"> {
 
     Example: `tensor<8192xbf16, #bic.blocked<sizePerThread = [8],
     threadsPerWarp = [32], warpsPerCTA = [8]>>`.
+
+    With `rowsLanesFirst = true` (rank 2 only), the `sizePerThread[0]` rows a
+    thread holds are `threadsPerWarp[0]` rows apart instead of consecutive:
+    lanes first, then registers, then warps. This is the accumulator fragment
+    of `wgmma.m64nNk16`, where warp w of a warpgroup owns rows 16w + {0..15}
+    (lane / 4 and lane / 4 + 8):
+    `#bic.blocked<sizePerThread = [2, 2], threadsPerWarp = [8, 4],
+    warpsPerCTA = [4, 1], rowsLanesFirst = true>`.
   }];
   let parameters = (ins ArrayRefParameter<"unsigned">:$sizePerThread,
                         ArrayRefParameter<"unsigned">:$threadsPerWarp,
-                        ArrayRefParameter<"unsigned">:$warpsPerCTA);
+                        ArrayRefParameter<"unsigned">:$warpsPerCTA,
+                        DefaultValuedParameter<"bool", "false">:$rowsLanesFirst);
   let assemblyFormat = [{
     `<` `sizePerThread` `=` `[` $sizePerThread `]` `,`
         `threadsPerWarp` `=` `[` $threadsPerWarp `]` `,`
-        `warpsPerCTA` `=` `[` $warpsPerCTA `]` `>`
+        `warpsPerCTA` `=` `[` $warpsPerCTA `]`
+        (`,` `rowsLanesFirst` `=` $rowsLanesFirst^)? `>`
   }];
   let genVerifyDecl = 1;
 }

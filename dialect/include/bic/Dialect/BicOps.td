@@ -309,4 +309,143 @@ def Bic_ConvertLayoutOp : Bic_Op<"convert_layout", [Pure, SameOperandsAndResultS
   let assemblyFormat = "$src attr-dict `:` type($src) `->` type($result)";
 }
 
+//===----------------------------------------------------------------------===//
+// Tile descriptors
+//===----------------------------------------------------------------------===//
+
+def Bic_LoadTileOp : Bic_Op<"load_tile", [AttrSizedOperandSegments]> {
+  let summary = "Load a block of a row-major matrix given by pointer and shape";
+  let description = [{
+    `base` points at a row-major matrix of extents `shape` (i32, outermost
+    first; the last dimension is contiguous and the others are dense). The
+    result is the block of the result's shape whose first element is at
+    `coords`. Elements outside the matrix read as zero.
+
+    On sm_90a, `bic-tma-dots` turns the operand loads of a tensor-core K loop
+    into TMA copies (`cp.async.bulk.tensor`) with a descriptor the runtime
+    encodes; everywhere else `bic-expand-tiles` rewrites the op into a masked
+    `bic.load`.
+
+    ```mlir
+    %t = bic.load_tile %a[%M, %K] at [%row, %k]
+        : !bic.ptr<bf16> -> tensor<128x64xbf16>
+    ```
+  }];
+  let arguments = (ins Arg<Bic_Ptr, "", [MemRead]>:$base, Variadic<I32>:$shape,
+                       Variadic<I32>:$coords);
+  let results = (outs Bic_AnyTile:$result);
+  let assemblyFormat = [{
+    $base `[` $shape `]` `at` `[` $coords `]` attr-dict `:` type($base) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Bic_StoreTileOp : Bic_Op<"store_tile", [AttrSizedOperandSegments]> {
+  let summary = "Store a block into a row-major matrix given by pointer and shape";
+  let description = [{
+    The counterpart of `bic.load_tile`: elements of `value` that fall outside
+    the matrix are not written.
+
+    ```mlir
+    bic.store_tile %c[%M, %N] at [%row, %col], %v
+        : !bic.ptr<bf16>, tensor<128x128xbf16>
+    ```
+  }];
+  let arguments = (ins Arg<Bic_Ptr, "", [MemWrite]>:$base, Variadic<I32>:$shape,
+                       Variadic<I32>:$coords, Bic_AnyTile:$value);
+  let assemblyFormat = [{
+    $base `[` $shape `]` `at` `[` $coords `]` `,` $value attr-dict `:` type($base) `,` type($value)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Hopper: TMA + mbarrier + wgmma (created by bic-pipeline-dots on sm_90a)
+//===----------------------------------------------------------------------===//
+
+def Bic_TmaInitOp : Bic_Op<"tma_init"> {
+  let summary = "Initialise the stage barriers of a TMA pipeline";
+  let description = [{
+    Thread 0 initialises `stages` mbarriers (arrival count 1) at byte
+    `barriers` of the kernel's dynamic shared memory and prefetches the
+    TMA descriptors `descs`; then the program synchronises.
+
+    ```mlir
+    bic.tma_init %da, %db {barriers = 196608 : i64, stages = 4 : i64}
+        : !bic.ptr<i8>, !bic.ptr<i8>
+    ```
+  }];
+  let arguments = (ins Variadic<Bic_Ptr>:$descs, I64Attr:$barriers, I64Attr:$stages);
+  let assemblyFormat = "$descs attr-dict `:` type($descs)";
+}
+
+def Bic_TmaLoadOp : Bic_Op<"tma_load"> {
+  let summary = "Start a TMA copy of one operand block of K-loop iteration `iter`";
+  let description = [{
+    Thread 0 copies the block at `coords` (outermost first) of the matrix
+    that TMA descriptor `desc` describes into stage `iter % stages` of the
+    operand's buffer (byte `base`, `slotBytes` per stage, 128-byte swizzle),
+    completing on that stage's mbarrier. With `expectBytes` non-zero it first
+    announces that many bytes on the barrier (the first operand of an
+    iteration announces both). Nothing happens when `pred` is false. With
+    `sync`, the program synchronises first (all warpgroups are done with the
+    stage being overwritten).
+
+    ```mlir
+    bic.tma_load %da[%row, %k], %it, %pred {base = 0 : i64, box = array<i64: 128, 64>,
+        slotBytes = 16384 : i64, stages = 4 : i64, barriers = 196608 : i64,
+        expectBytes = 32768 : i64} : !bic.ptr<i8>
+    ```
+  }];
+  let arguments = (ins Arg<Bic_Ptr, "", [MemRead]>:$desc, Variadic<I32>:$coords,
+                       I32:$iter, I1:$pred, I64Attr:$base, DenseI64ArrayAttr:$box,
+                       I64Attr:$slotBytes, I64Attr:$stages, I64Attr:$barriers,
+                       I64Attr:$expectBytes, UnitAttr:$sync);
+  let assemblyFormat = [{
+    $desc `[` $coords `]` `,` $iter `,` $pred attr-dict `:` type($desc)
+  }];
+}
+
+def Bic_WgmmaOp : Bic_Op<"wgmma"> {
+  let summary = "bic.dot on operands that TMA staged in shared memory (wgmma)";
+  let description = [{
+    Waits for stage `iter % stages` (its mbarrier, phase `(iter / stages) & 1`),
+    then accumulates A (`aType`, [M, K], at byte `aBase` + stage * `aSlot`) times
+    Bᵀ (`bType`, [N, K], at `bBase` + stage * `bSlot`) into `acc` with
+    `wgmma.mma_async.m64nNk16`, K ascending in k-steps of 16 — the order
+    `order` of the `bic.dot` it replaces. Leaves at most one wgmma group in
+    flight. `acc` is in the wgmma fragment layout (`rowsLanesFirst`).
+
+    ```mlir
+    %c = bic.wgmma %it, %acc {aType = tensor<128x64xbf16>, bType = tensor<128x64xbf16>,
+        aBase = 0 : i64, bBase = 65536 : i64, aSlot = 16384 : i64, bSlot = 16384 : i64,
+        stages = 4 : i64, barriers = 131072 : i64, order = #bic.dot_order<kStep = 16>}
+        : tensor<128x128xf32, #wg> -> tensor<128x128xf32, #wg>
+    ```
+  }];
+  let arguments = (ins I32:$iter, RankedTensorOf<[F32]>:$acc, TypeAttr:$aType,
+                       TypeAttr:$bType, I64Attr:$aBase, I64Attr:$bBase,
+                       I64Attr:$aSlot, I64Attr:$bSlot, I64Attr:$stages,
+                       I64Attr:$barriers, Bic_DotOrderAttr:$order);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = "$iter `,` $acc attr-dict `:` type($acc) `->` type($result)";
+}
+
+def Bic_WgmmaWaitOp : Bic_Op<"wgmma_wait"> {
+  let summary = "Wait for all wgmma groups of this thread, then sync the program";
+  let description = [{
+    The result is `acc` once every wgmma writing it has completed; reading
+    the accumulator anywhere else would race with the tensor cores (the
+    registers pass through the wait so that no later read can be scheduled
+    before it).
+
+    ```mlir
+    %done = bic.wgmma_wait %acc : tensor<128x128xf32, #wg> -> tensor<128x128xf32, #wg>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$acc);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = "$acc attr-dict `:` type($acc) `->` type($result)";
+}
+
 #endif // BIC_OPS_TD

@@ -76,6 +76,12 @@ struct Driver {
   CUresult (*cuEventSynchronize)(CUevent);
   CUresult (*cuEventElapsedTime)(float *, CUevent, CUevent);
   CUresult (*cuGetErrorName)(CUresult, const char **);
+  /// cuTensorMapEncodeTiled (CUDA 12+ drivers; null if the driver lacks it).
+  CUresult (*cuTensorMapEncodeTiled)(void *tensorMap, int dataType, uint32_t rank,
+                                     void *globalAddress, const uint64_t *globalDim,
+                                     const uint64_t *globalStrides, const uint32_t *boxDim,
+                                     const uint32_t *elementStrides, int interleave,
+                                     int swizzle, int l2Promotion, int oobFill);
 
   /// Loads the driver once per process. Throws bic::Error("no CUDA driver
   /// ...") when libcuda.so.1 cannot be opened.

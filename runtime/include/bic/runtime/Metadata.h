@@ -23,11 +23,22 @@ struct ParamMeta {
   bool isPointer() const { return type.rfind("ptr<", 0) == 0; }
 };
 
+/// A hidden parameter the runtime fills with a device pointer to the TMA
+/// descriptor of the row-major matrix at parameter `base`, whose extents
+/// are parameters `shape` (outermost first), copied in `box` blocks with a
+/// 128-byte swizzle.
+struct TmaMeta {
+  unsigned base = 0;
+  std::vector<unsigned> shape;
+  std::vector<unsigned> box;
+};
+
 struct KernelMeta {
   std::string name;
   unsigned threads = 0;
   unsigned dynamicSmem = 0; ///< bytes of dynamic shared memory per program
-  std::vector<ParamMeta> params;
+  std::vector<ParamMeta> params; ///< what a caller passes
+  std::vector<TmaMeta> tma;      ///< hidden parameters after them
   std::vector<std::pair<std::string, int64_t>> constexprs;
   std::vector<std::pair<std::string, std::string>> dtypes;
   std::string orderHash;

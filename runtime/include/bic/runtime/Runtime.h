@@ -131,6 +131,7 @@ struct Grid {
 };
 
 class Module;
+class TmaDescriptorCache;
 
 class Kernel {
 public:
@@ -138,7 +139,8 @@ public:
   /// Checks `args` against the signature; throws bic::Error naming the
   /// argument, what was expected and what was given.
   void checkArgs(const std::vector<Arg> &args) const;
-  /// Checks then launches on `stream` (the null stream when 0).
+  /// Checks then launches on `stream` (the null stream when 0). Hidden TMA
+  /// descriptor parameters are encoded from the arguments and appended.
   void launch(Grid grid, const std::vector<Arg> &args, CUstream stream = nullptr) const;
   /// Throws unless the kernel's order signature hash equals `expected`
   /// (the runtime contract of batch invariance).
@@ -147,9 +149,11 @@ public:
 
 private:
   friend class Module;
-  Kernel(CUfunction fn, const KernelMeta *m) : fn_(fn), meta_(m) {}
+  Kernel(CUfunction fn, const KernelMeta *m, TmaDescriptorCache *tma)
+      : fn_(fn), meta_(m), tma_(tma) {}
   CUfunction fn_;
   const KernelMeta *meta_;
+  TmaDescriptorCache *tma_;
 };
 
 class Module {
@@ -159,6 +163,8 @@ public:
   static Module fromFile(const Context &ctx, const std::string &path);
   ~Module();
   Module(Module &&o) noexcept;
+  /// Device copies of the TMA descriptors this module's launches used.
+  size_t tmaDescriptorCount() const;
   Module(const Module &) = delete;
   Module &operator=(const Module &) = delete;
 
@@ -168,9 +174,10 @@ public:
   const ModuleMeta &meta() const { return *meta_; }
 
 private:
-  Module() = default;
+  Module();
   CUmodule mod_ = nullptr;
   std::unique_ptr<ModuleMeta> meta_;
+  std::unique_ptr<TmaDescriptorCache> tma_;
 };
 
 } // namespace bic

@@ -1,0 +1,274 @@
+//===- HopperOpPatterns.cpp - TMA, mbarriers and wgmma (sm_90a) -----------===//
+//
+// The ops bic-pipeline-dots creates for a loop bic-tma-dots claimed, as
+// inline PTX (as Triton and CUTLASS emit them):
+//  * tma_init: thread 0 initialises one mbarrier per stage (arrival count 1)
+//    and prefetches the descriptors; then the program synchronises.
+//  * tma_load: thread 0 announces the stage's bytes on its mbarrier and
+//    starts `cp.async.bulk.tensor.2d` into the 1024-byte aligned,
+//    128-byte-swizzled stage.
+//  * wgmma: every thread waits on the stage's mbarrier (phase parity of the
+//    iteration's round), then each warpgroup issues, for k16 = 0, 1, 2, 3
+//    (ascending) and each of its m64 row blocks, one
+//    `wgmma.mma_async.m64nNk16` reading A and B from shared-memory
+//    descriptors, and leaves one group in flight.
+//  * wgmma_wait: waits for all groups and synchronises the program.
+//
+// Shared-memory matrix descriptor (K-major, 128-byte swizzle): start address
+// >> 4 in bits 0-13, leading-dimension offset 1 (unused for this swizzle) in
+// 16-29, stride between 8-row groups 1024 >> 4 in 32-45, swizzle mode 1
+// (128 B) in 62-63. Stepping K by 16 elements adds 32 bytes to the start.
+//
+//===----------------------------------------------------------------------===//
+#include "bic/Conversion/BicToGPU.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace bic;
+
+namespace {
+Value i32c(OpBuilder &b, Location loc, int64_t v) { return constI32(b, loc, v); }
+Value i64c(OpBuilder &b, Location loc, int64_t v) {
+  return b.create<arith::ConstantIntOp>(loc, b.getI64Type(), v);
+}
+
+/// 32-bit shared-window address of byte `offset` of the scratch.
+Value smemAddr(OpBuilder &b, Location loc, Value base, Value offset) {
+  auto ptrTy = LLVM::LLVMPointerType::get(b.getContext(), 3);
+  Value p = b.create<LLVM::GEPOp>(loc, ptrTy, b.getI8Type(), base, ValueRange{offset});
+  return b.create<LLVM::PtrToIntOp>(loc, b.getI32Type(), p);
+}
+
+/// Runs `body` in thread 0 only.
+template <typename F> void inThread0(OpBuilder &b, Location loc, F body) {
+  Value tid = getThreadIds(b, loc).tid;
+  Value first = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, tid, i32c(b, loc, 0));
+  auto ifOp = b.create<scf::IfOp>(loc, TypeRange{}, first, /*withElse=*/false);
+  OpBuilder::InsertionGuard g(b);
+  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+  body();
+}
+
+struct TmaInitLowering : public OpConversionPattern<TmaInitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TmaInitOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    if (!getScratch(op))
+      return op.emitOpError("needs shared memory");
+    Value base = scratchBase(op, rw);
+    inThread0(rw, loc, [&] {
+      for (int64_t s = 0; s < int64_t(op.getStages()); ++s) {
+        Value bar = smemAddr(rw, loc, base, i32c(rw, loc, op.getBarriers() + 8 * s));
+        inlineAsm(rw, loc, "mbarrier.init.shared::cta.b64 [$0], 1;", "r", ValueRange{bar});
+      }
+      for (Value d : a.getDescs())
+        inlineAsm(rw, loc, "prefetch.tensormap [$0];", "l", ValueRange{d});
+      inlineAsm(rw, loc, "fence.mbarrier_init.release.cluster;", "", ValueRange{});
+    });
+    rw.create<gpu::BarrierOp>(loc);
+    rw.eraseOp(op);
+    return success();
+  }
+};
+
+struct TmaLoadLowering : public OpConversionPattern<TmaLoadOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TmaLoadOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    if (!getScratch(op))
+      return op.emitOpError("needs shared memory");
+    if (a.getCoords().size() != 2)
+      return op.emitOpError("only 2-D TMA copies are supported");
+    if (op.getSync())
+      rw.create<gpu::BarrierOp>(loc);
+    Value base = scratchBase(op, rw);
+    Value S = i32c(rw, loc, op.getStages());
+    Value slot = rw.create<arith::RemUIOp>(loc, a.getIter(), S);
+    Value bar = smemAddr(rw, loc, base,
+                         rw.create<arith::AddIOp>(
+                             loc, i32c(rw, loc, op.getBarriers()),
+                             rw.create<arith::MulIOp>(loc, slot, i32c(rw, loc, 8))));
+    Value dst = smemAddr(rw, loc, base,
+                         rw.create<arith::AddIOp>(
+                             loc, i32c(rw, loc, op.getBase()),
+                             rw.create<arith::MulIOp>(loc, slot,
+                                                      i32c(rw, loc, op.getSlotBytes()))));
+    Value tid = getThreadIds(rw, loc).tid;
+    Value go = rw.create<arith::AndIOp>(
+        loc, a.getPred(),
+        rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, tid, i32c(rw, loc, 0)));
+    auto ifOp = rw.create<scf::IfOp>(loc, TypeRange{}, go, /*withElse=*/false);
+    rw.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    if (op.getExpectBytes())
+      inlineAsm(rw, loc, "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r",
+                ValueRange{bar, i32c(rw, loc, op.getExpectBytes())});
+    // TMA coordinates are innermost first.
+    inlineAsm(rw, loc,
+              "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes"
+              " [$0], [$1, {$2, $3}], [$4];",
+              "r,l,r,r,r",
+              ValueRange{dst, a.getDesc(), a.getCoords()[1], a.getCoords()[0], bar});
+    rw.setInsertionPointAfter(ifOp);
+    rw.eraseOp(op);
+    return success();
+  }
+};
+
+/// Descriptor of a K-major, 128-byte swizzled operand at shared address
+/// `addr` (i32).
+Value matrixDesc(OpBuilder &b, Location loc, Value addr) {
+  Value a = b.create<arith::ExtUIOp>(loc, b.getI64Type(), addr);
+  a = b.create<arith::AndIOp>(loc, b.create<arith::ShRUIOp>(loc, a, i64c(b, loc, 4)),
+                              i64c(b, loc, 0x3FFF));
+  int64_t fixed = (int64_t(1) << 16) | (int64_t(64) << 32) | (int64_t(1) << 62);
+  return b.create<arith::OrIOp>(loc, a, i64c(b, loc, fixed));
+}
+
+struct WgmmaLowering : public OpConversionPattern<WgmmaOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(WgmmaOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    auto lc = TileLayout::get(op.getType());
+    if (failed(lc) || !getScratch(op))
+      return op.emitOpError("needs a layout and shared memory");
+    const DimLayout &d0 = lc->dim(0), &d1 = lc->dim(1);
+    if (!d0.lanesFirst || d0.spt != 2 || d0.tpw != 8 || d1.spt != 2 || d1.tpw != 4 ||
+        d1.wpc != 1 || d0.replicated() || d1.replicated())
+      return op.emitOpError("accumulator is not in the wgmma fragment layout");
+    auto at = cast<RankedTensorType>(op.getAType());
+    Type elem = at.getElementType();
+    const char *ty = elem.isBF16() ? "bf16" : "f16";
+    int64_t N = op.getType().getShape()[1], K = at.getShape()[1];
+    int64_t reps = d0.reps(), nw = d0.wpc, regs = N / 2;
+    Value base = scratchBase(op, rw);
+    ThreadIds ids = getThreadIds(rw, loc);
+
+    // Wait for the stage: its barrier completes once per round of S
+    // iterations, so the parity to wait for is (iter / S) & 1.
+    Value S = i32c(rw, loc, op.getStages());
+    Value slot = rw.create<arith::RemUIOp>(loc, a.getIter(), S);
+    Value phase = rw.create<arith::AndIOp>(
+        loc, rw.create<arith::DivUIOp>(loc, a.getIter(), S), i32c(rw, loc, 1));
+    Value bar = smemAddr(rw, loc, base,
+                         rw.create<arith::AddIOp>(
+                             loc, i32c(rw, loc, op.getBarriers()),
+                             rw.create<arith::MulIOp>(loc, slot, i32c(rw, loc, 8))));
+    inlineAsm(rw, loc,
+              "{\n.reg .pred P1;\nWAIT:\n"
+              "mbarrier.try_wait.parity.shared::cta.b64 P1, [$0], $1;\n"
+              "@P1 bra DONE;\nbra WAIT;\nDONE:\n}",
+              "r,r", ValueRange{bar, phase});
+
+    // Stage bases, and this warpgroup's first row.
+    auto stageAddr = [&](int64_t start, int64_t bytes) {
+      return smemAddr(rw, loc, base,
+                      rw.create<arith::AddIOp>(
+                          loc, i32c(rw, loc, start),
+                          rw.create<arith::MulIOp>(loc, slot, i32c(rw, loc, bytes))));
+    };
+    Value aStage = stageAddr(op.getABase(), op.getASlot());
+    Value bStage = stageAddr(op.getBBase(), op.getBSlot());
+    Value wgRow = rw.create<arith::MulIOp>(
+        loc, rw.create<arith::ShRUIOp>(loc, ids.warp, i32c(rw, loc, 2)), i32c(rw, loc, 64));
+    int64_t rowBytes = K * elem.getIntOrFloatBitWidth() / 8; // 128
+
+    // Accumulator registers of row block r: wgmma's d[4j + 2h + c] is
+    // element (row 2r + h, column 2j + c) of the thread's fragment.
+    Value acc = a.getAcc();
+    auto f32 = rw.getF32Type();
+    SmallVector<SmallVector<Value>> frag(reps);
+    for (int64_t r = 0; r < reps; ++r)
+      for (int64_t q = 0; q < regs; ++q) {
+        int64_t j = q / 4, h = (q / 2) % 2, c = q % 2;
+        int64_t e = lc->linearIndex({2 * r + h, 2 * j + c});
+        frag[r].push_back(rw.create<vector::ExtractOp>(loc, acc, e));
+      }
+
+    std::string text = "{\n.reg .pred p;\nsetp.ne.b32 p, $" + std::to_string(regs + 2) +
+                       ", 0;\nwgmma.mma_async.sync.aligned.m64n" + std::to_string(N) +
+                       "k16.f32." + ty + "." + ty + " {";
+    std::string cons;
+    for (int64_t q = 0; q < regs; ++q) {
+      text += (q ? ", $" : "$") + std::to_string(q);
+      cons += "=f,";
+    }
+    text += "}, $" + std::to_string(regs) + ", $" + std::to_string(regs + 1) +
+            ", p, 1, 1, 0, 0;\n}";
+    cons += "l,l,r";
+    for (int64_t q = 0; q < regs; ++q)
+      cons += "," + std::to_string(q);
+    auto structTy =
+        LLVM::LLVMStructType::getLiteral(rw.getContext(), SmallVector<Type>(regs, f32));
+
+    inlineAsm(rw, loc, "wgmma.fence.sync.aligned;", "", ValueRange{});
+    for (int64_t k = 0; k < K / 16; ++k) {
+      Value bDesc = matrixDesc(rw, loc, rw.create<arith::AddIOp>(loc, bStage, i32c(rw, loc, 32 * k)));
+      for (int64_t r = 0; r < reps; ++r) {
+        // Rows r * 16 * nw + 64 * warpgroup + [0, 64) of the stage.
+        Value row = rw.create<arith::AddIOp>(loc, wgRow, i32c(rw, loc, r * 16 * nw));
+        Value aOff = rw.create<arith::AddIOp>(
+            loc, rw.create<arith::MulIOp>(loc, row, i32c(rw, loc, rowBytes)),
+            i32c(rw, loc, 32 * k));
+        Value aDesc = matrixDesc(rw, loc, rw.create<arith::AddIOp>(loc, aStage, aOff));
+        SmallVector<Value> operands = {aDesc, bDesc, i32c(rw, loc, 1)};
+        operands.append(frag[r].begin(), frag[r].end());
+        Value res = inlineAsm(rw, loc, text, cons, operands, structTy);
+        for (int64_t q = 0; q < regs; ++q)
+          frag[r][q] = rw.create<LLVM::ExtractValueOp>(loc, res, q);
+      }
+    }
+    inlineAsm(rw, loc, "wgmma.commit_group.sync.aligned;", "", ValueRange{});
+    inlineAsm(rw, loc, "wgmma.wait_group.sync.aligned 1;", "", ValueRange{});
+
+    for (int64_t r = 0; r < reps; ++r)
+      for (int64_t q = 0; q < regs; ++q) {
+        int64_t j = q / 4, h = (q / 2) % 2, c = q % 2;
+        int64_t e = lc->linearIndex({2 * r + h, 2 * j + c});
+        acc = rw.create<vector::InsertOp>(loc, frag[r][q], acc, e);
+      }
+    rw.replaceOp(op, acc);
+    return success();
+  }
+};
+
+struct WgmmaWaitLowering : public OpConversionPattern<WgmmaWaitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(WgmmaWaitOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    auto vt = cast<VectorType>(a.getAcc().getType());
+    int64_t n = vt.getNumElements();
+    SmallVector<Value> regs;
+    std::string cons;
+    for (int64_t i = 0; i < n; ++i) {
+      regs.push_back(rw.create<vector::ExtractOp>(loc, a.getAcc(), i));
+      cons += "=f,";
+    }
+    for (int64_t i = 0; i < n; ++i)
+      cons += std::to_string(i) + (i + 1 < n ? "," : "");
+    auto structTy = LLVM::LLVMStructType::getLiteral(
+        rw.getContext(), SmallVector<Type>(n, rw.getF32Type()));
+    Value res = inlineAsm(rw, loc, "wgmma.wait_group.sync.aligned 0;", cons, regs, structTy);
+    Value acc = a.getAcc();
+    for (int64_t i = 0; i < n; ++i)
+      acc = rw.create<vector::InsertOp>(loc, rw.create<LLVM::ExtractValueOp>(loc, res, i),
+                                        acc, i);
+    rw.create<gpu::BarrierOp>(loc);
+    rw.replaceOp(op, acc);
+    return success();
+  }
+};
+} // namespace
+
+void bic::populateHopperOpPatterns(TileTypeConverter &tc, RewritePatternSet &patterns) {
+  patterns.add<TmaInitLowering, TmaLoadLowering, WgmmaLowering, WgmmaWaitLowering>(
+      tc, patterns.getContext());
+}

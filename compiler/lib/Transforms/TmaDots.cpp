@@ -1,0 +1,114 @@
+//===- TmaDots.cpp - claim tensor-core K loops for TMA + wgmma (sm_90a) ---===//
+//
+// Decides, before layouts exist, which K loops take the Hopper path: both
+// operands are blocks of kernel-parameter descriptors, A [BM, 64] and B
+// [BN, 64] (B given as [N, K], the weight layout) in bf16 or f16, and the
+// tile fits the wgmma fragment. Each operand gets a hidden kernel parameter
+// for its TMA descriptor; the metadata tells the runtime how to encode it.
+// Loops that do not qualify keep the mma.sync path, which gives the same
+// bits (the dot's order does not change), so this is a speed decision only.
+//
+//===----------------------------------------------------------------------===//
+#include "bic/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace bic {
+#define GEN_PASS_DEF_BICTMADOTS
+#include "bic/Transforms/Passes.h.inc"
+} // namespace bic
+
+using namespace mlir;
+using namespace bic;
+
+namespace {
+/// Index of `v` among `fn`'s arguments, or -1.
+int64_t argIndex(func::FuncOp fn, Value v) {
+  auto ba = dyn_cast<BlockArgument>(v);
+  if (!ba || ba.getOwner() != &fn.getBody().front())
+    return -1;
+  return ba.getArgNumber();
+}
+
+struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
+  using Base::Base;
+
+  /// The reason `dot` cannot take the TMA path, or "" if it can.
+  std::string reject(func::FuncOp fn, DotOp dot, unsigned numWarps) {
+    auto f = dyn_cast<scf::ForOp>(dot->getParentOp());
+    if (!f || f.getNumRegionIterArgs() != 1 ||
+        f.getBody()->getTerminator()->getOperand(0) != dot.getResult() ||
+        dot.getAcc() != f.getRegionIterArgs()[0])
+      return "not the in-place accumulator of a K loop";
+    if (!dot.getTransB())
+      return "B is [K, N] (TMA + wgmma take B as [N, K])";
+    Type elem = dot.getA().getType().getElementType();
+    if (!elem.isBF16() && !elem.isF16())
+      return "operands are not bf16/f16";
+    for (Value v : {dot.getA(), dot.getB()}) {
+      auto l = v.getDefiningOp<LoadTileOp>();
+      if (!l || l->getParentOp() != f.getOperation() || !l->hasOneUse())
+        return "an operand is not a load_tile in the loop";
+      if (argIndex(fn, l.getBase()) < 0)
+        return "a descriptor base is not a kernel parameter";
+      for (Value s : l.getShape())
+        if (argIndex(fn, s) < 0)
+          return "a descriptor extent is not a kernel parameter";
+    }
+    for (Operation &op : f.getBody()->without_terminator())
+      if (&op != dot && !isa<LoadTileOp>(op) && !isPure(&op))
+        return "the loop body has other side effects";
+    auto shape = dot.getType().getShape();
+    int64_t bm = shape[0], bn = shape[1], bk = dot.getA().getType().getShape()[1];
+    if (bk != 64)
+      return "the K block is not 64 (one 128-byte swizzle row)";
+    if (bm % 64 || bm % (16 * numWarps) || bm > 256)
+      return "BM is not a multiple of 64 and of 16 x num_warps up to 256";
+    if (bn % 8 || bn > 256)
+      return "BN is not a multiple of 8 up to 256";
+    if (bm * bn / (32 * numWarps) > 128)
+      return "the accumulator needs more than 128 registers per thread";
+    if (2 * (bm + bn) * bk * 2 + 64 > maxSmem)
+      return "two stages do not fit in shared memory";
+    return "";
+  }
+
+  void runOnOperation() override {
+    for (auto fn : getOperation().getOps<func::FuncOp>()) {
+      if (!fn->hasAttr(kKernelAttr))
+        continue;
+      unsigned numWarps = 4;
+      if (auto w = fn->getAttrOfType<IntegerAttr>(kNumWarpsAttr))
+        numWarps = w.getInt();
+      SmallVector<DotOp> dots;
+      fn.walk([&](DotOp d) { dots.push_back(d); });
+      if (dots.size() != 1)
+        continue; // the pipeline owns shared memory for one K loop only
+      DotOp dot = dots.front();
+      std::string why = reject(fn, dot, numWarps);
+      if (!why.empty()) {
+        dot->setAttr("bic.mma_sync_because", StringAttr::get(&getContext(), why));
+        continue;
+      }
+      OpBuilder b(&getContext());
+      for (Value v : {dot.getA(), dot.getB()}) {
+        auto l = v.getDefiningOp<LoadTileOp>();
+        SmallVector<int64_t> shapeArgs;
+        for (Value s : l.getShape())
+          shapeArgs.push_back(argIndex(fn, s));
+        auto box = cast<RankedTensorType>(l.getType()).getShape();
+        NamedAttrList attrs;
+        attrs.append("bic.tma_base", b.getI64IntegerAttr(argIndex(fn, l.getBase())));
+        attrs.append("bic.tma_shape", b.getDenseI64ArrayAttr(shapeArgs));
+        attrs.append("bic.tma_box", b.getDenseI64ArrayAttr(box));
+        unsigned idx = fn.getNumArguments();
+        if (failed(fn.insertArgument(idx, PtrType::get(&getContext(), b.getI8Type()),
+                                     attrs.getDictionary(&getContext()), l.getLoc())))
+          return signalPassFailure();
+        l->setAttr("bic.tma_desc", b.getI64IntegerAttr(idx));
+      }
+      dot->setAttr("bic.wgmma", b.getUnitAttr());
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,78 @@
+//===- Tma.cpp - TMA descriptors for hidden kernel parameters -------------===//
+#include "Tma.h"
+
+#include <cstring>
+
+using namespace bic;
+
+namespace {
+// CUtensorMapDataType, CUtensorMapSwizzle, CUtensorMapL2promotion values.
+constexpr int kFloat16 = 6, kFloat32 = 7, kBFloat16 = 9;
+constexpr int kSwizzle128B = 3, kL2Promotion256B = 3, kOobZero = 0;
+
+struct ElemType {
+  int code;
+  unsigned bytes;
+};
+
+ElemType elemOf(const std::string &ptrType, const std::string &where) {
+  if (ptrType == "ptr<bf16>")
+    return {kBFloat16, 2};
+  if (ptrType == "ptr<f16>")
+    return {kFloat16, 2};
+  if (ptrType == "ptr<f32>")
+    return {kFloat32, 4};
+  throw Error(where + ": TMA does not support element type " + ptrType);
+}
+} // namespace
+
+CUdeviceptr TmaDescriptorCache::get(const KernelMeta &k, const TmaMeta &t,
+                                    const std::vector<Arg> &args) {
+  const ParamMeta &bp = k.params[t.base];
+  std::string where = "kernel '" + k.name + "' matrix '" + bp.name + "'";
+  ElemType e = elemOf(bp.type, where);
+  uint64_t rows = args[t.shape[0]].asInt(), cols = args[t.shape[1]].asInt();
+  if (int64_t(rows) <= 0 || int64_t(cols) <= 0)
+    throw Error(where + ": extents " + std::to_string(int64_t(rows)) + " x " +
+                std::to_string(int64_t(cols)) + " must be positive");
+  if ((cols * e.bytes) % 16)
+    throw Error(where + ": rows of " + std::to_string(cols) + " elements are not a "
+                "multiple of 16 bytes, which TMA needs");
+  if (t.box[1] * e.bytes != 128)
+    throw Error(where + ": a 128-byte swizzled block must be 128 bytes wide");
+  uint64_t dims[2] = {cols, rows}; // innermost first
+  uint64_t strides[1] = {cols * e.bytes};
+  uint32_t box[2] = {t.box[1], t.box[0]}, elemStrides[2] = {1, 1};
+  void *base = reinterpret_cast<void *>(args[t.base].asPtr());
+
+  std::array<uint64_t, 16> map{};
+  const Driver &d = Driver::get();
+  if (!d.cuTensorMapEncodeTiled)
+    throw Error(where + ": the CUDA driver has no cuTensorMapEncodeTiled "
+                "(TMA needs a CUDA 12 or newer driver)");
+  check(d.cuTensorMapEncodeTiled(map.data(), e.code, 2, base, dims, strides, box,
+                                 elemStrides, /*interleave=*/0, kSwizzle128B,
+                                 kL2Promotion256B, kOobZero),
+        "cuTensorMapEncodeTiled(" + where + ", " + std::to_string(rows) + " x " +
+            std::to_string(cols) + ")");
+
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = slots_.find(map); it != slots_.end())
+    return it->second;
+  if (!pool_.ptr())
+    pool_ = DeviceBuffer(kSlots * kBytes);
+  if (used_ == kSlots) { // every slot taken: wait until no kernel reads one
+    check(d.cuCtxSynchronize(), "cuCtxSynchronize (recycling TMA descriptors)");
+    slots_.clear();
+    used_ = 0;
+  }
+  CUdeviceptr slot = pool_.ptr() + used_++ * kBytes;
+  pool_.upload(map.data(), kBytes, slot - pool_.ptr());
+  slots_.emplace(map, slot);
+  return slot;
+}
+
+size_t TmaDescriptorCache::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return slots_.size();
+}
