@@ -20,7 +20,7 @@ using namespace bic::test;
 namespace {
 struct Config {
   std::string name, arch;
-  int64_t maxM, bm, bn;
+  int64_t maxM, minN, bm, bn;
 };
 
 /// The table's lines for `arch` (the device's by default).
@@ -35,17 +35,17 @@ std::vector<Config> configs(std::string arch = deviceArch()) {
     std::istringstream ls(line);
     Config c;
     int64_t bk, nw, ns;
-    ls >> c.name >> c.arch >> c.maxM >> c.bm >> c.bn >> bk >> nw >> ns;
+    ls >> c.name >> c.arch >> c.maxM >> c.minN >> c.bm >> c.bn >> bk >> nw >> ns;
     if (c.arch == arch)
       out.push_back(c);
   }
   return out;
 }
 
-/// The configuration the table picks for M (as the benchmark does).
-const Config &pick(const std::vector<Config> &cs, int64_t m) {
+/// The configuration the table picks for M and N (as the benchmark does).
+const Config &pick(const std::vector<Config> &cs, int64_t m, int64_t n) {
   for (const Config &c : cs)
-    if (c.maxM == 0 || m <= c.maxM)
+    if ((c.maxM == 0 || m <= c.maxM) && n >= c.minN)
       return c;
   return cs.back();
 }
@@ -150,7 +150,7 @@ TEST_P(Matmul, CorrectAndBitwiseInvariantAcrossMAndConfigs) {
           << cs.back().name;
     }
   for (int64_t m : {1, 2, 3, 7, 16, 17, 64, 100, 128, 255, 256, 1000, 1024, 4096, 8192}) {
-    const Config &c = pick(cs, m);
+    const Config &c = pick(cs, m, N);
     auto part = p.run(c.name, c, m);
     EXPECT_EQ(std::memcmp(part.data(), full.data(), size_t(m) * N * 2), 0)
         << "rows differ at M=" << m << " (" << c.name << ")";

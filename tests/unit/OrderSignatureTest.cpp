@@ -94,8 +94,8 @@ TEST(OrderSignature, AllMatmulConfigurationsShareTheOrder) {
       continue;
     std::istringstream ls(line);
     std::string name, arch;
-    int64_t maxM, bm, bn, bk, nw, ns;
-    ls >> name >> arch >> maxM >> bm >> bn >> bk >> nw >> ns;
+    int64_t maxM, minN, bm, bn, bk, nw, ns;
+    ls >> name >> arch >> maxM >> minN >> bm >> bn >> bk >> nw >> ns;
     // Either family (TMA + wgmma on sm_90a, mma.sync elsewhere), either B.
     for (const char *target : {"sm_80", "sm_90a"})
       for (int64_t bnk : {0, 1}) {

@@ -49,19 +49,19 @@ def triton_bi_matmul(a, b, c, M, N, K, NUM_SMS: tl.constexpr, BM: tl.constexpr,
 
 
 def configs(path, arch):
-    """The table's lines for `arch`: (name, max_M, BM, BN)."""
+    """The table's lines for `arch`: (name, max_M, BM, BN, min_N)."""
     out = []
     for line in open(path):
         if line.strip() and not line.startswith("#"):
-            name, a, max_m, bm, bn, bk, nw, ns = line.split()
+            name, a, max_m, min_n, bm, bn, bk, nw, ns = line.split()
             if a == arch:
-                out.append((name, int(max_m), int(bm), int(bn)))
+                out.append((name, int(max_m), int(bm), int(bn), int(min_n)))
     return out
 
 
-def pick(cfgs, m):
+def pick(cfgs, m, n):
     for c in cfgs:
-        if c[1] == 0 or m <= c[1]:
+        if (c[1] == 0 or m <= c[1]) and n >= c[4]:
             return c
     return cfgs[-1]
 
@@ -108,7 +108,7 @@ def main():
         C = torch.empty(8192, N, device="cuda", dtype=torch.bfloat16)
 
         def bic_mm(m, i, c=C):
-            name, _, bm, bn = pick(cfgs, m)
+            name, _, bm, bn, _ = pick(cfgs, m, N)
             k = kernels[name]
             args = k.prepare([bicrt.ptr(Afull.data_ptr()), bicrt.ptr(Bs[i].data_ptr()),
                               bicrt.ptr(c.data_ptr()), bicrt.ptr(c.data_ptr()),
@@ -150,7 +150,7 @@ def main():
             t_bic = time_us(lambda i: bic_mm(m, i), nsets)
             t_cub = time_us(lambda i: torch_mm(m, i), nsets)
             t_tri = time_us(lambda i: tri_mm(m, i), nsets)
-            row = {"N": N, "K": K, "M": m, "config": pick(cfgs, m)[0],
+            row = {"N": N, "K": K, "M": m, "config": pick(cfgs, m, N)[0],
                    "bic_tflops": flop / t_bic / 1e6, "cublas_tflops": flop / t_cub / 1e6,
                    "triton_bi_tflops": flop / t_tri / 1e6,
                    "bic_us": t_bic, "cublas_us": t_cub, "triton_bi_us": t_tri,

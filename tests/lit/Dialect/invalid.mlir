@@ -124,3 +124,26 @@ func.func @dot_f32_kstep(%a: tensor<16x16xf32>, %b: tensor<16x16xf32>, %c: tenso
   %d = bic.dot %a, %b, %c {order = #bic.dot_order<kStep = 16>} : tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
   return
 }
+
+// -----
+
+func.func @load_tile_rank(%p: !bic.ptr<bf16>, %m: i32) {
+  // expected-error @+1 {{a rank-2 block needs 2 extents and 2 coordinates}}
+  %t = bic.load_tile %p[%m] at [%m] : !bic.ptr<bf16> -> tensor<64x64xbf16>
+  return
+}
+
+// -----
+
+func.func @store_tile_type(%p: !bic.ptr<bf16>, %m: i32, %v: tensor<64x64xf32>) {
+  // expected-error @+1 {{block element type differs from the matrix's}}
+  bic.store_tile %p[%m, %m] at [%m, %m], %v : !bic.ptr<bf16>, tensor<64x64xf32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{rowsLanesFirst needs a rank-2 layout}}
+func.func @lanes_first_rank1(%t: tensor<64xf32, #bic.blocked<sizePerThread = [2], threadsPerWarp = [32], warpsPerCTA = [4], rowsLanesFirst = true>>) {
+  return
+}

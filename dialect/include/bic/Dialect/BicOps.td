@@ -335,7 +335,7 @@ def Bic_LoadTileOp : Bic_Op<"load_tile", [AttrSizedOperandSegments]> {
                        Variadic<I32>:$coords);
   let results = (outs Bic_AnyTile:$result);
   let assemblyFormat = [{
-    $base `[` $shape `]` `at` `[` $coords `]` attr-dict `:` type($base) `->` type($result)
+    $base `[` $shape `]` `at` `[` $coords `]` attr-dict `:` qualified(type($base)) `->` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -354,7 +354,7 @@ def Bic_StoreTileOp : Bic_Op<"store_tile", [AttrSizedOperandSegments]> {
   let arguments = (ins Arg<Bic_Ptr, "", [MemWrite]>:$base, Variadic<I32>:$shape,
                        Variadic<I32>:$coords, Bic_AnyTile:$value);
   let assemblyFormat = [{
-    $base `[` $shape `]` `at` `[` $coords `]` `,` $value attr-dict `:` type($base) `,` type($value)
+    $base `[` $shape `]` `at` `[` $coords `]` `,` $value attr-dict `:` qualified(type($base)) `,` type($value)
   }];
   let hasVerifier = 1;
 }
@@ -376,7 +376,7 @@ def Bic_TmaInitOp : Bic_Op<"tma_init"> {
     ```
   }];
   let arguments = (ins Variadic<Bic_Ptr>:$descs, I64Attr:$barriers, I64Attr:$stages);
-  let assemblyFormat = "$descs attr-dict `:` type($descs)";
+  let assemblyFormat = "$descs attr-dict `:` qualified(type($descs))";
 }
 
 def Bic_TmaLoadOp : Bic_Op<"tma_load"> {
@@ -402,7 +402,7 @@ def Bic_TmaLoadOp : Bic_Op<"tma_load"> {
                        I64Attr:$slotBytes, I64Attr:$stages, I64Attr:$barriers,
                        I64Attr:$expectBytes, UnitAttr:$sync);
   let assemblyFormat = [{
-    $desc `[` $coords `]` `,` $iter `,` $pred attr-dict `:` type($desc)
+    $desc `[` $coords `]` `,` $iter `,` $pred attr-dict `:` qualified(type($desc))
   }];
 }
 

@@ -1,0 +1,44 @@
+// RUN: bic-opt %s --bic-tma-dots --bic-expand-tiles --bic-assign-layouts --bic-vectorize-access --bic-pipeline-dots --bic-lower-to-gpu --canonicalize | FileCheck %s
+
+// The TMA + wgmma pipeline as inline PTX in the gpu.func: the descriptor
+// parameters follow the caller's, shared memory is dynamic (1024-aligned),
+// thread 0 initialises one mbarrier per stage and issues the TMA copies,
+// every thread waits on the stage's barrier, and each warpgroup issues
+// wgmma.m64n128k16 for its m64 row blocks, 4 k-steps per K block, A and B
+// from shared-memory descriptors; after the loop the accumulators pass
+// through wgmma.wait_group 0 before anything reads them.
+// CHECK: gpu.func @claim({{.*}}, %{{.*}}: !llvm.ptr<1>, %{{.*}}: !llvm.ptr<1>) kernel attributes {bic.dynamic_smem = 98328 : i64
+// CHECK: gpu.dynamic_shared_memory
+// CHECK: "mbarrier.init.shared::cta.b64 [$0], 1;"
+// CHECK: "prefetch.tensormap [$0];"
+// CHECK: "fence.mbarrier_init.release.cluster;"
+// CHECK: "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;"
+// CHECK: "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes [$0], [$1, {$2, $3}], [$4];"
+// CHECK: scf.for
+// CHECK: mbarrier.try_wait.parity.shared::cta.b64
+// CHECK: "wgmma.fence.sync.aligned;"
+// CHECK-COUNT-8: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16
+// CHECK: "wgmma.commit_group.sync.aligned;"
+// CHECK: "wgmma.wait_group.sync.aligned 1;"
+// CHECK: cp.async.bulk.tensor.2d
+// CHECK: scf.yield
+// CHECK: "wgmma.wait_group.sync.aligned 0;"
+// CHECK-SAME: "=f,=f,
+// CHECK: gpu.barrier
+func.func @claim(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf16>,
+                 %m: i32, %n: i32 {bic.multiple_of = 8 : i64}, %k: i32 {bic.multiple_of = 8 : i64})
+    attributes {bic.kernel, bic.num_warps = 4 : i32, bic.num_stages = 3 : i32} {
+  %c0 = arith.constant 0 : i32
+  %c64 = arith.constant 64 : i32
+  %z = arith.constant 0.0 : f32
+  %acc0 = bic.splat %z : f32 -> tensor<128x128xf32>
+  %r = scf.for %i = %c0 to %k step %c64 iter_args(%acc = %acc0) -> (tensor<128x128xf32>) : i32 {
+    %ta = bic.load_tile %a[%m, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<128x64xbf16>
+    %tb = bic.load_tile %b[%n, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<128x64xbf16>
+    %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>, transB} : tensor<128x64xbf16>, tensor<128x64xbf16>, tensor<128x128xf32> -> tensor<128x128xf32>
+    scf.yield %d : tensor<128x128xf32>
+  }
+  %o = arith.truncf %r : tensor<128x128xf32> to tensor<128x128xbf16>
+  bic.store_tile %c[%m, %n] at [%c0, %c0], %o : !bic.ptr<bf16>, tensor<128x128xbf16>
+  return
+}
