@@ -57,3 +57,27 @@ TEST(Metadata, RejectsUnknownTypesAndLines) {
   EXPECT_THROW(parseMetadata(std::string(h).replace(h.find("f32\n"), 3, "f99")), Error);
   EXPECT_THROW(parseMetadata("// bic-kernel: k\n// bic-bogus: 1\n// bic-end\n"), Error);
 }
+
+// Hidden TMA descriptor parameters: which parameters hold the matrix's base
+// and extents, and the block; bad references are refused when the module
+// is read, not at launch.
+TEST(Metadata, ParsesTmaDescriptors) {
+  auto header = [](const std::string &tma) {
+    return "// bic-version: 0.1.0\n// bic-arch: sm_90a\n// bic-kernel: mm\n"
+           "// bic-threads: 128\n// bic-param: a ptr<bf16>\n// bic-param: M i32 batch\n"
+           "// bic-param: K i32\n" + tma + "// bic-order-hash: 0\n// bic-end\n";
+  };
+  ModuleMeta m = parseMetadata(header("// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128\n"));
+  ASSERT_EQ(m.kernels[0].tma.size(), 1u);
+  const TmaMeta &t = m.kernels[0].tma[0];
+  EXPECT_EQ(t.base, 0u);
+  EXPECT_EQ(t.shape, (std::vector<unsigned>{1, 2}));
+  EXPECT_EQ(t.box, (std::vector<unsigned>{128, 64}));
+  EXPECT_EQ(m.kernels[0].params.size(), 3u) << "hidden parameters are not the caller's";
+  for (const char *bad : {"// bic-tma: base=1 shape=1,2 box=128,64 swizzle=128\n",
+                          "// bic-tma: base=0 shape=0,2 box=128,64 swizzle=128\n",
+                          "// bic-tma: base=0 shape=1,9 box=128,64 swizzle=128\n",
+                          "// bic-tma: base=0 shape=1 box=128,64 swizzle=128\n",
+                          "// bic-tma: base=0 shape=1,2 box=128,64 swizzle=64\n"})
+    EXPECT_THROW(parseMetadata(header(bad)), Error) << bad;
+}
