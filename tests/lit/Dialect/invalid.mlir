@@ -147,3 +147,19 @@ func.func @store_tile_type(%p: !bic.ptr<bf16>, %m: i32, %v: tensor<64x64xf32>) {
 func.func @lanes_first_rank1(%t: tensor<64xf32, #bic.blocked<sizePerThread = [2], threadsPerWarp = [32], warpsPerCTA = [4], rowsLanesFirst = true>>) {
   return
 }
+
+// -----
+
+func.func @wgmma_acc_type(%it: i32, %acc: tensor<64x64xbf16>) {
+  // expected-error @+1 {{operand #1 must be ranked tensor of 32-bit float values}}
+  %w = bic.wgmma %it, %acc {aType = tensor<64x64xbf16>, bType = tensor<64x64xbf16>, aBase = 0 : i64, bBase = 0 : i64, aSlot = 0 : i64, bSlot = 0 : i64, stages = 2 : i64, barriers = 0 : i64, order = #bic.dot_order<kStep = 16>} : tensor<64x64xbf16> -> tensor<64x64xf32>
+  return
+}
+
+// -----
+
+func.func @tma_load_pred(%d: !bic.ptr<i8>, %m: i32) {
+  // expected-error @+1 {{operand #4 must be 1-bit signless integer}}
+  "bic.tma_load"(%d, %m, %m, %m, %m) {base = 0 : i64, box = array<i64: 64, 64>, slotBytes = 8192 : i64, stages = 2 : i64, barriers = 0 : i64, expectBytes = 0 : i64} : (!bic.ptr<i8>, i32, i32, i32, i32) -> ()
+  return
+}

@@ -44,6 +44,15 @@ Value smemAddr(OpBuilder &b, Location loc, Value base, Value offset) {
   return b.create<LLVM::PtrToIntOp>(loc, b.getI32Type(), p);
 }
 
+/// Shared address of stage `slot` of a region: byte start + slot * stride.
+Value stageAddr(OpBuilder &b, Location loc, Value base, Value slot, int64_t start,
+                int64_t stride) {
+  return smemAddr(b, loc, base,
+                  b.create<arith::AddIOp>(loc, i32c(b, loc, start),
+                                          b.create<arith::MulIOp>(loc, slot,
+                                                                  i32c(b, loc, stride))));
+}
+
 /// Runs `body` in thread 0 only.
 template <typename F> void inThread0(OpBuilder &b, Location loc, F body) {
   Value tid = getThreadIds(b, loc).tid;
@@ -91,15 +100,8 @@ struct TmaLoadLowering : public OpConversionPattern<TmaLoadOp> {
     Value base = scratchBase(op, rw);
     Value S = i32c(rw, loc, op.getStages());
     Value slot = rw.create<arith::RemUIOp>(loc, a.getIter(), S);
-    Value bar = smemAddr(rw, loc, base,
-                         rw.create<arith::AddIOp>(
-                             loc, i32c(rw, loc, op.getBarriers()),
-                             rw.create<arith::MulIOp>(loc, slot, i32c(rw, loc, 8))));
-    Value dst = smemAddr(rw, loc, base,
-                         rw.create<arith::AddIOp>(
-                             loc, i32c(rw, loc, op.getBase()),
-                             rw.create<arith::MulIOp>(loc, slot,
-                                                      i32c(rw, loc, op.getSlotBytes()))));
+    Value bar = stageAddr(rw, loc, base, slot, op.getBarriers(), 8);
+    Value dst = stageAddr(rw, loc, base, slot, op.getBase(), op.getSlotBytes());
     Value tid = getThreadIds(rw, loc).tid;
     Value go = rw.create<arith::AndIOp>(
         loc, a.getPred(),
@@ -157,10 +159,7 @@ struct WgmmaLowering : public OpConversionPattern<WgmmaOp> {
     Value slot = rw.create<arith::RemUIOp>(loc, a.getIter(), S);
     Value phase = rw.create<arith::AndIOp>(
         loc, rw.create<arith::DivUIOp>(loc, a.getIter(), S), i32c(rw, loc, 1));
-    Value bar = smemAddr(rw, loc, base,
-                         rw.create<arith::AddIOp>(
-                             loc, i32c(rw, loc, op.getBarriers()),
-                             rw.create<arith::MulIOp>(loc, slot, i32c(rw, loc, 8))));
+    Value bar = stageAddr(rw, loc, base, slot, op.getBarriers(), 8);
     inlineAsm(rw, loc,
               "{\n.reg .pred P1;\nWAIT:\n"
               "mbarrier.try_wait.parity.shared::cta.b64 P1, [$0], $1;\n"
@@ -168,14 +167,8 @@ struct WgmmaLowering : public OpConversionPattern<WgmmaOp> {
               "r,r", ValueRange{bar, phase});
 
     // Stage bases, and this warpgroup's first row.
-    auto stageAddr = [&](int64_t start, int64_t bytes) {
-      return smemAddr(rw, loc, base,
-                      rw.create<arith::AddIOp>(
-                          loc, i32c(rw, loc, start),
-                          rw.create<arith::MulIOp>(loc, slot, i32c(rw, loc, bytes))));
-    };
-    Value aStage = stageAddr(op.getABase(), op.getASlot());
-    Value bStage = stageAddr(op.getBBase(), op.getBSlot());
+    Value aStage = stageAddr(rw, loc, base, slot, op.getABase(), op.getASlot());
+    Value bStage = stageAddr(rw, loc, base, slot, op.getBBase(), op.getBSlot());
     Value wgRow = rw.create<arith::MulIOp>(
         loc, rw.create<arith::ShRUIOp>(loc, ids.warp, i32c(rw, loc, 2)), i32c(rw, loc, 64));
     int64_t rowBytes = K * elem.getIntOrFloatBitWidth() / 8; // 128
