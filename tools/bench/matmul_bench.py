@@ -4,7 +4,9 @@ kernels_src/matmul_configs.txt) vs cuBLAS (torch.mm) vs a fixed-config
 persistent Triton kernel (128x128x64, 8 warps, 3 stages: the published
 batch-invariant recipe), M = 1 .. 8192 on three (N, K). TFLOP/s, the share of
 copy bandwidth on B's bytes, and whether each is batch-invariant (row 0 of an
-M=16 product equal to row 0 of the M=8192 product). Writes matmul.json.
+M=16 product equal to row 0 of the M=8192 product). Times are GPU time per
+call from CUDA graph replays (weights rotated out of L2 where they fit in
+it). Writes matmul.json.
 
 usage: matmul_bench.py BUNDLE_DIR OUT_DIR
 """
@@ -19,7 +21,7 @@ import triton.language as tl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bicrt  # noqa: E402
-from rmsnorm_bench import copy_bandwidth  # noqa: E402
+from rmsnorm_bench import copy_bandwidth, graph_time_us  # noqa: E402
 
 SHAPES = [(4096, 4096), (14336, 4096), (4096, 14336)]
 MS = [1 << i for i in range(14)]
@@ -67,18 +69,10 @@ def pick(cfgs, m, n):
 
 
 def time_us(fn, sets, reps=20):
-    for i in range(3):
-        fn(i % sets)
-    torch.cuda.synchronize()
-    ts = []
-    for r in range(reps):
-        e0, e1 = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        e0.record()
-        fn(r % sets)
-        e1.record()
-        e1.synchronize()
-        ts.append(e0.elapsed_time(e1) * 1000)
-    return statistics.median(ts)
+    """GPU time per call of `fn(i)` (i cycling over `sets` weight copies),
+    from CUDA graph replays so that no launch overhead is counted: all three
+    implementations are timed the same way (PERF.md, Method)."""
+    return graph_time_us(fn, sets, calls=12, reps=reps)
 
 
 def main():

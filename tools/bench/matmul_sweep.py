@@ -1,6 +1,8 @@
 """Times every matmul configuration in BUNDLE/sweep (all of one order
 signature, checked here) on the three (N, K) of the benchmark at a few M,
-against cuBLAS, to fill kernels_src/matmul_configs.txt. Writes
+against cuBLAS, to fill kernels_src/matmul_configs.txt. Before timing, every
+configuration's product (M = 100) is compared bit for bit with the first
+configuration's; one that differs is reported and never picked. Writes
 matmul_sweep.json and prints the best configuration per (shape, M).
 
 usage: matmul_sweep.py BUNDLE_DIR OUT_DIR
@@ -25,9 +27,8 @@ def main():
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
     ks = {}
     for p in sorted(glob.glob(os.path.join(bundle, "sweep", "matmul_*.sm_90a.ptx"))):
-        g = re.search(r"matmul_(\d+)_(\d+)_(\d+)_w(\d+)(?:_s(\d+))?", p).groups()
-        bm, bn, bk, w = map(int, g[:4])
-        key = (bm, bn, bk, w) if g[4] is None else (bm, bn, bk, w, int(g[4]))
+        g = re.search(r"matmul_(\d+)_(\d+)_(\d+)_w(\d+)_s(\d+)(?:_g(\d+))?", p).groups()
+        key = tuple(int(x) for x in g if x is not None)
         ks[key] = rt.kernel(p, "matmul")
     hashes = {k.order_hash for k in ks.values()}
     assert len(hashes) == 1, hashes
@@ -39,24 +40,38 @@ def main():
         B = Bs[0]
         A = torch.randn(max(MS), K, device="cuda").to(torch.bfloat16)
         C = torch.empty(max(MS), N, device="cuda", dtype=torch.bfloat16)
+
+        def launch(k, cfg, m, b, c):
+            args = k.prepare([bicrt.ptr(A.data_ptr()), bicrt.ptr(b.data_ptr()),
+                              bicrt.ptr(c.data_ptr()), bicrt.ptr(c.data_ptr()),
+                              bicrt.i32(m), bicrt.i32(N), bicrt.i32(K)])
+            k.rt._check(k.rt.lib.bic_launch(k.handle, (m + cfg[0] - 1) // cfg[0],
+                                            (N + cfg[1] - 1) // cfg[1], 1,
+                                            bicrt.ctypes.c_void_p(stream()), args, len(args)))
+
+        # every configuration must give the same bits (one order class)
+        bad, first = set(), None
+        for cfg, k in ks.items():
+            c = torch.full((100, N), float("nan"), device="cuda", dtype=torch.bfloat16)
+            launch(k, cfg, 100, B, c)
+            torch.cuda.synchronize()
+            if first is None:
+                first = c
+                ref = A[:100].float() @ B.float().t()
+                err = ((c.float() - ref).norm() / ref.norm()).item()
+                print(f"N={N} K={K}: {cfg} rel err {err:.1e} vs fp32", flush=True)
+                assert err < 1e-2, err
+            elif not torch.equal(c.view(torch.int16), first.view(torch.int16)):
+                print(f"N={N} K={K}: {cfg} differs from {next(iter(ks))}: never picked")
+                bad.add(cfg)
         for m in MS:
             t_cub = time_us(lambda i: torch.mm(A[:m], Bs[i].t()), 3)
             best = None
             for cfg, k in ks.items():
-                bm, bn = cfg[0], cfg[1]
-                args = [k.prepare([bicrt.ptr(A.data_ptr()), bicrt.ptr(Bs[j].data_ptr()),
-                                   bicrt.ptr(C.data_ptr()), bicrt.ptr(C.data_ptr()),
-                                   bicrt.i32(m), bicrt.i32(N), bicrt.i32(K)]) for j in range(3)]
-                grid = ((m + bm - 1) // bm, (N + bn - 1) // bn)
-
-                def run(i, k=k, args=args, grid=grid):
-                    k.rt._check(k.rt.lib.bic_launch(k.handle, grid[0], grid[1], 1,
-                                                    bicrt.ctypes.c_void_p(stream()), args[i],
-                                                    len(args[i])))
-                t = time_us(run, 3, reps=12)
+                t = time_us(lambda i, k=k, cfg=cfg: launch(k, cfg, m, Bs[i], C), 3, reps=12)
                 res.append({"N": N, "K": K, "M": m, "cfg": list(cfg), "us": t,
-                            "cublas_us": t_cub})
-                if best is None or t < best[0]:
+                            "cublas_us": t_cub, "bitwise_equal": cfg not in bad})
+                if cfg not in bad and (best is None or t < best[0]):
                     best = (t, cfg)
             print(f"N={N:5} K={K:5} M={m:5}: best {best[1]} {best[0]:8.1f} us "
                   f"({2 * m * N * K / best[0] / 1e6:6.1f} TFLOP/s, cuBLAS {t_cub:8.1f} us)",

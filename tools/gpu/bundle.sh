@@ -10,15 +10,18 @@ cp "$BUILD"/kernels/*.ptx "$DEST/kernels/"
 if [ -x "$BUILD/bin/bic" ]; then
   mkdir -p "$DEST/sweep"
   ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-  # matmul configurations for sm_90a (BM BN BK num_warps num_stages), all of
-  # one order; BK=64 ones take TMA + wgmma
-  for cfg in "64 32 64 4 8" "64 64 64 4 8" "64 128 64 4 6" "64 256 64 4 4" \
-             "128 64 64 4 6" "128 128 64 4 3" "128 128 64 4 4" "128 256 64 8 3" \
-             "128 256 64 8 4" "256 128 64 8 4" "128 128 64 8 4"; do
+  # matmul configurations for sm_90a (BM BN BK num_warps num_stages
+  # GROUP_M), all of one order; BK=64 ones take TMA + wgmma
+  for cfg in "64 16 64 4 8 16" "64 16 64 4 12 16" "64 16 64 4 16 16" \
+             "64 32 64 4 8 16" "64 32 64 4 12 16" "64 32 64 4 16 16" \
+             "64 64 64 4 8 16" "64 64 64 4 12 16" "64 128 64 4 6 16" \
+             "64 256 64 4 4 16" "128 64 64 4 6 16" "128 128 64 4 4 16" \
+             "128 128 64 8 4 16" "128 256 64 8 4 0" "128 256 64 8 4 8" \
+             "128 256 64 8 4 16" "128 256 64 8 3 16" "256 128 64 8 4 16"; do
     set -- $cfg
     "$BUILD/bin/bic" compile "$ROOT/kernels_src/matmul.bic" -D BM=$1 -D BN=$2 -D BK=$3 \
-      -D num_warps=$4 -D num_stages=$5 --arch sm_90a \
-      -o "$DEST/sweep/matmul_${1}_${2}_${3}_w${4}_s${5}.sm_90a.ptx"
+      -D num_warps=$4 -D num_stages=$5 -D GROUP_M=$6 --arch sm_90a \
+      -o "$DEST/sweep/matmul_${1}_${2}_${3}_w${4}_s${5}_g${6}.sm_90a.ptx"
   done
   for H in 4096 8192; do for W in 2 4 8 16; do
     "$BUILD/bin/bic" compile "$ROOT/kernels_src/rmsnorm.bic" -D BLOCK=$H -D num_warps=$W \
