@@ -21,8 +21,10 @@ if [ -f "$B/bic-jit-gpu-tests.xz" ]; then
 fi
 echo "== launch overhead (C++ runtime)"
 "$B/bic-bench-launch" "$B/kernels" | tee "$OUT/launch.json"
-echo "== RMSNorm benchmark"
-python3 tools/bench/rmsnorm_bench.py "$B" "$OUT" 2>&1 | tee "$OUT/rmsnorm.log"
+if [ -z "${BIC_SKIP_RMSNORM:-}" ]; then
+  echo "== RMSNorm benchmark"
+  python3 tools/bench/rmsnorm_bench.py "$B" "$OUT" 2>&1 | tee "$OUT/rmsnorm.log"
+fi
 if [ -n "${BIC_RUN_SWEEP:-}" ]; then
   echo "== matmul configuration sweep"
   BIC_SWEEP_MS="${BIC_SWEEP_MS:-1,16,64,256,1024,4096}" python3 tools/bench/matmul_sweep.py "$B" "$OUT" 2>&1 | tee "$OUT/matmul_sweep.log"

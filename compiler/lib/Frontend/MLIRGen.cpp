@@ -171,8 +171,8 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       numWarps = it->second;
     if (auto it = defines.find("num_stages"); it != defines.end())
       numStages = it->second;
-    if (numStages && (numStages < 2 || numStages > 16)) {
-      error(k.loc) << "num_stages must be in [2, 16] (the cp.async pipeline "
+    if (numStages && (numStages < 2 || numStages > 24)) {
+      error(k.loc) << "num_stages must be in [2, 24] (the cp.async pipeline "
                       "uses at most 4), got " << numStages;
       return nullptr;
     }

@@ -202,7 +202,7 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
     int64_t S = stages;
     if (auto a = fn->getAttrOfType<IntegerAttr>(kNumStagesAttr))
       S = a.getInt();
-    S = std::min<int64_t>(S, 16);
+    S = std::min<int64_t>(S, 24);
     while (S > 2 && TmaPipeline::smemBytes(S, p.sa, p.sb) > kTmaSmemLimit)
       --S;
     p.S = S;
