@@ -81,6 +81,13 @@ int bic_kernel_num_params(const bic_kernel *k) {
 const char *bic_kernel_order_hash(const bic_kernel *k) {
   return k ? k->k.meta().orderHash.c_str() : "";
 }
+int bic_kernel_resident_programs(const bic_kernel *k, unsigned *out) {
+  return guard([&] {
+    if (!k || !out)
+      throw Error("bic_kernel_resident_programs: null argument");
+    *out = k->k.residentPrograms();
+  });
+}
 int bic_kernel_require_order(const bic_kernel *k, const char *expected) {
   return guard([&] { k->k.requireOrder(expected ? expected : ""); });
 }

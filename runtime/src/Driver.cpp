@@ -45,6 +45,9 @@ Loaded load() {
   sym(d.cuModuleUnload, "cuModuleUnload");
   sym(d.cuModuleGetFunction, "cuModuleGetFunction");
   sym(d.cuFuncSetAttribute, "cuFuncSetAttribute");
+  sym(d.cuCtxGetDevice, "cuCtxGetDevice");
+  sym(d.cuOccupancyMaxActiveBlocksPerMultiprocessor,
+      "cuOccupancyMaxActiveBlocksPerMultiprocessor");
   sym(d.cuLaunchKernel, "cuLaunchKernel");
   sym(d.cuMemAlloc, "cuMemAlloc_v2");
   sym(d.cuMemFree, "cuMemFree_v2");

@@ -175,6 +175,22 @@ void Kernel::launch(Grid grid, const std::vector<Arg> &args, CUstream stream) co
         "cuLaunchKernel(" + meta_->name + ")");
 }
 
+unsigned Kernel::residentPrograms() const {
+  CUdevice dev = 0;
+  check(drv().cuCtxGetDevice(&dev), "cuCtxGetDevice");
+  int sms = 0, per = 0;
+  check(drv().cuDeviceGetAttribute(&sms, /*MULTIPROCESSOR_COUNT=*/16, dev),
+        "cuDeviceGetAttribute(multiprocessor count)");
+  check(drv().cuOccupancyMaxActiveBlocksPerMultiprocessor(&per, fn_, int(meta_->threads),
+                                                          meta_->dynamicSmem),
+        "cuOccupancyMaxActiveBlocksPerMultiprocessor(" + meta_->name + ")");
+  if (per < 1)
+    throw Error("kernel '" + meta_->name + "' (" + std::to_string(meta_->threads) +
+                " threads, " + std::to_string(meta_->dynamicSmem) +
+                " bytes of shared memory) cannot run on this device");
+  return unsigned(sms) * unsigned(per);
+}
+
 void Kernel::requireOrder(const std::string &expected) const {
   if (meta_->orderHash != expected)
     throw Error("kernel '" + meta_->name + "' has reduction order " +

@@ -8,10 +8,12 @@
 //===----------------------------------------------------------------------===//
 #include "GpuTestUtil.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 using namespace bic;
@@ -50,14 +52,21 @@ const Config &pick(const std::vector<Config> &cs, int64_t m, int64_t n) {
   return cs.back();
 }
 
-/// Launches `k` over the first m rows of C = A B^T (grid from the tile
-/// sizes), after poisoning C, and returns all of C.
+/// The grid a persistent matmul is launched on: one program per tile, at
+/// most as many as run at once.
+Grid persistentGrid(const Kernel &k, int64_t bm, int64_t bn, int64_t m, int64_t n) {
+  int64_t tiles = ((m + bm - 1) / bm) * ((n + bn - 1) / bn);
+  return Grid(unsigned(std::max<int64_t>(1, std::min<int64_t>(tiles, k.residentPrograms()))));
+}
+
+/// Launches `k` over the first m rows of C = A B^T (on `grid`, or the
+/// persistent grid), after poisoning C, and returns all of C.
 template <typename Elem>
 std::vector<Elem> launchMatmul(const Kernel &k, int64_t bm, int64_t bn, int64_t m,
                                int64_t N, int64_t K, CUdeviceptr a, CUdeviceptr b,
-                               DeviceBuffer &c) {
+                               DeviceBuffer &c, std::optional<Grid> grid = std::nullopt) {
   c.fill(0xff);
-  k.launch(Grid(unsigned((m + bm - 1) / bm), unsigned((N + bn - 1) / bn)),
+  k.launch(grid ? *grid : persistentGrid(k, bm, bn, m, N),
            {DevicePtr{a}, DevicePtr{b}, DevicePtr{c.ptr()}, DevicePtr{c.ptr()},
             int32_t(m), int32_t(N), int32_t(K)});
   context().synchronize();
@@ -93,11 +102,12 @@ struct Problem {
   }
   /// Runs `name` for the first m rows; returns the whole C buffer.
   std::vector<uint16_t> run(const std::string &name, const Config &cfg, int64_t m,
-                            bool kn = false, const std::string &arch = deviceArch()) {
+                            bool kn = false, const std::string &arch = deviceArch(),
+                            std::optional<Grid> grid = std::nullopt) {
     Module mod = loadKernel(name + (kn ? "_kn" : ""), arch);
     Kernel k = mod.kernel("matmul", expectedHash());
     return launchMatmul<uint16_t>(k, cfg.bm, cfg.bn, m, N, K, a.ptr(),
-                                  kn ? bkn.ptr() : b.ptr(), c);
+                                  kn ? bkn.ptr() : b.ptr(), c, grid);
   }
   static std::string expectedHash() {
     static std::string h = [] {
@@ -180,6 +190,26 @@ TEST(MatmulLayouts, WeightAsNKOrKNGivesTheSameBits) {
   }
 }
 
+// matmul.bic is persistent: whatever the grid (one program per tile, a
+// 2-D grid, fewer programs than tiles, one program), each tile gets the
+// same bits, on the TMA pipeline that runs across tiles as on mma.sync.
+TEST(MatmulGrid, AnyGridGivesTheSameBits) {
+  BIC_REQUIRE_GPU();
+  Problem p(1000, 3000, 1000);
+  for (const Config &c : configs()) {
+    if (c.maxM != 0 && c.maxM < 256)
+      continue;
+    unsigned tm = unsigned((1000 + c.bm - 1) / c.bm), tn = unsigned((1000 + c.bn - 1) / c.bn);
+    auto ref = p.run(c.name, c, 1000);
+    EXPECT_LT(p.sampledError(ref, 1000), 1e-2) << c.name;
+    for (Grid g : {Grid(tm * tn), Grid(tm, tn), Grid(7), Grid(3, 2), Grid(1)}) {
+      auto other = p.run(c.name, c, 1000, false, deviceArch(), g);
+      EXPECT_EQ(std::memcmp(other.data(), ref.data(), ref.size() * 2), 0)
+          << c.name << " on a grid of " << g.x << " x " << g.y;
+    }
+  }
+}
+
 TEST(MatmulRepeat, BitwiseIdenticalOver100Runs) {
   BIC_REQUIRE_GPU();
   auto cs = configs();
@@ -203,7 +233,7 @@ TEST(MatmulBias, AddedOnceAfterTheKLoop) {
   Module mod = loadKernel("matmul_bias");
   Kernel k = mod.kernel("matmul", Problem::expectedHash());
   p.c.fill(0xff);
-  k.launch(Grid((M + 63) / 64, (N + 127) / 128),
+  k.launch(persistentGrid(k, 64, 128, M, N),
            {DevicePtr{p.a.ptr()}, DevicePtr{p.b.ptr()}, DevicePtr{p.c.ptr()},
             DevicePtr{db.ptr()}, int32_t(M), int32_t(N), int32_t(K)});
   context().synchronize();

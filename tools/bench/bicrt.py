@@ -62,6 +62,12 @@ class Kernel:
     def order_hash(self):
         return self.rt.lib.bic_kernel_order_hash(self.handle).decode()
 
+    def resident_programs(self):
+        """Programs that run at once (the grid of a persistent kernel)."""
+        n = ctypes.c_uint(0)
+        self.rt._check(self.rt.lib.bic_kernel_resident_programs(self.handle, ctypes.byref(n)))
+        return n.value
+
     def prepare(self, args):
         arr = (BicArg * len(args))()
         for i, (kind, bits) in enumerate(args):

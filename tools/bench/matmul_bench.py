@@ -85,6 +85,7 @@ def main():
                                 "matmul_configs.txt"), arch)
     kernels = {c[0]: rt.kernel(os.path.join(bundle, "kernels", f"{c[0]}.{arch}.ptx"), "matmul")
                for c in cfgs}
+    resident = {n: k.resident_programs() for n, k in kernels.items()}
     order = {k.order_hash for k in kernels.values()}
     assert len(order) == 1, f"configurations with different orders: {order}"
     bw = copy_bandwidth()
@@ -107,7 +108,9 @@ def main():
             args = k.prepare([bicrt.ptr(Afull.data_ptr()), bicrt.ptr(Bs[i].data_ptr()),
                               bicrt.ptr(c.data_ptr()), bicrt.ptr(c.data_ptr()),
                               bicrt.i32(m), bicrt.i32(N), bicrt.i32(K)])
-            k.rt._check(k.rt.lib.bic_launch(k.handle, (m + bm - 1) // bm, (N + bn - 1) // bn, 1,
+            # persistent: one program per tile, at most as many as run at once
+            tiles = ((m + bm - 1) // bm) * ((N + bn - 1) // bn)
+            k.rt._check(k.rt.lib.bic_launch(k.handle, min(tiles, resident[name]), 1, 1,
                                             bicrt.ctypes.c_void_p(stream()), args, len(args)))
 
         def tri_mm(m, i, c=C):

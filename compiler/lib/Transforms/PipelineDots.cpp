@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "bic/Transforms/Layout.h"
 #include "bic/Transforms/Passes.h"
+#include "bic/Transforms/TileLoop.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
@@ -94,13 +95,22 @@ std::optional<Candidate> match(scf::ForOp f) {
 /// both operand blocks into `S` stages (128-byte swizzled, completing on one
 /// mbarrier per stage) issued `S - 1` iterations ahead, and wgmma from the
 /// stage. Shared memory: S A-slots, S B-slots, then S 8-byte barriers.
+///
+/// Inside a tile loop (a persistent kernel, TileLoop.h) the stages form one
+/// stream over all of the program's (tile, k) iterations: the barriers are
+/// set up once, iteration g of the stream uses stage g % S, and the last
+/// S - 1 iterations of a tile already fetch the first blocks of the next
+/// tile, so its loads are in flight while this tile's results are stored.
 struct TmaPipeline {
   scf::ForOp loop;
   DotOp dot;
   LoadTileOp la, lb;
   SmallVector<Operation *> address;
+  TileLoop tiles;
   int64_t S, sa, sb;
   unsigned numWarps;
+  /// K iterations per tile, and the same at least 1 (a divisor).
+  Value nk, nkSafe;
 
   int64_t barriers() const { return S * (sa + sb); }
   static int64_t smemBytes(int64_t S, int64_t sa, int64_t sb) {
@@ -112,23 +122,102 @@ struct TmaPipeline {
     return fn.getArgument(l->getAttrOfType<IntegerAttr>("bic.tma_desc").getInt());
   }
 
-  void issue(OpBuilder &b, Value k, Value iter, bool sync) {
+  Value cst(OpBuilder &b, int64_t v) {
+    Type t = loop.getInductionVar().getType();
+    return b.create<arith::ConstantOp>(loop.getLoc(), t, b.getIntegerAttr(t, v));
+  }
+  Value i32(OpBuilder &b, Value v) {
+    return v.getType().isInteger(32)
+               ? v
+               : b.create<arith::TruncIOp>(loop.getLoc(), b.getI32Type(), v);
+  }
+
+  /// Starts the copies of the blocks `q` K iterations past the first one of
+  /// tile `t` (null without a tile loop): q / nk tiles further on, at K index
+  /// q % nk. `g` is that iteration's place in the stream. In the K loop
+  /// (`inLoop`) the next tile's coordinates are only computed when q reaches
+  /// past this tile; elsewhere the tile loop's values do not exist yet.
+  void issue(OpBuilder &b, Value t, Value q, Value g, bool sync, bool inLoop) {
     Location loc = loop.getLoc();
     IRMapping map;
+    Value pred = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, nk, cst(b, 0));
+    // Values of the tile loop's body that the K loop body reads.
+    SmallVector<Value> crossing;
+    for (Operation *op : tiles.slice)
+      for (Value r : op->getResults())
+        if (llvm::any_of(r.getUsers(), [&](Operation *u) { return loop->isAncestor(u); }))
+          crossing.push_back(r);
+    auto farAhead = [&](OpBuilder &bb, IRMapping &m) -> std::pair<Value, Value> {
+      Value ahead = bb.create<arith::DivUIOp>(loc, q, nkSafe);
+      Value k = bb.create<arith::AddIOp>(
+          loc, loop.getLowerBound(),
+          bb.create<arith::MulIOp>(loc, bb.create<arith::RemUIOp>(loc, q, nkSafe),
+                                   loop.getStep()));
+      if (!tiles.outer)
+        return {k, ahead};
+      Value tNext = bb.create<arith::AddIOp>(
+          loc, t, bb.create<arith::MulIOp>(loc, ahead, tiles.outer.getStep()));
+      m.map(tiles.outer.getInductionVar(), tNext);
+      for (Operation *op : tiles.slice)
+        bb.clone(*op, m);
+      return {k, tNext};
+    };
+    Value k;
+    if (!tiles.outer) {
+      auto [kk, ahead] = farAhead(b, map);
+      k = kk;
+      pred = b.create<arith::AndIOp>(
+          loc, pred, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, ahead, cst(b, 0)));
+    } else {
+      Value tNext;
+      if (!inLoop) {
+        std::tie(k, tNext) = farAhead(b, map);
+      } else {
+        SmallVector<Type> types = {q.getType(), t.getType()};
+        for (Value v : crossing)
+          types.push_back(v.getType());
+        Value far = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::uge, q, nk);
+        auto sel = b.create<scf::IfOp>(loc, types, far, /*withElse=*/true);
+        {
+          OpBuilder tb = sel.getThenBodyBuilder();
+          IRMapping m;
+          auto [kk, tn] = farAhead(tb, m);
+          SmallVector<Value> ys = {kk, tn};
+          for (Value v : crossing)
+            ys.push_back(m.lookup(v));
+          tb.create<scf::YieldOp>(loc, ys);
+        }
+        {
+          OpBuilder eb = sel.getElseBodyBuilder();
+          Value kk = eb.create<arith::AddIOp>(
+              loc, loop.getLowerBound(), eb.create<arith::MulIOp>(loc, q, loop.getStep()));
+          SmallVector<Value> ys = {kk, t};
+          ys.append(crossing.begin(), crossing.end());
+          eb.create<scf::YieldOp>(loc, ys);
+        }
+        k = sel.getResult(0);
+        tNext = sel.getResult(1);
+        for (auto [i, v] : llvm::enumerate(crossing))
+          map.map(v, sel.getResult(2 + i));
+      }
+      pred = b.create<arith::AndIOp>(
+          loc, pred,
+          b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, tNext,
+                                  tiles.outer.getUpperBound()));
+    }
     map.map(loop.getInductionVar(), k);
     for (Operation *op : address)
       b.clone(*op, map);
-    Value pred = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, k,
-                                         loop.getUpperBound());
     int64_t bases[2] = {0, S * sa}, slots[2] = {sa, sb};
     for (auto [i, l] : llvm::enumerate(std::array<LoadTileOp, 2>{la, lb})) {
       SmallVector<Value> coords;
       for (Value c : l.getCoords())
         coords.push_back(map.lookupOrDefault(c));
       auto box = cast<RankedTensorType>(l.getType()).getShape();
-      b.create<TmaLoadOp>(loc, desc(l), coords, iter, pred, b.getI64IntegerAttr(bases[i]),
-                          b.getDenseI64ArrayAttr(box), b.getI64IntegerAttr(slots[i]),
-                          b.getI64IntegerAttr(S), b.getI64IntegerAttr(barriers()),
+      b.create<TmaLoadOp>(loc, desc(l), coords, i32(b, g), pred,
+                          b.getI64IntegerAttr(bases[i]), b.getDenseI64ArrayAttr(box),
+                          b.getI64IntegerAttr(slots[i]), b.getI64IntegerAttr(S),
+                          b.getI64IntegerAttr(barriers()),
                           b.getI64IntegerAttr(i == 0 ? sa + sb : 0),
                           sync && i == 0 ? b.getUnitAttr() : UnitAttr());
     }
@@ -137,37 +226,41 @@ struct TmaPipeline {
   void run() {
     scf::ForOp f = loop;
     Location loc = f.getLoc();
-    OpBuilder b(f);
-    Type ivTy = f.getInductionVar().getType();
-    auto cst = [&](int64_t v) -> Value {
-      return b.create<arith::ConstantOp>(loc, ivTy, b.getIntegerAttr(ivTy, v));
-    };
-    auto i32 = [&](Value v) -> Value {
-      return ivTy.isInteger(32) ? v : b.create<arith::TruncIOp>(loc, b.getI32Type(), v);
-    };
+    // Set-up and the first S - 1 fetches go before the outermost loop.
+    OpBuilder b(tiles.outer ? tiles.outer.getOperation() : f.getOperation());
     b.create<TmaInitOp>(loc, ValueRange{desc(la), desc(lb)},
                         b.getI64IntegerAttr(barriers()), b.getI64IntegerAttr(S));
-    for (int64_t s = 0; s + 1 < S; ++s) {
-      Value k = b.create<arith::AddIOp>(loc, f.getLowerBound(),
-                                        b.create<arith::MulIOp>(loc, f.getStep(), cst(s)));
-      issue(b, k, b.create<arith::ConstantIntOp>(loc, b.getI32Type(), s), false);
-    }
+    Value span = b.create<arith::SubIOp>(loc, f.getUpperBound(), f.getLowerBound());
+    Value n = b.create<arith::DivSIOp>(
+        loc, b.create<arith::AddIOp>(loc, span, b.create<arith::SubIOp>(loc, f.getStep(), cst(b, 1))),
+        f.getStep());
+    nk = b.create<arith::MaxSIOp>(loc, n, cst(b, 0));
+    nkSafe = b.create<arith::MaxSIOp>(loc, n, cst(b, 1));
+    Value t0 = tiles.outer ? tiles.outer.getLowerBound() : Value();
+    for (int64_t s = 0; s + 1 < S; ++s)
+      issue(b, t0, cst(b, s), cst(b, s), false, false);
     b.setInsertionPoint(dot);
-    Value iv = f.getInductionVar();
     Value it = b.create<arith::DivUIOp>(
-        loc, b.create<arith::SubIOp>(loc, iv, f.getLowerBound()), f.getStep());
+        loc, b.create<arith::SubIOp>(loc, f.getInductionVar(), f.getLowerBound()), f.getStep());
+    Value g = it, t;
+    if (tiles.outer) {
+      t = tiles.outer.getInductionVar();
+      Value j = b.create<arith::DivUIOp>(
+          loc, b.create<arith::SubIOp>(loc, t, tiles.outer.getLowerBound()),
+          tiles.outer.getStep());
+      g = b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, j, nk), it);
+    }
     auto at = dot.getA().getType(), bt = dot.getB().getType();
-    auto wg = b.create<WgmmaOp>(loc, dot.getType(), i32(it), dot.getAcc(),
+    auto wg = b.create<WgmmaOp>(loc, dot.getType(), i32(b, g), dot.getAcc(),
                                 TypeAttr::get(at), TypeAttr::get(bt), b.getI64IntegerAttr(0),
                                 b.getI64IntegerAttr(S * sa), b.getI64IntegerAttr(sa),
                                 b.getI64IntegerAttr(sb), b.getI64IntegerAttr(S),
                                 b.getI64IntegerAttr(barriers()), dot.getOrder());
-    // Refill the stage iteration it - 1 used: its wgmma has retired (each
-    // wgmma leaves at most one group in flight); with several warpgroups,
-    // all of them must have retired it.
-    Value kNext = b.create<arith::AddIOp>(loc, iv, b.create<arith::MulIOp>(loc, f.getStep(), cst(S - 1)));
-    Value itNext = b.create<arith::AddIOp>(loc, it, cst(S - 1));
-    issue(b, kNext, i32(itNext), numWarps > 4);
+    // Refill the stage iteration g - 1 used: its wgmma has retired (each
+    // wgmma leaves at most one group in flight, and a tile ends with none);
+    // with several warpgroups, all of them must have retired it.
+    issue(b, t, b.create<arith::AddIOp>(loc, it, cst(b, S - 1)),
+          b.create<arith::AddIOp>(loc, g, cst(b, S - 1)), numWarps > 4, true);
     dot.replaceAllUsesWith(wg.getResult());
     dot.erase();
     la.erase();
@@ -188,7 +281,11 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
     auto lb = dot.getB().getDefiningOp<LoadTileOp>();
     if (!f || !la || !lb)
       return dot.emitOpError("was claimed for TMA + wgmma but its loop changed");
-    TmaPipeline p{f, dot, la, lb, {}, 0, 0, 0, 4};
+    std::string why;
+    auto tiles = analyzeTileLoop(f, why);
+    if (failed(tiles))
+      return dot.emitOpError("was claimed for TMA + wgmma but ") << why;
+    TmaPipeline p{f, dot, la, lb, {}, *tiles, 0, 0, 0, 4, {}, {}};
     for (Operation &op : f.getBody()->without_terminator())
       if (&op != la && &op != lb && &op != dot)
         p.address.push_back(&op);

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "bic/Transforms/Passes.h"
+#include "bic/Transforms/TileLoop.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -40,6 +41,9 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
         f.getBody()->getTerminator()->getOperand(0) != dot.getResult() ||
         dot.getAcc() != f.getRegionIterArgs()[0])
       return "not the in-place accumulator of a K loop";
+    std::string why;
+    if (failed(analyzeTileLoop(f, why)))
+      return why;
     if (!dot.getTransB())
       return "B is [K, N] (TMA + wgmma take B as [N, K])";
     Type elem = dot.getA().getType().getElementType();

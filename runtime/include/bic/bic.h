@@ -43,6 +43,9 @@ int bic_kernel_num_params(const bic_kernel *k);
 /* 16 hex digits of the kernel's reduction-order signature. */
 const char *bic_kernel_order_hash(const bic_kernel *k);
 /* Fails unless the kernel's order hash equals `expected`. */
+/* Programs of `k` resident at once on the current device (the grid of a
+   persistent kernel). */
+int bic_kernel_resident_programs(const bic_kernel *k, unsigned *out);
 int bic_kernel_require_order(const bic_kernel *k, const char *expected);
 
 /* Launches on `stream` (a CUstream, or NULL) after checking the arguments. */

@@ -145,6 +145,10 @@ public:
   /// Throws unless the kernel's order signature hash equals `expected`
   /// (the runtime contract of batch invariance).
   void requireOrder(const std::string &expectedHash) const;
+  /// How many programs of this kernel run at once on the current device
+  /// (multiprocessors x programs resident on one): the grid of a persistent
+  /// kernel such as matmul.bic, which walks its tiles with num_programs(0).
+  unsigned residentPrograms() const;
   CUfunction handle() const { return fn_; }
 
 private:
