@@ -111,6 +111,10 @@ struct TmaPipeline {
   unsigned numWarps;
   /// K iterations per tile, and the same at least 1 (a divisor).
   Value nk, nkSafe;
+  /// The tile after this one and its coordinates (the slice at t + step),
+  /// computed once per tile before the K loop.
+  Value tNext1;
+  IRMapping next1;
 
   int64_t barriers() const { return S * (sa + sb); }
   static int64_t smemBytes(int64_t S, int64_t sa, int64_t sb) {
@@ -179,12 +183,38 @@ struct TmaPipeline {
         Value far = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::uge, q, nk);
         auto sel = b.create<scf::IfOp>(loc, types, far, /*withElse=*/true);
         {
+          // Usually the next tile, whose coordinates exist; further on
+          // only when a tile has fewer than S - 1 K iterations.
           OpBuilder tb = sel.getThenBodyBuilder();
-          IRMapping m;
-          auto [kk, tn] = farAhead(tb, m);
-          SmallVector<Value> ys = {kk, tn};
-          for (Value v : crossing)
-            ys.push_back(m.lookup(v));
+          Value ahead = tb.create<arith::DivUIOp>(loc, q, nkSafe);
+          Value kk = tb.create<arith::AddIOp>(
+              loc, loop.getLowerBound(),
+              tb.create<arith::MulIOp>(loc, tb.create<arith::RemUIOp>(loc, q, nkSafe),
+                                       loop.getStep()));
+          SmallVector<Type> ntypes(types.begin() + 1, types.end());
+          auto one = tb.create<scf::IfOp>(
+              loc, ntypes,
+              tb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, ahead, cst(tb, 1)),
+              /*withElse=*/true);
+          {
+            OpBuilder ob = one.getThenBodyBuilder();
+            SmallVector<Value> ys = {tNext1};
+            for (Value v : crossing)
+              ys.push_back(next1.lookup(v));
+            ob.create<scf::YieldOp>(loc, ys);
+          }
+          {
+            OpBuilder ob = one.getElseBodyBuilder();
+            IRMapping m;
+            auto [k2, tn] = farAhead(ob, m);
+            (void)k2;
+            SmallVector<Value> ys = {tn};
+            for (Value v : crossing)
+              ys.push_back(m.lookup(v));
+            ob.create<scf::YieldOp>(loc, ys);
+          }
+          SmallVector<Value> ys = {kk};
+          ys.append(one.getResults().begin(), one.getResults().end());
           tb.create<scf::YieldOp>(loc, ys);
         }
         {
@@ -239,6 +269,15 @@ struct TmaPipeline {
     Value t0 = tiles.outer ? tiles.outer.getLowerBound() : Value();
     for (int64_t s = 0; s + 1 < S; ++s)
       issue(b, t0, cst(b, s), cst(b, s), false, false);
+    if (tiles.outer) {
+      b.setInsertionPoint(f);
+      tNext1 = b.create<arith::AddIOp>(loc, tiles.outer.getInductionVar(),
+                                       tiles.outer.getStep());
+      next1.map(tiles.outer.getInductionVar(), tNext1);
+      for (Operation *op : tiles.slice)
+        if (op->isBeforeInBlock(f))
+          b.clone(*op, next1);
+    }
     b.setInsertionPoint(dot);
     Value it = b.create<arith::DivUIOp>(
         loc, b.create<arith::SubIOp>(loc, f.getInductionVar(), f.getLowerBound()), f.getStep());
