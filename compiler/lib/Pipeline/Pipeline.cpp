@@ -20,6 +20,7 @@
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/SourceMgr.h"
 
 #include <mutex>
@@ -159,6 +160,12 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
   // Each stage dumps into its own numbered folder so no pass overwrites
   // another's IR.
   unsigned stage = 0;
+  if (!opts.dumpDir.empty())
+    if (std::error_code ec = llvm::sys::fs::create_directories(opts.dumpDir)) {
+      diagOS << "cannot create --dump-ir directory '" << opts.dumpDir
+             << "': " << ec.message() << "\n";
+      return fail();
+    }
   auto run = [&](llvm::StringRef pipeline) -> LogicalResult {
     PassManager pm(&ctx, ModuleOp::getOperationName());
     if (!opts.dumpDir.empty())
