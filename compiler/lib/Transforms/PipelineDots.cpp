@@ -151,12 +151,17 @@ struct TmaPipeline {
       for (Value r : op->getResults())
         if (llvm::any_of(r.getUsers(), [&](Operation *u) { return loop->isAncestor(u); }))
           crossing.push_back(r);
-    auto farAhead = [&](OpBuilder &bb, IRMapping &m) -> std::pair<Value, Value> {
+    // K index q % nk of tile q / nk further on.
+    auto kOf = [&](OpBuilder &bb) -> std::pair<Value, Value> {
       Value ahead = bb.create<arith::DivUIOp>(loc, q, nkSafe);
       Value k = bb.create<arith::AddIOp>(
           loc, loop.getLowerBound(),
           bb.create<arith::MulIOp>(loc, bb.create<arith::RemUIOp>(loc, q, nkSafe),
                                    loop.getStep()));
+      return {k, ahead};
+    };
+    auto farAhead = [&](OpBuilder &bb, IRMapping &m) -> std::pair<Value, Value> {
+      auto [k, ahead] = kOf(bb);
       if (!tiles.outer)
         return {k, ahead};
       Value tNext = bb.create<arith::AddIOp>(
@@ -186,11 +191,7 @@ struct TmaPipeline {
           // Usually the next tile, whose coordinates exist; further on
           // only when a tile has fewer than S - 1 K iterations.
           OpBuilder tb = sel.getThenBodyBuilder();
-          Value ahead = tb.create<arith::DivUIOp>(loc, q, nkSafe);
-          Value kk = tb.create<arith::AddIOp>(
-              loc, loop.getLowerBound(),
-              tb.create<arith::MulIOp>(loc, tb.create<arith::RemUIOp>(loc, q, nkSafe),
-                                       loop.getStep()));
+          auto [kk, ahead] = kOf(tb);
           SmallVector<Type> ntypes(types.begin() + 1, types.end());
           auto one = tb.create<scf::IfOp>(
               loc, ntypes,
