@@ -136,85 +136,70 @@ struct TmaPipeline {
                : b.create<arith::TruncIOp>(loop.getLoc(), b.getI32Type(), v);
   }
 
+  /// Clones the tile coordinates (the tile loop's slice) for tile `tile`.
+  void cloneTile(OpBuilder &b, Value tile, IRMapping &map) {
+    map.map(tiles.outer.getInductionVar(), tile);
+    for (Operation *op : tiles.slice)
+      b.clone(*op, map);
+  }
+
   /// Starts the copies of the blocks `q` K iterations past the first one of
   /// tile `t` (null without a tile loop): q / nk tiles further on, at K index
   /// q % nk. `g` is that iteration's place in the stream. In the K loop
-  /// (`inLoop`) the next tile's coordinates are only computed when q reaches
-  /// past this tile; elsewhere the tile loop's values do not exist yet.
+  /// (`inLoop`) this tile's coordinates are used until q passes its last K
+  /// iteration, then the next tile's (computed once per tile, `next1`);
+  /// elsewhere the tile loop's values do not exist yet and are cloned.
   void issue(OpBuilder &b, Value t, Value q, Value g, bool sync, bool inLoop) {
     Location loc = loop.getLoc();
     IRMapping map;
-    Value pred = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, nk, cst(b, 0));
-    // Values of the tile loop's body that the K loop body reads.
-    SmallVector<Value> crossing;
-    for (Operation *op : tiles.slice)
-      for (Value r : op->getResults())
-        if (llvm::any_of(r.getUsers(), [&](Operation *u) { return loop->isAncestor(u); }))
-          crossing.push_back(r);
-    // K index q % nk of tile q / nk further on.
-    auto kOf = [&](OpBuilder &bb) -> std::pair<Value, Value> {
-      Value ahead = bb.create<arith::DivUIOp>(loc, q, nkSafe);
-      Value k = bb.create<arith::AddIOp>(
-          loc, loop.getLowerBound(),
-          bb.create<arith::MulIOp>(loc, bb.create<arith::RemUIOp>(loc, q, nkSafe),
-                                   loop.getStep()));
-      return {k, ahead};
-    };
-    auto farAhead = [&](OpBuilder &bb, IRMapping &m) -> std::pair<Value, Value> {
-      auto [k, ahead] = kOf(bb);
-      if (!tiles.outer)
-        return {k, ahead};
-      Value tNext = bb.create<arith::AddIOp>(
-          loc, t, bb.create<arith::MulIOp>(loc, ahead, tiles.outer.getStep()));
-      m.map(tiles.outer.getInductionVar(), tNext);
-      for (Operation *op : tiles.slice)
-        bb.clone(*op, m);
-      return {k, tNext};
-    };
     Value k;
+    Value pred;
     if (!tiles.outer) {
-      auto [kk, ahead] = farAhead(b, map);
-      k = kk;
-      pred = b.create<arith::AndIOp>(
-          loc, pred, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, ahead, cst(b, 0)));
+      k = b.create<arith::AddIOp>(loc, loop.getLowerBound(),
+                                  b.create<arith::MulIOp>(loc, q, loop.getStep()));
+      pred = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, q, nk);
     } else {
+      // K index q % nk of tile t + (q / nk) * step.
+      auto farAhead = [&](OpBuilder &bb) -> std::pair<Value, Value> {
+        Value ahead = bb.create<arith::DivUIOp>(loc, q, nkSafe);
+        Value kk = bb.create<arith::AddIOp>(
+            loc, loop.getLowerBound(),
+            bb.create<arith::MulIOp>(loc, bb.create<arith::RemUIOp>(loc, q, nkSafe),
+                                     loop.getStep()));
+        Value tn = bb.create<arith::AddIOp>(
+            loc, t, bb.create<arith::MulIOp>(loc, ahead, tiles.outer.getStep()));
+        return {kk, tn};
+      };
       Value tNext;
       if (!inLoop) {
-        std::tie(k, tNext) = farAhead(b, map);
+        std::tie(k, tNext) = farAhead(b);
+        cloneTile(b, tNext, map);
       } else {
         SmallVector<Type> types = {q.getType(), t.getType()};
-        for (Value v : crossing)
+        for (Value v : tiles.inputs)
           types.push_back(v.getType());
         Value far = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::uge, q, nk);
         auto sel = b.create<scf::IfOp>(loc, types, far, /*withElse=*/true);
         {
-          // Usually the next tile, whose coordinates exist; further on
-          // only when a tile has fewer than S - 1 K iterations.
+          // Usually the next tile; further on only when a tile has fewer
+          // than S - 1 K iterations.
           OpBuilder tb = sel.getThenBodyBuilder();
-          auto [kk, ahead] = kOf(tb);
-          SmallVector<Type> ntypes(types.begin() + 1, types.end());
+          auto [kk, tn] = farAhead(tb);
+          SmallVector<Type> ntypes(types.begin() + 2, types.end());
           auto one = tb.create<scf::IfOp>(
-              loc, ntypes,
-              tb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, ahead, cst(tb, 1)),
+              loc, ntypes, tb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, tn, tNext1),
               /*withElse=*/true);
-          {
-            OpBuilder ob = one.getThenBodyBuilder();
-            SmallVector<Value> ys = {tNext1};
-            for (Value v : crossing)
-              ys.push_back(next1.lookup(v));
-            ob.create<scf::YieldOp>(loc, ys);
+          SmallVector<Value> nextYs, farYs;
+          IRMapping m;
+          OpBuilder ob = one.getElseBodyBuilder();
+          cloneTile(ob, tn, m);
+          for (Value v : tiles.inputs) {
+            nextYs.push_back(next1.lookup(v));
+            farYs.push_back(m.lookup(v));
           }
-          {
-            OpBuilder ob = one.getElseBodyBuilder();
-            IRMapping m;
-            auto [k2, tn] = farAhead(ob, m);
-            (void)k2;
-            SmallVector<Value> ys = {tn};
-            for (Value v : crossing)
-              ys.push_back(m.lookup(v));
-            ob.create<scf::YieldOp>(loc, ys);
-          }
-          SmallVector<Value> ys = {kk};
+          one.getThenBodyBuilder().create<scf::YieldOp>(loc, nextYs);
+          ob.create<scf::YieldOp>(loc, farYs);
+          SmallVector<Value> ys = {kk, tn};
           ys.append(one.getResults().begin(), one.getResults().end());
           tb.create<scf::YieldOp>(loc, ys);
         }
@@ -223,16 +208,16 @@ struct TmaPipeline {
           Value kk = eb.create<arith::AddIOp>(
               loc, loop.getLowerBound(), eb.create<arith::MulIOp>(loc, q, loop.getStep()));
           SmallVector<Value> ys = {kk, t};
-          ys.append(crossing.begin(), crossing.end());
+          ys.append(tiles.inputs.begin(), tiles.inputs.end());
           eb.create<scf::YieldOp>(loc, ys);
         }
         k = sel.getResult(0);
         tNext = sel.getResult(1);
-        for (auto [i, v] : llvm::enumerate(crossing))
+        for (auto [i, v] : llvm::enumerate(tiles.inputs))
           map.map(v, sel.getResult(2 + i));
       }
       pred = b.create<arith::AndIOp>(
-          loc, pred,
+          loc, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, nk, cst(b, 0)),
           b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, tNext,
                                   tiles.outer.getUpperBound()));
     }
@@ -270,26 +255,23 @@ struct TmaPipeline {
     Value t0 = tiles.outer ? tiles.outer.getLowerBound() : Value();
     for (int64_t s = 0; s + 1 < S; ++s)
       issue(b, t0, cst(b, s), cst(b, s), false, false);
+    // Per tile: the next tile's coordinates, and where this tile starts in
+    // the stream (j * nk for the j-th tile of this program).
+    Value base, t;
     if (tiles.outer) {
       b.setInsertionPoint(f);
-      tNext1 = b.create<arith::AddIOp>(loc, tiles.outer.getInductionVar(),
-                                       tiles.outer.getStep());
-      next1.map(tiles.outer.getInductionVar(), tNext1);
-      for (Operation *op : tiles.slice)
-        if (op->isBeforeInBlock(f))
-          b.clone(*op, next1);
+      t = tiles.outer.getInductionVar();
+      tNext1 = b.create<arith::AddIOp>(loc, t, tiles.outer.getStep());
+      cloneTile(b, tNext1, next1);
+      Value j = b.create<arith::DivUIOp>(
+          loc, b.create<arith::SubIOp>(loc, t, tiles.outer.getLowerBound()),
+          tiles.outer.getStep());
+      base = b.create<arith::MulIOp>(loc, j, nk);
     }
     b.setInsertionPoint(dot);
     Value it = b.create<arith::DivUIOp>(
         loc, b.create<arith::SubIOp>(loc, f.getInductionVar(), f.getLowerBound()), f.getStep());
-    Value g = it, t;
-    if (tiles.outer) {
-      t = tiles.outer.getInductionVar();
-      Value j = b.create<arith::DivUIOp>(
-          loc, b.create<arith::SubIOp>(loc, t, tiles.outer.getLowerBound()),
-          tiles.outer.getStep());
-      g = b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, j, nk), it);
-    }
+    Value g = base ? b.create<arith::AddIOp>(loc, base, it).getResult() : it;
     auto at = dot.getA().getType(), bt = dot.getB().getType();
     auto wg = b.create<WgmmaOp>(loc, dot.getType(), i32(b, g), dot.getAcc(),
                                 TypeAttr::get(at), TypeAttr::get(bt), b.getI64IntegerAttr(0),

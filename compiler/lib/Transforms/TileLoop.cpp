@@ -54,8 +54,12 @@ FailureOr<TileLoop> analyzeTileLoop(scf::ForOp kLoop, std::string &why) {
       work.push_back(o);
   }
   for (Operation &op : r.outer.getBody()->without_terminator())
-    if (need.contains(&op))
+    if (need.contains(&op)) {
       r.slice.push_back(&op);
+      for (Value v : op.getResults())
+        if (llvm::any_of(v.getUsers(), [&](Operation *u) { return kLoop->isAncestor(u); }))
+          r.inputs.push_back(v);
+    }
   return r;
 }
 

@@ -5,10 +5,11 @@
 // coordinates come from the tile index. The pipeline is one stream over all
 // (tile, k) iterations: barriers and the first S - 1 fetches (coordinates of
 // the first tile recomputed from the tile loop's lower bound) go before the
-// tile loop; before each K loop the next tile's coordinates are computed
-// once; in the K loop the look-ahead copies take this tile's coordinates or,
-// past its last K iteration, the next tile's (scf.if), and stop after the
-// last tile. wgmma waits on the stream's iteration j * nk + it.
+// tile loop; before each K loop the next tile's coordinates and the tile's
+// start in the stream (j * nk) are computed once; in the K loop the
+// look-ahead copies take this tile's coordinates or, past its last K
+// iteration, the next tile's (scf.if), and stop after the last tile. wgmma
+// waits on the stream's iteration j * nk + it.
 // CLAIM-LABEL: func.func @persistent
 // CLAIM: bic.dot {{.*}}bic.wgmma
 // CHECK-LABEL: func.func @persistent
@@ -18,14 +19,17 @@
 // CHECK: bic.tma_load
 // CHECK: scf.for %[[T:.*]] = %[[P:.*]] to %[[TILES:.*]] step %[[NP:.*]]  : i32 {
 // CHECK: %[[NEXT:.*]] = arith.addi %[[T]], %[[NP]]
-// CHECK: scf.for
+// CHECK: %[[NROW:.*]] = arith.muli %[[NEXT]], %c128
 // CHECK: arith.subi %[[T]], %[[P]]
 // CHECK: arith.divui
+// CHECK: scf.for
 // CHECK: bic.wgmma
 // CHECK: %[[FAR:.*]] = arith.cmpi uge
 // CHECK: scf.if %[[FAR]]
+// CHECK: %[[TN:.*]] = arith.addi %[[T]]
+// CHECK: arith.cmpi eq, %[[TN]], %[[NEXT]]
 // CHECK: scf.if
-// CHECK: scf.yield %[[NEXT]]
+// CHECK: scf.yield %[[NROW]]
 // CHECK: arith.cmpi slt, %{{.*}}, %[[TILES]]
 // CHECK: bic.tma_load
 // CHECK: bic.tma_load

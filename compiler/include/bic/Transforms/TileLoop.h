@@ -26,6 +26,9 @@ struct TileLoop {
   mlir::scf::ForOp outer;
   /// Operations of `outer`'s body, in order, that the K loop body uses.
   llvm::SmallVector<mlir::Operation *> slice;
+  /// The results of `slice` that the K loop body reads (the tile's
+  /// coordinates).
+  llvm::SmallVector<mlir::Value> inputs;
 };
 
 /// Describes the loops around `kLoop`; on failure `why` says what stops the
