@@ -109,6 +109,8 @@ struct TmaPipeline {
   TileLoop tiles;
   int64_t S, sa, sb;
   unsigned numWarps;
+  /// The tile's result store that bic-tma-dots claimed for TMA, if any.
+  StoreTileOp store;
   /// K iterations per tile, and the same at least 1 (a divisor).
   Value nk, nkSafe;
   /// The tile after this one and its coordinates (the slice at t + step),
@@ -235,7 +237,8 @@ struct TmaPipeline {
                           b.getI64IntegerAttr(slots[i]), b.getI64IntegerAttr(S),
                           b.getI64IntegerAttr(barriers()),
                           b.getI64IntegerAttr(i == 0 ? sa + sb : 0),
-                          sync && i == 0 ? b.getUnitAttr() : UnitAttr());
+                          sync && i == 0 ? b.getUnitAttr() : UnitAttr(),
+                          store && i == 0 ? b.getUnitAttr() : UnitAttr());
     }
   }
 
@@ -291,6 +294,59 @@ struct TmaPipeline {
     Value acc = f.getResult(0);
     auto done = b.create<WgmmaWaitOp>(loc, acc.getType(), acc);
     acc.replaceAllUsesExcept(done.getResult(), done);
+    if (store)
+      storeThroughTma(base);
+  }
+
+  /// Box rows and box count of the claimed store.
+  static std::pair<int64_t, int64_t> storeBoxes(StoreTileOp st) {
+    auto fn = st->getParentOfType<func::FuncOp>();
+    unsigned idx = st->getAttrOfType<IntegerAttr>("bic.tma_desc").getInt();
+    int64_t rows = fn.getArgAttrOfType<DenseI64ArrayAttr>(idx, "bic.tma_box")[0];
+    auto shape = st.getValue().getType().getShape();
+    return {rows, (shape[0] / rows) * (shape[1] / 64)};
+  }
+  static int64_t extraBase(int64_t S, int64_t sa, int64_t sb) {
+    return (smemBytes(S, sa, sb) + 1023) / 1024 * 1024;
+  }
+  /// Bytes of its own the store needs next to an S-stage pipeline (the
+  /// boxes that the last stage's slots do not hold), or -1 if they do not
+  /// fit in shared memory.
+  static int64_t storeExtraBytes(StoreTileOp st, int64_t S, int64_t sa, int64_t sb) {
+    auto [rows, boxes] = storeBoxes(st);
+    int64_t boxBytes = rows * 128;
+    int64_t extra = std::max<int64_t>(0, boxes - sa / boxBytes - sb / boxBytes) * boxBytes;
+    if (extra && extraBase(S, sa, sb) + extra > kTmaSmemLimit)
+      return -1;
+    return extra;
+  }
+
+  /// The claimed result store becomes a bic.tma_store staged in the stage
+  /// of the tile's last K iteration (free until the next tile's first
+  /// refill, which waits for the store's reads) and, for the boxes that do
+  /// not fit there, a region of its own after the barriers.
+  void storeThroughTma(Value base) {
+    Location loc = store.getLoc();
+    auto fn = loop->getParentOfType<func::FuncOp>();
+    unsigned idx = store->getAttrOfType<IntegerAttr>("bic.tma_desc").getInt();
+    int64_t boxRows = storeBoxes(store).first;
+    int64_t extra = storeExtraBytes(store, S, sa, sb); // >= 0: S was chosen so
+    OpBuilder b(store);
+    // The last K iteration of this tile in the stream: base + nk - 1.
+    Value last = b.create<arith::SubIOp>(loc, base ? b.create<arith::AddIOp>(loc, base, nk).getResult()
+                                                   : nk,
+                                         cst(b, 1));
+    b.create<TmaStoreOp>(loc, fn.getArgument(idx), store.getCoords(), store.getValue(),
+                         i32(b, last), b.getI64IntegerAttr(boxRows), b.getI64IntegerAttr(0),
+                         b.getI64IntegerAttr(sa), b.getI64IntegerAttr(S * sa),
+                         b.getI64IntegerAttr(sb), b.getI64IntegerAttr(S),
+                         b.getI64IntegerAttr(extraBase(S, sa, sb)),
+                         b.getI64IntegerAttr(extra));
+    // The program ends only once its stores have.
+    if (tiles.outer)
+      b.setInsertionPointAfter(tiles.outer);
+    b.create<TmaStoreWaitOp>(loc);
+    store.erase();
   }
 };
 
@@ -307,7 +363,11 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
     auto tiles = analyzeTileLoop(f, why);
     if (failed(tiles))
       return dot.emitOpError("was claimed for TMA + wgmma but ") << why;
-    TmaPipeline p{f, dot, la, lb, {}, *tiles, 0, 0, 0, 4, {}, {}};
+    TmaPipeline p{f, dot, la, lb, {}, *tiles, 0, 0, 0, 4, {}, {}, {}};
+    fn.walk([&](StoreTileOp st) {
+      if (st->hasAttr("bic.tma_desc"))
+        p.store = st;
+    });
     for (Operation &op : f.getBody()->without_terminator())
       if (&op != la && &op != lb && &op != dot)
         p.address.push_back(&op);
@@ -322,8 +382,16 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
     if (auto a = fn->getAttrOfType<IntegerAttr>(kNumStagesAttr))
       S = a.getInt();
     S = std::min<int64_t>(S, 24);
-    while (S > 2 && TmaPipeline::smemBytes(S, p.sa, p.sb) > kTmaSmemLimit)
+    // Fewer stages where the result store's boxes would not fit otherwise.
+    auto fits = [&](int64_t s) {
+      return TmaPipeline::smemBytes(s, p.sa, p.sb) <= kTmaSmemLimit &&
+             (!p.store || TmaPipeline::storeExtraBytes(p.store, s, p.sa, p.sb) >= 0);
+    };
+    while (S > 2 && !fits(S))
       --S;
+    if (!fits(S))
+      return dot.emitOpError("two TMA stages and the result store's boxes do not fit "
+                             "in shared memory");
     p.S = S;
     p.run();
     return success();

@@ -8,6 +8,11 @@
 // Loops that do not qualify keep the mma.sync path, which gives the same
 // bits (the dot's order does not change), so this is a speed decision only.
 //
+// The tile's result store after a claimed loop (a block of a kernel-
+// parameter descriptor, 2-byte elements, the accumulator's shape, 64-column
+// multiples) is claimed too: it becomes a TMA store through shared memory
+// (bic-pipeline-dots), so the program's next tile starts while it drains.
+//
 //===----------------------------------------------------------------------===//
 #include "bic/Transforms/Passes.h"
 #include "bic/Transforms/TileLoop.h"
@@ -77,6 +82,43 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     return "";
   }
 
+  /// The store of the loop's tile that can go through TMA, if any: the one
+  /// store_tile after the K loop in its block, of a kernel-parameter
+  /// descriptor, with 2-byte elements, the accumulator's shape, BN a
+  /// multiple of 64 (128-byte box rows). `boxRows` is set to the box height.
+  StoreTileOp storeToClaim(func::FuncOp fn, DotOp dot, unsigned numWarps,
+                           int64_t &boxRows) {
+    Operation *loop = dot->getParentOp();
+    StoreTileOp found;
+    for (Operation *op = loop->getNextNode(); op; op = op->getNextNode()) {
+      auto st = dyn_cast<StoreTileOp>(op);
+      if (!st)
+        continue;
+      if (found)
+        return {};
+      found = st;
+    }
+    if (!found || argIndex(fn, found.getBase()) < 0)
+      return {};
+    for (Value s : found.getShape())
+      if (argIndex(fn, s) < 0)
+        return {};
+    auto vt = found.getValue().getType();
+    auto shape = vt.getShape();
+    if (shape.size() != 2 || shape != dot.getType().getShape() ||
+        vt.getElementType().getIntOrFloatBitWidth() != 16 || shape[1] % 64)
+      return {};
+    // Boxes of at most 128 rows, each a whole number of the accumulator's
+    // row covers (16 x num_warps rows), so each element's box is static.
+    int64_t cover = 16 * numWarps;
+    boxRows = shape[0];
+    while (boxRows > 128 && (boxRows / 2) % cover == 0)
+      boxRows /= 2;
+    if (boxRows > 256 || boxRows % cover)
+      return {};
+    return found;
+  }
+
   void runOnOperation() override {
     for (auto fn : getOperation().getOps<func::FuncOp>()) {
       if (!fn->hasAttr(kKernelAttr))
@@ -112,6 +154,21 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
         l->setAttr("bic.tma_desc", b.getI64IntegerAttr(idx));
       }
       dot->setAttr("bic.wgmma", b.getUnitAttr());
+      int64_t boxRows = 0;
+      if (StoreTileOp st = storeToClaim(fn, dot, numWarps, boxRows)) {
+        SmallVector<int64_t> shapeArgs;
+        for (Value s : st.getShape())
+          shapeArgs.push_back(argIndex(fn, s));
+        NamedAttrList attrs;
+        attrs.append("bic.tma_base", b.getI64IntegerAttr(argIndex(fn, st.getBase())));
+        attrs.append("bic.tma_shape", b.getDenseI64ArrayAttr(shapeArgs));
+        attrs.append("bic.tma_box", b.getDenseI64ArrayAttr({boxRows, 64}));
+        unsigned idx = fn.getNumArguments();
+        if (failed(fn.insertArgument(idx, PtrType::get(&getContext(), b.getI8Type()),
+                                     attrs.getDictionary(&getContext()), st.getLoc())))
+          return signalPassFailure();
+        st->setAttr("bic.tma_desc", b.getI64IntegerAttr(idx));
+      }
     }
   }
 };

@@ -25,6 +25,21 @@
 // CHECK: "wgmma.wait_group.sync.aligned 0;"
 // CHECK-SAME: "=f,=f,
 // CHECK: gpu.barrier
+// The result goes out through TMA: once earlier stores have read their
+// shared memory, each thread writes its 128 bf16 (64 words: two columns
+// each) into the swizzled boxes, fences them for the async proxy, and after
+// a barrier thread 0 stores the two 128 x 64 boxes as one bulk group; the
+// program waits for its stores before it ends.
+// CHECK: "cp.async.bulk.wait_group.read 0;"
+// CHECK: gpu.barrier
+// CHECK-COUNT-64: llvm.store {{.*}} {alignment = 4 : i64} : i32, !llvm.ptr<3>
+// CHECK-NOT: llvm.store
+// CHECK: "fence.proxy.async.shared::cta;"
+// CHECK-NEXT: gpu.barrier
+// CHECK-COUNT-2: "cp.async.bulk.tensor.2d.global.shared::cta.bulk_group [$0, {$1, $2}], [$3];"
+// CHECK: "cp.async.bulk.commit_group;"
+// CHECK: "cp.async.bulk.wait_group 0;"
+// CHECK: gpu.return
 func.func @claim(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf16>,
                  %m: i32, %n: i32 {bic.multiple_of = 8 : i64}, %k: i32 {bic.multiple_of = 8 : i64})
     attributes {bic.kernel, bic.num_warps = 4 : i32, bic.num_stages = 3 : i32} {

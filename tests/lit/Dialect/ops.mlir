@@ -79,5 +79,10 @@ func.func @tile_and_hopper_ops(%a: !bic.ptr<bf16>, %d: !bic.ptr<i8>, %m: i32, %i
   %w = bic.wgmma %it, %acc {aType = tensor<128x64xbf16>, bType = tensor<128x64xbf16>, aBase = 0 : i64, bBase = 49152 : i64, aSlot = 16384 : i64, bSlot = 16384 : i64, stages = 3 : i64, barriers = 98304 : i64, order = #bic.dot_order<kStep = 16>} : tensor<128x128xf32, #bic.blocked<sizePerThread = [2, 2], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], rowsLanesFirst = true>> -> tensor<128x128xf32, #bic.blocked<sizePerThread = [2, 2], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], rowsLanesFirst = true>>
   // CHECK: bic.wgmma_wait %{{.*}} : tensor<128x128xf32
   %done = bic.wgmma_wait %w : tensor<128x128xf32, #bic.blocked<sizePerThread = [2, 2], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], rowsLanesFirst = true>> -> tensor<128x128xf32, #bic.blocked<sizePerThread = [2, 2], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], rowsLanesFirst = true>>
+  %h = arith.truncf %done : tensor<128x128xf32, #bic.blocked<sizePerThread = [2, 2], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], rowsLanesFirst = true>> to tensor<128x128xbf16, #bic.blocked<sizePerThread = [2, 2], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], rowsLanesFirst = true>>
+  // CHECK: bic.tma_store %{{.*}}[%{{.*}}, %{{.*}}], %{{.*}}, %{{.*}} {aBase = 0 : i64, aSlot = 16384 : i64, bBase = 49152 : i64, bSlot = 16384 : i64, boxRows = 128 : i64, extraBase = 99328 : i64, extraBytes = 0 : i64, stages = 3 : i64} : !bic.ptr<i8>, tensor<128x128xbf16
+  bic.tma_store %d[%m, %m], %h, %it {boxRows = 128 : i64, aBase = 0 : i64, aSlot = 16384 : i64, bBase = 49152 : i64, bSlot = 16384 : i64, stages = 3 : i64, extraBase = 99328 : i64, extraBytes = 0 : i64} : !bic.ptr<i8>, tensor<128x128xbf16, #bic.blocked<sizePerThread = [2, 2], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], rowsLanesFirst = true>>
+  // CHECK: bic.tma_store_wait
+  bic.tma_store_wait
   return
 }

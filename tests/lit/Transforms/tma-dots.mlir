@@ -8,16 +8,19 @@
 // CHECK-LABEL: func.func @claim
 // CHECK-SAME: %arg7: !bic.ptr<i8> {bic.tma_base = 0 : i64, bic.tma_box = array<i64: 128, 64>, bic.tma_shape = array<i64: 4, 6>}
 // CHECK-SAME: %arg8: !bic.ptr<i8> {bic.tma_base = 1 : i64, bic.tma_box = array<i64: 128, 64>, bic.tma_shape = array<i64: 5, 6>}
+// CHECK-SAME: %arg9: !bic.ptr<i8> {bic.tma_base = 2 : i64, bic.tma_box = array<i64: 128, 64>, bic.tma_shape = array<i64: 4, 5>}
 // CHECK: bic.load_tile {{.*}}bic.tma_desc = 7
 // CHECK: bic.load_tile {{.*}}bic.tma_desc = 8
 // CHECK: bic.dot {{.*}}bic.wgmma
+// The tile's result store after the loop goes through TMA too (box 128 x 64).
+// CHECK: bic.store_tile {{.*}}bic.tma_desc = 9
 
 // After layouts and pipelining: barriers and the first stages before the
 // loop; in it, wgmma on the iteration's stage, then the copies S - 1
 // iterations ahead; the accumulator leaves through wgmma_wait.
 // PIPE-LABEL: func.func @claim
 // PIPE: bic.tma_init {{.*}} {barriers = 196608 : i64, stages = 6 : i64}
-// PIPE: bic.tma_load {{.*}}expectBytes = 32768
+// PIPE: bic.tma_load {{.*}}afterStore{{.*}}expectBytes = 32768
 // PIPE: bic.tma_load {{.*}}expectBytes = 0
 // PIPE: scf.for
 // PIPE: bic.wgmma {{.*}}order = #bic.dot_order<kStep = 16>{{.*}}stages = 6 : i64{{.*}}rowsLanesFirst = true
@@ -25,7 +28,14 @@
 // PIPE: bic.tma_load
 // PIPE: scf.yield
 // PIPE: bic.wgmma_wait
+// The store stages its two boxes in the stage of the last K iteration
+// (nk - 1; the A and B slots hold one 16 KB box each, so no region of its
+// own); refills wait for its reads (afterStore); the program ends after it.
+// PIPE: %[[NK1:.*]] = arith.subi %{{.*}}, %c1
+// PIPE: bic.tma_store %arg9[%c0{{.*}}, %c0{{.*}}], %{{.*}}, %[[NK1]] {aBase = 0 : i64, aSlot = 16384 : i64, bBase = 98304 : i64, bSlot = 16384 : i64, boxRows = 128 : i64, extraBase = 197632 : i64, extraBytes = 0 : i64, stages = 6 : i64}
+// PIPE-NEXT: bic.tma_store_wait
 // PIPE-NOT: bic.dot
+// PIPE-NOT: bic.store_tile
 // PIPE-LABEL: func.func @kn
 func.func @claim(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf16>, %bias: !bic.ptr<bf16>,
                  %m: i32, %n: i32, %k: i32) attributes {bic.kernel, bic.num_warps = 4 : i32, bic.num_stages = 6 : i32} {
@@ -75,5 +85,36 @@ func.func @bk32(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i3
     %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>, transB} : tensor<64x32xbf16>, tensor<64x32xbf16>, tensor<64x64xf32> -> tensor<64x64xf32>
     scf.yield %d : tensor<64x64xf32>
   }
+  return
+}
+
+// A result tile 64 x 32 (not whole 64-column boxes) is stored without TMA:
+// the loads are claimed, the store is left to bic-expand-tiles.
+// CHECK-LABEL: func.func @narrow_store
+// CHECK-SAME: %arg6: !bic.ptr<i8> {bic.tma_base = 0 : i64, bic.tma_box = array<i64: 64, 64>, bic.tma_shape = array<i64: 3, 5>}
+// CHECK-SAME: %arg7: !bic.ptr<i8> {bic.tma_base = 1 : i64, bic.tma_box = array<i64: 32, 64>, bic.tma_shape = array<i64: 4, 5>})
+// CHECK: bic.dot {{.*}}bic.wgmma
+// CHECK: bic.store_tile
+// CHECK-NOT: bic.tma_desc
+// PIPE-LABEL: func.func @narrow_store
+// PIPE: bic.tma_load
+// PIPE-NOT: afterStore
+// PIPE: bic.wgmma_wait
+// PIPE-NOT: bic.tma_store
+// PIPE: bic.store
+func.func @narrow_store(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf16>,
+                        %m: i32, %n: i32, %k: i32) attributes {bic.kernel} {
+  %c0 = arith.constant 0 : i32
+  %c64 = arith.constant 64 : i32
+  %z = arith.constant 0.0 : f32
+  %acc0 = bic.splat %z : f32 -> tensor<64x32xf32>
+  %r = scf.for %i = %c0 to %k step %c64 iter_args(%acc = %acc0) -> (tensor<64x32xf32>) : i32 {
+    %ta = bic.load_tile %a[%m, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<64x64xbf16>
+    %tb = bic.load_tile %b[%n, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<32x64xbf16>
+    %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>, transB} : tensor<64x64xbf16>, tensor<32x64xbf16>, tensor<64x32xf32> -> tensor<64x32xf32>
+    scf.yield %d : tensor<64x32xf32>
+  }
+  %o = arith.truncf %r : tensor<64x32xf32> to tensor<64x32xbf16>
+  bic.store_tile %c[%m, %n] at [%c0, %c0], %o : !bic.ptr<bf16>, tensor<64x32xbf16>
   return
 }

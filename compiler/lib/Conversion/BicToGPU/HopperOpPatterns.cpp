@@ -13,6 +13,11 @@
 //    `wgmma.mma_async.m64nNk16` reading A and B from shared-memory
 //    descriptors, and leaves one group in flight.
 //  * wgmma_wait: waits for all groups and synchronises the program.
+//  * tma_store: the tile goes from registers into free shared memory in the
+//    128-byte-swizzled box layout (conflict-free for the wgmma fragment),
+//    then thread 0 starts `cp.async.bulk.tensor` stores, one per box, as a
+//    bulk group; the program goes on while they drain. tma_store_wait ends
+//    the program's stores before it exits.
 //
 // Shared-memory matrix descriptor (K-major, 128-byte swizzle): start address
 // >> 4 in bits 0-13, leading-dimension offset 1 (unused for this swizzle) in
@@ -108,6 +113,8 @@ struct TmaLoadLowering : public OpConversionPattern<TmaLoadOp> {
         rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, tid, i32c(rw, loc, 0)));
     auto ifOp = rw.create<scf::IfOp>(loc, TypeRange{}, go, /*withElse=*/false);
     rw.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    if (op.getAfterStore()) // the stage may hold a TMA store's block
+      inlineAsm(rw, loc, "cp.async.bulk.wait_group.read 0;", "", ValueRange{});
     if (op.getExpectBytes())
       inlineAsm(rw, loc, "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r",
                 ValueRange{bar, i32c(rw, loc, op.getExpectBytes())});
@@ -259,9 +266,160 @@ struct WgmmaWaitLowering : public OpConversionPattern<WgmmaWaitOp> {
     return success();
   }
 };
+struct TmaStoreLowering : public OpConversionPattern<TmaStoreOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TmaStoreOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    auto vt = cast<RankedTensorType>(op.getValue().getType());
+    auto l = TileLayout::get(vt);
+    if (failed(l) || !getScratch(op) || l->rank() != 2 || a.getCoords().size() != 2)
+      return op.emitOpError("needs a 2-D tile with a layout, and shared memory");
+    if (vt.getElementType().getIntOrFloatBitWidth() != 16)
+      return op.emitOpError("stores 2-byte elements only (64 per 128-byte box row)");
+    const int64_t R = op.getBoxRows(), C = 64, boxBytes = R * 128;
+    const DimLayout &d0 = l->dim(0), &d1 = l->dim(1);
+    int64_t rows = vt.getShape()[0], cols = vt.getShape()[1];
+    // Each thread's base coordinate lies within one cover, so with covers
+    // dividing the box every element's box is a compile-time fact.
+    if (rows % R || cols % C || d0.replicated() || d1.replicated() || R % d0.cover() ||
+        C % d1.cover())
+      return op.emitOpError("tile ") << rows << "x" << cols << " does not split into "
+                                     << R << "x" << C << " boxes along its layout";
+    const int64_t boxesN = cols / C, boxes = (rows / R) * boxesN;
+
+    // Where boxes go: the region of its own, then stage iter % S's slots.
+    Value base = scratchBase(op, rw);
+    SmallVector<Value> room;
+    for (int64_t o = 0; o + boxBytes <= int64_t(op.getExtraBytes()); o += boxBytes)
+      room.push_back(smemAddr(rw, loc, base, i32c(rw, loc, op.getExtraBase() + o)));
+    Value slot = rw.create<arith::RemUIOp>(loc, a.getIter(), i32c(rw, loc, op.getStages()));
+    for (auto [start, bytes] : {std::pair<int64_t, int64_t>{op.getABase(), op.getASlot()},
+                                {op.getBBase(), op.getBSlot()}}) {
+      Value s0 = stageAddr(rw, loc, base, slot, start, bytes);
+      for (int64_t o = 0; o + boxBytes <= bytes; o += boxBytes)
+        room.push_back(rw.create<arith::AddIOp>(loc, s0, i32c(rw, loc, o)));
+    }
+    if (int64_t(room.size()) < boxes)
+      return op.emitOpError("has room for ") << room.size() << " of its " << boxes
+                                              << " boxes of " << R << "x" << C;
+
+    // Per thread: byte of (row rr, column cc) in a box is rr * 128 +
+    // ((cc / 8) ^ (rr % 8)) * 16 + (cc % 8) * 2. Both covers are multiples
+    // of 8 apart, so rr % 8 and cc % 8 are the base's.
+    ThreadIds ids = getThreadIds(rw, loc);
+    Value r0 = l->threadBase(rw, loc, 0, ids.lane, ids.warp);
+    Value c0 = l->threadBase(rw, loc, 1, ids.lane, ids.warp);
+    auto andc = [&](Value v, int64_t m) { return rw.create<arith::AndIOp>(loc, v, i32c(rw, loc, m)); };
+    Value rowSwz = andc(r0, 7);
+    Value rowByte = rw.create<arith::MulIOp>(loc, r0, i32c(rw, loc, 128));
+    Value chunk0 = rw.create<arith::ShRUIOp>(loc, c0, i32c(rw, loc, 3));
+    Value inChunk = rw.create<arith::MulIOp>(loc, andc(c0, 7), i32c(rw, loc, 2));
+
+    // Elements by box; pairs of neighbouring columns go as one 4-byte word.
+    struct Item {
+      int64_t e, rr, cc;
+      bool pair;
+    };
+    SmallVector<SmallVector<Item>> byBox(boxes);
+    for (int64_t e = 0; e < l->numElems(); ++e) {
+      auto mi = l->multiIndex(e);
+      int64_t ro = d0.offset(mi[0]), co = d1.offset(mi[1]);
+      bool second = d1.elemStride() == 1 && d1.sptEff() % 2 == 0 && mi[1] % 2 == 1;
+      if (second)
+        continue; // stored with its left neighbour
+      // (the thread's base column is then even: the word is aligned)
+      bool pair = d1.elemStride() == 1 && d1.sptEff() % 2 == 0;
+      byBox[(ro / R) * boxesN + co / C].push_back({e, ro % R, co % C, pair});
+    }
+    auto elems = a.getValue();
+    auto i16 = rw.getI16Type(), i32 = rw.getI32Type();
+    auto smemPtr = LLVM::LLVMPointerType::get(rw.getContext(), 3);
+    auto bits = [&](int64_t e) {
+      Value v = rw.create<vector::ExtractOp>(loc, elems, e);
+      return rw.create<arith::BitcastOp>(loc, i16, v).getResult();
+    };
+
+    Value tid = ids.tid;
+    Value first = rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, tid, i32c(rw, loc, 0));
+    auto inFirst = [&](auto body) {
+      auto ifOp = rw.create<scf::IfOp>(loc, TypeRange{}, first, /*withElse=*/false);
+      OpBuilder::InsertionGuard g(rw);
+      rw.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      body();
+    };
+    // Earlier stores (the previous tile's) must have read the shared memory
+    // this one writes.
+    inFirst([&] { inlineAsm(rw, loc, "cp.async.bulk.wait_group.read 0;", "", ValueRange{}); });
+    rw.create<gpu::BarrierOp>(loc);
+    for (int64_t bx = 0; bx < boxes; ++bx) {
+      for (const Item &it : byBox[bx]) {
+        // Offsets that are multiples of 8 reuse the base's swizzle terms.
+        Value rr8 = it.rr % 8 ? andc(rw.create<arith::AddIOp>(loc, r0, i32c(rw, loc, it.rr)), 7)
+                              : rowSwz;
+        Value chunk, within;
+        if (it.cc % 8) {
+          Value cc = rw.create<arith::AddIOp>(loc, c0, i32c(rw, loc, it.cc));
+          chunk = rw.create<arith::ShRUIOp>(loc, cc, i32c(rw, loc, 3));
+          within = rw.create<arith::MulIOp>(loc, andc(cc, 7), i32c(rw, loc, 2));
+        } else {
+          chunk = rw.create<arith::AddIOp>(loc, chunk0, i32c(rw, loc, it.cc / 8));
+          within = inChunk;
+        }
+        Value off = rw.create<arith::AddIOp>(
+            loc, rw.create<arith::AddIOp>(loc, rowByte, i32c(rw, loc, it.rr * 128)),
+            rw.create<arith::AddIOp>(
+                loc, rw.create<arith::MulIOp>(loc, rw.create<arith::XOrIOp>(loc, chunk, rr8),
+                                              i32c(rw, loc, 16)),
+                within));
+        Value ptr = rw.create<LLVM::IntToPtrOp>(
+            loc, smemPtr, rw.create<arith::AddIOp>(loc, room[bx], off).getResult());
+        if (it.pair) {
+          Value lo = rw.create<arith::ExtUIOp>(loc, i32, bits(it.e));
+          Value hi = rw.create<arith::ExtUIOp>(loc, i32, bits(it.e + 1));
+          Value w = rw.create<arith::OrIOp>(
+              loc, lo, rw.create<arith::ShLIOp>(loc, hi, i32c(rw, loc, 16)));
+          rw.create<LLVM::StoreOp>(loc, w, ptr, 4);
+        } else {
+          rw.create<LLVM::StoreOp>(loc, bits(it.e), ptr, 2);
+        }
+      }
+    }
+    // Generic-proxy writes become visible to the TMA engine.
+    inlineAsm(rw, loc, "fence.proxy.async.shared::cta;", "", ValueRange{});
+    rw.create<gpu::BarrierOp>(loc);
+    inFirst([&] {
+      for (int64_t bx = 0; bx < boxes; ++bx) {
+        Value row = rw.create<arith::AddIOp>(loc, a.getCoords()[0],
+                                             i32c(rw, loc, (bx / boxesN) * R));
+        Value col = rw.create<arith::AddIOp>(loc, a.getCoords()[1],
+                                             i32c(rw, loc, (bx % boxesN) * C));
+        inlineAsm(rw, loc,
+                  "cp.async.bulk.tensor.2d.global.shared::cta.bulk_group [$0, {$1, $2}], [$3];",
+                  "l,r,r,r", ValueRange{a.getDesc(), col, row, room[bx]});
+      }
+      inlineAsm(rw, loc, "cp.async.bulk.commit_group;", "", ValueRange{});
+    });
+    rw.eraseOp(op);
+    return success();
+  }
+};
+
+struct TmaStoreWaitLowering : public OpConversionPattern<TmaStoreWaitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TmaStoreWaitOp op, OpAdaptor,
+                                ConversionPatternRewriter &rw) const override {
+    inThread0(rw, op.getLoc(), [&] {
+      inlineAsm(rw, op.getLoc(), "cp.async.bulk.wait_group 0;", "", ValueRange{});
+    });
+    rw.eraseOp(op);
+    return success();
+  }
+};
 } // namespace
 
 void bic::populateHopperOpPatterns(TileTypeConverter &tc, RewritePatternSet &patterns) {
-  patterns.add<TmaInitLowering, TmaLoadLowering, WgmmaLowering, WgmmaWaitLowering>(
+  patterns.add<TmaInitLowering, TmaLoadLowering, WgmmaLowering, WgmmaWaitLowering,
+               TmaStoreLowering, TmaStoreWaitLowering>(
       tc, patterns.getContext());
 }

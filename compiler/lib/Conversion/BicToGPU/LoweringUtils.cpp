@@ -117,6 +117,8 @@ int64_t bic::scratchWords(Operation *op) {
   }
   if (auto t = dyn_cast<TmaInitOp>(op)) // stages, then one barrier each
     return (t.getBarriers() + 8 * t.getStages()) / 4;
+  if (auto t = dyn_cast<TmaStoreOp>(op)) // its own boxes after the pipeline's
+    return t.getExtraBytes() ? (t.getExtraBase() + t.getExtraBytes()) / 4 : 0;
   if (auto d = dyn_cast<SmemDotOp>(op))
     return d->getAttrOfType<IntegerAttr>("bic.stages").getInt() *
            (d->getAttrOfType<IntegerAttr>("bic.a_slot").getInt() +

@@ -389,7 +389,9 @@ def Bic_TmaLoadOp : Bic_Op<"tma_load"> {
     announces that many bytes on the barrier (the first operand of an
     iteration announces both). Nothing happens when `pred` is false. With
     `sync`, the program synchronises first (all warpgroups are done with the
-    stage being overwritten).
+    stage being overwritten). With `afterStore` (the kernel has a
+    `bic.tma_store`, which may have staged its block in this stage), thread 0
+    first waits until earlier TMA stores have read their shared memory.
 
     ```mlir
     bic.tma_load %da[%row, %k], %it, %pred {base = 0 : i64, box = array<i64: 128, 64>,
@@ -400,7 +402,7 @@ def Bic_TmaLoadOp : Bic_Op<"tma_load"> {
   let arguments = (ins Arg<Bic_Ptr, "", [MemRead]>:$desc, Variadic<I32>:$coords,
                        I32:$iter, I1:$pred, I64Attr:$base, DenseI64ArrayAttr:$box,
                        I64Attr:$slotBytes, I64Attr:$stages, I64Attr:$barriers,
-                       I64Attr:$expectBytes, UnitAttr:$sync);
+                       I64Attr:$expectBytes, UnitAttr:$sync, UnitAttr:$afterStore);
   let assemblyFormat = [{
     $desc `[` $coords `]` `,` $iter `,` $pred attr-dict `:` qualified(type($desc))
   }];
@@ -429,6 +431,55 @@ def Bic_WgmmaOp : Bic_Op<"wgmma"> {
                        I64Attr:$barriers, Bic_DotOrderAttr:$order);
   let results = (outs RankedTensorOf<[F32]>:$result);
   let assemblyFormat = "$iter `,` $acc attr-dict `:` type($acc) `->` type($result)";
+}
+
+def Bic_TmaStoreOp : Bic_Op<"tma_store"> {
+  let summary = "Store a tile through shared memory with TMA (the epilogue of a TMA pipeline)";
+  let description = [{
+    Writes `value` (a 2-byte-element tile in registers, any layout whose
+    row and column covers divide the box) to the block at `coords`
+    (outermost first) of the matrix that TMA descriptor `desc` describes;
+    the matrix's bounds clip the block (nothing outside is written).
+
+    The tile is cut into boxes of `boxRows` rows x 64 columns (128-byte
+    swizzled, as `bic.tma_load` reads them). Thread 0 first waits until
+    earlier TMA stores have read their shared memory; then the threads write
+    their elements into free shared memory, fence it for the async proxy,
+    synchronise, and thread 0 starts one `cp.async.bulk.tensor` store per
+    box and commits them as a bulk group. Free shared memory is: `extraBytes`
+    at `extraBase`, then the A and B slots of stage `iter % stages` of the
+    pipeline (the stage the tile's last K iteration used, which the next
+    refill only overwrites after a `bic.tma_load` with `afterStore`); all
+    boxes must fit there at once.
+
+    ```mlir
+    bic.tma_store %dc[%row, %col], %v, %last {boxRows = 128 : i64,
+        aBase = 0 : i64, aSlot = 16384 : i64, bBase = 65536 : i64,
+        bSlot = 32768 : i64, stages = 4 : i64, extraBase = 197632 : i64,
+        extraBytes = 32768 : i64} : !bic.ptr<i8>, tensor<128x256xbf16, #wg>
+    ```
+  }];
+  // The descriptor is read; the matrix it describes is written.
+  let arguments = (ins Arg<Bic_Ptr, "", [MemRead, MemWrite]>:$desc, Variadic<I32>:$coords,
+                       Bic_AnyTile:$value, I32:$iter, I64Attr:$boxRows, I64Attr:$aBase,
+                       I64Attr:$aSlot, I64Attr:$bBase, I64Attr:$bSlot, I64Attr:$stages,
+                       I64Attr:$extraBase, I64Attr:$extraBytes);
+  let assemblyFormat = [{
+    $desc `[` $coords `]` `,` $value `,` $iter attr-dict `:` qualified(type($desc)) `,` type($value)
+  }];
+}
+
+def Bic_TmaStoreWaitOp : Bic_Op<"tma_store_wait"> {
+  let summary = "Wait until this program's TMA stores have completed";
+  let description = [{
+    Thread 0 waits for all of its bulk store groups (their writes done, not
+    only their shared-memory reads), so that the program can end.
+
+    ```mlir
+    bic.tma_store_wait
+    ```
+  }];
+  let assemblyFormat = "attr-dict";
 }
 
 def Bic_WgmmaWaitOp : Bic_Op<"wgmma_wait"> {
