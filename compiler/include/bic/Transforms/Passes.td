@@ -100,6 +100,13 @@ def BicTmaDots : Pass<"bic-tma-dots", "mlir::ModuleOp"> {
     layout and `bic-pipeline-dots` builds the TMA + mbarrier + wgmma
     pipeline. The dot, and so the order signature, is unchanged: wgmma
     adds the same k-steps of 16 in the same order as mma.sync.
+
+    The one `bic.store_tile` after a claimed loop in its block is claimed
+    too when its descriptor comes from kernel parameters, its elements are
+    2 bytes, its tile is the accumulator's shape and BN is a multiple of 64:
+    a third hidden parameter (boxes of up to 128 rows x 64 columns) and
+    `bic.tma_desc` on the store; `bic-pipeline-dots` makes it a
+    `bic.tma_store` through shared memory. Other stores stay masked stores.
   }];
   let options = [
     Option<"maxSmem", "max-smem", "int", "232448",
