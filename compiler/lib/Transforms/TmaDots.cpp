@@ -119,6 +119,27 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     return found;
   }
 
+  /// Appends the hidden descriptor parameter of the matrix `base` with
+  /// extents `shape` (kernel parameters) and TMA box `box`, and marks `op`
+  /// (the load or store it serves) with its index.
+  LogicalResult claim(func::FuncOp fn, Operation *op, Value base, ValueRange shape,
+                      ArrayRef<int64_t> box) {
+    Builder b(&getContext());
+    SmallVector<int64_t> shapeArgs;
+    for (Value s : shape)
+      shapeArgs.push_back(argIndex(fn, s));
+    NamedAttrList attrs;
+    attrs.append("bic.tma_base", b.getI64IntegerAttr(argIndex(fn, base)));
+    attrs.append("bic.tma_shape", b.getDenseI64ArrayAttr(shapeArgs));
+    attrs.append("bic.tma_box", b.getDenseI64ArrayAttr(box));
+    unsigned idx = fn.getNumArguments();
+    if (failed(fn.insertArgument(idx, PtrType::get(&getContext(), b.getI8Type()),
+                                 attrs.getDictionary(&getContext()), op->getLoc())))
+      return failure();
+    op->setAttr("bic.tma_desc", b.getI64IntegerAttr(idx));
+    return success();
+  }
+
   void runOnOperation() override {
     for (auto fn : getOperation().getOps<func::FuncOp>()) {
       if (!fn->hasAttr(kKernelAttr))
@@ -136,39 +157,17 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
         dot->setAttr("bic.mma_sync_because", StringAttr::get(&getContext(), why));
         continue;
       }
-      OpBuilder b(&getContext());
       for (Value v : {dot.getA(), dot.getB()}) {
         auto l = v.getDefiningOp<LoadTileOp>();
-        SmallVector<int64_t> shapeArgs;
-        for (Value s : l.getShape())
-          shapeArgs.push_back(argIndex(fn, s));
-        auto box = cast<RankedTensorType>(l.getType()).getShape();
-        NamedAttrList attrs;
-        attrs.append("bic.tma_base", b.getI64IntegerAttr(argIndex(fn, l.getBase())));
-        attrs.append("bic.tma_shape", b.getDenseI64ArrayAttr(shapeArgs));
-        attrs.append("bic.tma_box", b.getDenseI64ArrayAttr(box));
-        unsigned idx = fn.getNumArguments();
-        if (failed(fn.insertArgument(idx, PtrType::get(&getContext(), b.getI8Type()),
-                                     attrs.getDictionary(&getContext()), l.getLoc())))
+        if (failed(claim(fn, l, l.getBase(), l.getShape(),
+                         cast<RankedTensorType>(l.getType()).getShape())))
           return signalPassFailure();
-        l->setAttr("bic.tma_desc", b.getI64IntegerAttr(idx));
       }
-      dot->setAttr("bic.wgmma", b.getUnitAttr());
+      dot->setAttr("bic.wgmma", UnitAttr::get(&getContext()));
       int64_t boxRows = 0;
-      if (StoreTileOp st = storeToClaim(fn, dot, numWarps, boxRows)) {
-        SmallVector<int64_t> shapeArgs;
-        for (Value s : st.getShape())
-          shapeArgs.push_back(argIndex(fn, s));
-        NamedAttrList attrs;
-        attrs.append("bic.tma_base", b.getI64IntegerAttr(argIndex(fn, st.getBase())));
-        attrs.append("bic.tma_shape", b.getDenseI64ArrayAttr(shapeArgs));
-        attrs.append("bic.tma_box", b.getDenseI64ArrayAttr({boxRows, 64}));
-        unsigned idx = fn.getNumArguments();
-        if (failed(fn.insertArgument(idx, PtrType::get(&getContext(), b.getI8Type()),
-                                     attrs.getDictionary(&getContext()), st.getLoc())))
+      if (StoreTileOp st = storeToClaim(fn, dot, numWarps, boxRows))
+        if (failed(claim(fn, st, st.getBase(), st.getShape(), {boxRows, 64})))
           return signalPassFailure();
-        st->setAttr("bic.tma_desc", b.getI64IntegerAttr(idx));
-      }
     }
   }
 };
