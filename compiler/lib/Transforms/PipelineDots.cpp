@@ -333,9 +333,8 @@ struct TmaPipeline {
     int64_t extra = storeExtraBytes(store, S, sa, sb); // >= 0: S was chosen so
     OpBuilder b(store);
     // The last K iteration of this tile in the stream: base + nk - 1.
-    Value last = b.create<arith::SubIOp>(loc, base ? b.create<arith::AddIOp>(loc, base, nk).getResult()
-                                                   : nk,
-                                         cst(b, 1));
+    Value end = base ? b.create<arith::AddIOp>(loc, base, nk).getResult() : nk;
+    Value last = b.create<arith::SubIOp>(loc, end, cst(b, 1));
     b.create<TmaStoreOp>(loc, fn.getArgument(idx), store.getCoords(), store.getValue(),
                          i32(b, last), b.getI64IntegerAttr(boxRows), b.getI64IntegerAttr(0),
                          b.getI64IntegerAttr(sa), b.getI64IntegerAttr(S * sa),

@@ -266,6 +266,7 @@ struct WgmmaWaitLowering : public OpConversionPattern<WgmmaWaitOp> {
     return success();
   }
 };
+
 struct TmaStoreLowering : public OpConversionPattern<TmaStoreOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(TmaStoreOp op, OpAdaptor a,
@@ -310,7 +311,9 @@ struct TmaStoreLowering : public OpConversionPattern<TmaStoreOp> {
     ThreadIds ids = getThreadIds(rw, loc);
     Value r0 = l->threadBase(rw, loc, 0, ids.lane, ids.warp);
     Value c0 = l->threadBase(rw, loc, 1, ids.lane, ids.warp);
-    auto andc = [&](Value v, int64_t m) { return rw.create<arith::AndIOp>(loc, v, i32c(rw, loc, m)); };
+    auto andc = [&](Value v, int64_t m) {
+      return rw.create<arith::AndIOp>(loc, v, i32c(rw, loc, m));
+    };
     Value rowSwz = andc(r0, 7);
     Value rowByte = rw.create<arith::MulIOp>(loc, r0, i32c(rw, loc, 128));
     Value chunk0 = rw.create<arith::ShRUIOp>(loc, c0, i32c(rw, loc, 3));
@@ -340,17 +343,11 @@ struct TmaStoreLowering : public OpConversionPattern<TmaStoreOp> {
       return rw.create<arith::BitcastOp>(loc, i16, v).getResult();
     };
 
-    Value tid = ids.tid;
-    Value first = rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, tid, i32c(rw, loc, 0));
-    auto inFirst = [&](auto body) {
-      auto ifOp = rw.create<scf::IfOp>(loc, TypeRange{}, first, /*withElse=*/false);
-      OpBuilder::InsertionGuard g(rw);
-      rw.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      body();
-    };
     // Earlier stores (the previous tile's) must have read the shared memory
     // this one writes.
-    inFirst([&] { inlineAsm(rw, loc, "cp.async.bulk.wait_group.read 0;", "", ValueRange{}); });
+    inThread0(rw, loc, [&] {
+      inlineAsm(rw, loc, "cp.async.bulk.wait_group.read 0;", "", ValueRange{});
+    });
     rw.create<gpu::BarrierOp>(loc);
     for (int64_t bx = 0; bx < boxes; ++bx) {
       for (const Item &it : byBox[bx]) {
@@ -388,7 +385,7 @@ struct TmaStoreLowering : public OpConversionPattern<TmaStoreOp> {
     // Generic-proxy writes become visible to the TMA engine.
     inlineAsm(rw, loc, "fence.proxy.async.shared::cta;", "", ValueRange{});
     rw.create<gpu::BarrierOp>(loc);
-    inFirst([&] {
+    inThread0(rw, loc, [&] {
       for (int64_t bx = 0; bx < boxes; ++bx) {
         Value row = rw.create<arith::AddIOp>(loc, a.getCoords()[0],
                                              i32c(rw, loc, (bx / boxesN) * R));
