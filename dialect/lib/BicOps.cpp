@@ -141,6 +141,22 @@ LogicalResult StoreTileOp::verify() {
                     getValue().getType());
 }
 
+LogicalResult TmaStoreOp::verify() {
+  auto t = getValue().getType();
+  if (t.getRank() != 2 || getCoords().size() != 2)
+    return emitOpError("stores a 2-D tile at 2 coordinates");
+  if (t.getElementType().getIntOrFloatBitWidth() != 16)
+    return emitOpError("stores 2-byte elements only (64 per 128-byte box row), got ")
+           << t.getElementType();
+  int64_t rows = getBoxRows();
+  if (rows <= 0 || rows > 256 || t.getDimSize(0) % rows || t.getDimSize(1) % 64)
+    return emitOpError("tile ") << t.getDimSize(0) << "x" << t.getDimSize(1)
+                                << " does not split into boxes of " << rows << "x64";
+  if (getStages() < 1)
+    return emitOpError("needs at least one pipeline stage");
+  return success();
+}
+
 LogicalResult ReduceOp::verify() {
   StringRef k = getKind();
   if (k != "sum" && k != "max" && k != "min")

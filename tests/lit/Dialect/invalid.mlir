@@ -163,3 +163,19 @@ func.func @tma_load_pred(%d: !bic.ptr<i8>, %m: i32) {
   "bic.tma_load"(%d, %m, %m, %m, %m) {base = 0 : i64, box = array<i64: 64, 64>, slotBytes = 8192 : i64, stages = 2 : i64, barriers = 0 : i64, expectBytes = 0 : i64} : (!bic.ptr<i8>, i32, i32, i32, i32) -> ()
   return
 }
+
+// -----
+
+func.func @tma_store_f32(%d: !bic.ptr<i8>, %m: i32, %v: tensor<128x128xf32>) {
+  // expected-error @+1 {{stores 2-byte elements only (64 per 128-byte box row), got 'f32'}}
+  bic.tma_store %d[%m, %m], %v, %m {boxRows = 128 : i64, aBase = 0 : i64, aSlot = 16384 : i64, bBase = 49152 : i64, bSlot = 16384 : i64, stages = 3 : i64, extraBase = 99328 : i64, extraBytes = 0 : i64} : !bic.ptr<i8>, tensor<128x128xf32>
+  return
+}
+
+// -----
+
+func.func @tma_store_box(%d: !bic.ptr<i8>, %m: i32, %v: tensor<128x96xbf16>) {
+  // expected-error @+1 {{tile 128x96 does not split into boxes of 128x64}}
+  bic.tma_store %d[%m, %m], %v, %m {boxRows = 128 : i64, aBase = 0 : i64, aSlot = 16384 : i64, bBase = 49152 : i64, bSlot = 16384 : i64, stages = 3 : i64, extraBase = 99328 : i64, extraBytes = 0 : i64} : !bic.ptr<i8>, tensor<128x96xbf16>
+  return
+}

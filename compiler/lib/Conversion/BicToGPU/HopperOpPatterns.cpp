@@ -276,8 +276,6 @@ struct TmaStoreLowering : public OpConversionPattern<TmaStoreOp> {
     auto l = TileLayout::get(vt);
     if (failed(l) || !getScratch(op) || l->rank() != 2 || a.getCoords().size() != 2)
       return op.emitOpError("needs a 2-D tile with a layout, and shared memory");
-    if (vt.getElementType().getIntOrFloatBitWidth() != 16)
-      return op.emitOpError("stores 2-byte elements only (64 per 128-byte box row)");
     const int64_t R = op.getBoxRows(), C = 64, boxBytes = R * 128;
     const DimLayout &d0 = l->dim(0), &d1 = l->dim(1);
     int64_t rows = vt.getShape()[0], cols = vt.getShape()[1];

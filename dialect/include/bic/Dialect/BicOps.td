@@ -467,6 +467,7 @@ def Bic_TmaStoreOp : Bic_Op<"tma_store"> {
   let assemblyFormat = [{
     $desc `[` $coords `]` `,` $value `,` $iter attr-dict `:` qualified(type($desc)) `,` type($value)
   }];
+  let hasVerifier = 1;
 }
 
 def Bic_TmaStoreWaitOp : Bic_Op<"tma_store_wait"> {
