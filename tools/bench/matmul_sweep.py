@@ -39,8 +39,8 @@ def main():
         # Three copies of the weight, rotated, so that it never sits in L2.
         Bs = [torch.randn(N, K, device="cuda").to(torch.bfloat16) for _ in range(3)]
         B = Bs[0]
-        A = torch.randn(max(MS), K, device="cuda").to(torch.bfloat16)
-        C = torch.empty(max(MS), N, device="cuda", dtype=torch.bfloat16)
+        A = torch.randn(max(MS + [100]), K, device="cuda").to(torch.bfloat16)
+        C = torch.empty(max(MS + [100]), N, device="cuda", dtype=torch.bfloat16)
 
         def launch(k, cfg, m, b, c):
             args = k.prepare([bicrt.ptr(A.data_ptr()), bicrt.ptr(b.data_ptr()),

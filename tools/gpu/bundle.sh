@@ -12,13 +12,16 @@ if [ -x "$BUILD/bin/bic" ]; then
   ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
   # matmul configurations for sm_90a (BM BN BK num_warps num_stages
   # GROUP_M), all of one order; BK=64 ones take TMA + wgmma
-  for cfg in "64 32 64 4 16 16" "64 64 64 4 12 16" "64 128 64 4 6 16" \
+  # BIC_SWEEP_CFGS="BM BN BK W S G;..." replaces the list.
+  IFS=';' read -r -a CFGS <<< "${BIC_SWEEP_CFGS:-}"
+  [ ${#CFGS[@]} -gt 0 ] || CFGS=("64 32 64 4 16 16" "64 64 64 4 12 16" "64 128 64 4 6 16" \
              "128 128 64 4 4 16" "128 128 64 8 4 16" "128 256 64 8 4 0" \
              "128 256 64 8 4 8" "128 256 64 8 4 16" "128 256 64 8 3 16" \
              "256 128 64 8 4 16" "256 128 64 8 3 16" "64 256 64 4 4 16" \
              "16 32 256 4 4 16" "32 64 128 4 4 16" "64 32 64 4 12 16" \
              "64 64 64 4 8 16" "128 64 64 4 8 16" "128 128 64 8 6 16" \
-             "256 128 64 8 4 8"; do
+             "256 128 64 8 4 8")
+  for cfg in "${CFGS[@]}"; do
     set -- $cfg
     "$BUILD/bin/bic" compile "$ROOT/kernels_src/matmul.bic" -D BM=$1 -D BN=$2 -D BK=$3 \
       -D num_warps=$4 -D num_stages=$5 -D GROUP_M=$6 --arch sm_90a \

@@ -283,9 +283,11 @@ struct TmaPipeline {
                                 b.getI64IntegerAttr(barriers()), dot.getOrder());
     // Refill the stage iteration g - 1 used: its wgmma has retired (each
     // wgmma leaves at most one group in flight, and a tile ends with none);
-    // with several warpgroups, all of them must have retired it.
+    // with several warpgroups, all of them must have retired it, and with
+    // mma.sync (BM < 64) every warp must be done reading it.
+    bool sync = numWarps > 4 || dot->hasAttr("bic.tma_mma_sync");
     issue(b, t, b.create<arith::AddIOp>(loc, it, cst(b, S - 1)),
-          b.create<arith::AddIOp>(loc, g, cst(b, S - 1)), numWarps > 4, true);
+          b.create<arith::AddIOp>(loc, g, cst(b, S - 1)), sync, true);
     dot.replaceAllUsesWith(wg.getResult());
     dot.erase();
     la.erase();

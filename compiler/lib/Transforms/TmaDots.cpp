@@ -5,6 +5,10 @@
 // [BN, 64] (B given as [N, K], the weight layout) in bf16 or f16, and the
 // tile fits the wgmma fragment. Each operand gets a hidden kernel parameter
 // for its TMA descriptor; the metadata tells the runtime how to encode it.
+// A tile of 16 or 32 rows (few tokens: BM < 64, which wgmma cannot take)
+// qualifies too, on 4 warps: TMA stages both blocks and mma.sync reads them
+// (ldmatrix through the swizzle; `bic.tma_mma_sync`), so only A's BM rows
+// cross from L2 and no thread issues per-element copies.
 // Loops that do not qualify keep the mma.sync path, which gives the same
 // bits (the dot's order does not change), so this is a speed decision only.
 //
@@ -71,11 +75,14 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     int64_t bm = shape[0], bn = shape[1], bk = dot.getA().getType().getShape()[1];
     if (bk != 64)
       return "the K block is not 64 (one 128-byte swizzle row)";
-    if (bm % 64 || bm % (16 * numWarps) || bm > 256)
-      return "BM is not a multiple of 64 and of 16 x num_warps up to 256";
+    // BM < 64 (few tokens): mma.sync on the TMA stages.
+    bool smallM = bm < 64 && numWarps == 4 && (bm == 16 || bm == 32);
+    if (!smallM && (bm % 64 || bm % (16 * numWarps) || bm > 256))
+      return "BM is not 16 or 32 on 4 warps, or a multiple of 64 and of 16 x "
+             "num_warps up to 256";
     if (bn % 8 || bn > 256)
       return "BN is not a multiple of 8 up to 256";
-    if (bm * bn / (32 * numWarps) > 128)
+    if (std::max<int64_t>(bm, 64) * bn / (32 * numWarps) > 128)
       return "the accumulator needs more than 128 registers per thread";
     if (2 * (bm + bn) * bk * 2 + 64 > maxSmem)
       return "two stages do not fit in shared memory";
@@ -164,6 +171,8 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
           return signalPassFailure();
       }
       dot->setAttr("bic.wgmma", UnitAttr::get(&getContext()));
+      if (dot.getType().getShape()[0] < 64)
+        dot->setAttr("bic.tma_mma_sync", UnitAttr::get(&getContext()));
       int64_t boxRows = 0;
       if (StoreTileOp st = storeToClaim(fn, dot, numWarps, boxRows))
         if (failed(claim(fn, st, st.getBase(), st.getShape(), {boxRows, 64})))

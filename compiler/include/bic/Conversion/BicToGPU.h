@@ -41,6 +41,18 @@ mlir::Value fromWord(mlir::OpBuilder &b, mlir::Location loc, mlir::Value w,
 mlir::Value getScratch(mlir::Operation *op);
 /// The kernel's shared-memory scratch as an `!llvm.ptr<3>`.
 mlir::Value scratchBase(mlir::Operation *op, mlir::OpBuilder &b);
+
+/// mma.sync over A [M, K] and B [N, K] blocks that TMA staged at `aStage` /
+/// `bStage` (!llvm.ptr<3>, rows of 128 bytes in the 128-byte swizzle): K
+/// ascending in k-steps of 16, accumulating the fragment `acc` (layout `lc`,
+/// the mma fragment layout) in place, exactly as bic.dot's mma.sync path.
+mlir::Value emitStagedMma(mlir::ConversionPatternRewriter &rw, mlir::Location loc,
+                          const TileLayout &lc, mlir::Value acc, mlir::Type elem,
+                          int64_t M, int64_t N, int64_t K, mlir::Value aStage,
+                          mlir::Value bStage, const ThreadIds &ids);
+/// Fails (with a diagnostic on `op`) unless `lc` is the mma fragment layout
+/// with whole 16x8 blocks per warp.
+mlir::LogicalResult checkMmaAccumulator(mlir::Operation *op, const TileLayout &lc);
 /// Inline PTX with side effects; returns its result (null for `result`
 /// absent: no result).
 mlir::Value inlineAsm(mlir::OpBuilder &b, mlir::Location loc, llvm::StringRef text,

@@ -28,6 +28,9 @@ struct Smem {
   OpBuilder &b;
   Location loc;
   Value base; // !llvm.ptr<3>
+  /// Rows of 128 bytes in TMA's 128-byte swizzle (16-byte chunk c of row r
+  /// at chunk c ^ (r % 8); `base` 1024-byte aligned) instead of plain rows.
+  bool swizzle128 = false;
 
   Value at(Value byteOffset) {
     auto ptrTy = LLVM::LLVMPointerType::get(b.getContext(), 3);
@@ -36,6 +39,19 @@ struct Smem {
   }
   // byte offset of element (r, c) of a row-major [*, ld] region at `start`.
   Value offset(Value r, Value c, int64_t ld, int64_t start, int64_t bytes) {
+    if (swizzle128) {
+      assert(ld * bytes == 128 && "a swizzled row is 128 bytes");
+      Value cb = b.create<arith::MulIOp>(loc, c, constI32(b, loc, bytes));
+      Value chunk = b.create<arith::XOrIOp>(
+          loc, b.create<arith::ShRUIOp>(loc, cb, constI32(b, loc, 4)),
+          b.create<arith::AndIOp>(loc, r, constI32(b, loc, 7)));
+      Value o = b.create<arith::AddIOp>(
+          loc,
+          b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, r, constI32(b, loc, 128)),
+                                  b.create<arith::ShLIOp>(loc, chunk, constI32(b, loc, 4))),
+          b.create<arith::AndIOp>(loc, cb, constI32(b, loc, 15)));
+      return b.create<arith::AddIOp>(loc, o, constI32(b, loc, start));
+    }
     Value e = b.create<arith::AddIOp>(
         loc, b.create<arith::MulIOp>(loc, r, constI32(b, loc, ld)), c);
     Value o = b.create<arith::MulIOp>(loc, e, constI32(b, loc, bytes));
@@ -261,7 +277,22 @@ Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
         loc, VectorType::get({lc.numElems()}, f32), acc);
 }
 
+} // namespace
 
+Value bic::emitStagedMma(ConversionPatternRewriter &rw, Location loc,
+                         const TileLayout &lc, Value acc, Type elem, int64_t M,
+                         int64_t N, int64_t K, Value aStage, Value bStage,
+                         const ThreadIds &ids) {
+  Smem sA{rw, loc, aStage, /*swizzle128=*/true}, sB{rw, loc, bStage, true};
+  return emitMma(rw, loc, lc, acc, elem, M, N, K, /*transB=*/true, sA, sB,
+                 K, K, ids);
+}
+
+LogicalResult bic::checkMmaAccumulator(Operation *op, const TileLayout &lc) {
+  return checkAccumulator(op, lc);
+}
+
+namespace {
 Value bufferBase(DotOp op, OpBuilder &b) {
   Location loc = op.getLoc();
   auto ptrTy = LLVM::LLVMPointerType::get(b.getContext(), 3);

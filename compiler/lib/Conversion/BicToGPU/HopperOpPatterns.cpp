@@ -11,7 +11,10 @@
 //    iteration's round), then each warpgroup issues, for k16 = 0, 1, 2, 3
 //    (ascending) and each of its m64 row blocks, one
 //    `wgmma.mma_async.m64nNk16` reading A and B from shared-memory
-//    descriptors, and leaves one group in flight.
+//    descriptors, and leaves one group in flight. A tile of 16 or 32 rows
+//    (few tokens; below wgmma's 64) is in the mma.sync fragment layout
+//    instead and takes mma.sync m16n8k16 on the same stages (ldmatrix
+//    through the swizzle), K ascending: the same order, so the same bits.
 //  * wgmma_wait: waits for all groups and synchronises the program.
 //  * tma_store: the tile goes from registers into free shared memory in the
 //    128-byte-swizzled box layout (conflict-free for the wgmma fragment),
@@ -49,13 +52,20 @@ Value smemAddr(OpBuilder &b, Location loc, Value base, Value offset) {
   return b.create<LLVM::PtrToIntOp>(loc, b.getI32Type(), p);
 }
 
+/// Pointer to stage `slot` of a region: byte start + slot * stride.
+Value stagePtr(OpBuilder &b, Location loc, Value base, Value slot, int64_t start,
+               int64_t stride) {
+  Value off = b.create<arith::AddIOp>(
+      loc, i32c(b, loc, start), b.create<arith::MulIOp>(loc, slot, i32c(b, loc, stride)));
+  return b.create<LLVM::GEPOp>(loc, LLVM::LLVMPointerType::get(b.getContext(), 3),
+                               b.getI8Type(), base, ValueRange{off});
+}
+
 /// Shared address of stage `slot` of a region: byte start + slot * stride.
 Value stageAddr(OpBuilder &b, Location loc, Value base, Value slot, int64_t start,
                 int64_t stride) {
-  return smemAddr(b, loc, base,
-                  b.create<arith::AddIOp>(loc, i32c(b, loc, start),
-                                          b.create<arith::MulIOp>(loc, slot,
-                                                                  i32c(b, loc, stride))));
+  return b.create<LLVM::PtrToIntOp>(loc, b.getI32Type(),
+                                    stagePtr(b, loc, base, slot, start, stride));
 }
 
 /// Runs `body` in thread 0 only.
@@ -149,8 +159,13 @@ struct WgmmaLowering : public OpConversionPattern<WgmmaOp> {
     if (failed(lc) || !getScratch(op))
       return op.emitOpError("needs a layout and shared memory");
     const DimLayout &d0 = lc->dim(0), &d1 = lc->dim(1);
-    if (!d0.lanesFirst || d0.spt != 2 || d0.tpw != 8 || d1.spt != 2 || d1.tpw != 4 ||
-        d1.wpc != 1 || d0.replicated() || d1.replicated())
+    // A tile of fewer than 64 rows (bic-tma-dots: `bic.tma_mma_sync`) is in
+    // the mma.sync fragment layout and takes mma.sync on the stage.
+    const bool mmaSync = !d0.lanesFirst;
+    if (mmaSync && failed(checkMmaAccumulator(op, *lc)))
+      return failure();
+    if (!mmaSync && (d0.spt != 2 || d0.tpw != 8 || d1.spt != 2 || d1.tpw != 4 ||
+                     d1.wpc != 1 || d0.replicated() || d1.replicated()))
       return op.emitOpError("accumulator is not in the wgmma fragment layout");
     auto at = cast<RankedTensorType>(op.getAType());
     Type elem = at.getElementType();
@@ -172,6 +187,14 @@ struct WgmmaLowering : public OpConversionPattern<WgmmaOp> {
               "mbarrier.try_wait.parity.shared::cta.b64 P1, [$0], $1;\n"
               "@P1 bra DONE;\nbra WAIT;\nDONE:\n}",
               "r,r", ValueRange{bar, phase});
+
+    if (mmaSync) {
+      Value aPtr = stagePtr(rw, loc, base, slot, op.getABase(), op.getASlot());
+      Value bPtr = stagePtr(rw, loc, base, slot, op.getBBase(), op.getBSlot());
+      rw.replaceOp(op, emitStagedMma(rw, loc, *lc, a.getAcc(), elem,
+                                     op.getType().getShape()[0], N, K, aPtr, bPtr, ids));
+      return success();
+    }
 
     // Stage bases, and this warpgroup's first row.
     Value aStage = stageAddr(rw, loc, base, slot, op.getABase(), op.getASlot());
