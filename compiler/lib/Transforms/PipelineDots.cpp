@@ -226,19 +226,31 @@ struct TmaPipeline {
     map.map(loop.getInductionVar(), k);
     for (Operation *op : address)
       b.clone(*op, map);
+    // Each operand's block is BK / 64 boxes of 64 columns, box j at byte
+    // j * rows * 128 of the slot; the first copy announces the stage's bytes.
     int64_t bases[2] = {0, S * sa}, slots[2] = {sa, sb};
+    bool first = true;
     for (auto [i, l] : llvm::enumerate(std::array<LoadTileOp, 2>{la, lb})) {
       SmallVector<Value> coords;
       for (Value c : l.getCoords())
         coords.push_back(map.lookupOrDefault(c));
-      auto box = cast<RankedTensorType>(l.getType()).getShape();
-      b.create<TmaLoadOp>(loc, desc(l), coords, i32(b, g), pred,
-                          b.getI64IntegerAttr(bases[i]), b.getDenseI64ArrayAttr(box),
-                          b.getI64IntegerAttr(slots[i]), b.getI64IntegerAttr(S),
-                          b.getI64IntegerAttr(barriers()),
-                          b.getI64IntegerAttr(i == 0 ? sa + sb : 0),
-                          sync && i == 0 ? b.getUnitAttr() : UnitAttr(),
-                          store && i == 0 ? b.getUnitAttr() : UnitAttr());
+      auto shape = cast<RankedTensorType>(l.getType()).getShape();
+      int64_t boxBytes = shape[0] * 128;
+      for (int64_t j = 0; j < shape[1] / 64; ++j) {
+        SmallVector<Value> at = coords;
+        if (j)
+          at[1] = b.create<arith::AddIOp>(
+              loc, at[1], b.create<arith::ConstantIntOp>(loc, at[1].getType(), 64 * j));
+        b.create<TmaLoadOp>(loc, desc(l), at, i32(b, g), pred,
+                            b.getI64IntegerAttr(bases[i] + j * boxBytes),
+                            b.getDenseI64ArrayAttr({shape[0], 64}),
+                            b.getI64IntegerAttr(slots[i]), b.getI64IntegerAttr(S),
+                            b.getI64IntegerAttr(barriers()),
+                            b.getI64IntegerAttr(first ? sa + sb : 0),
+                            sync && first ? b.getUnitAttr() : UnitAttr(),
+                            store && first ? b.getUnitAttr() : UnitAttr());
+        first = false;
+      }
     }
   }
 

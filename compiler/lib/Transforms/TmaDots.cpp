@@ -1,9 +1,10 @@
 //===- TmaDots.cpp - claim tensor-core K loops for TMA + wgmma (sm_90a) ---===//
 //
 // Decides, before layouts exist, which K loops take the Hopper path: both
-// operands are blocks of kernel-parameter descriptors, A [BM, 64] and B
-// [BN, 64] (B given as [N, K], the weight layout) in bf16 or f16, and the
-// tile fits the wgmma fragment. Each operand gets a hidden kernel parameter
+// operands are blocks of kernel-parameter descriptors, A [BM, BK] and B
+// [BN, BK] (B given as [N, K], the weight layout) in bf16 or f16, BK a
+// multiple of 64 up to 256 (TMA boxes of 64 columns, BK / 64 per operand and
+// stage), and the tile fits the wgmma fragment. Each operand gets a hidden kernel parameter
 // for its TMA descriptor; the metadata tells the runtime how to encode it.
 // A tile of 16 or 32 rows (few tokens: BM < 64, which wgmma cannot take)
 // qualifies too, on 4 warps: TMA stages both blocks and mma.sync reads them
@@ -73,8 +74,9 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
         return "the loop body has other side effects";
     auto shape = dot.getType().getShape();
     int64_t bm = shape[0], bn = shape[1], bk = dot.getA().getType().getShape()[1];
-    if (bk != 64)
-      return "the K block is not 64 (one 128-byte swizzle row)";
+    if (bk % 64 || bk > 256)
+      return "the K block is not a multiple of 64 up to 256 (boxes of one "
+             "128-byte swizzle row)";
     // BM < 64 (few tokens): mma.sync on the TMA stages.
     bool smallM = bm < 64 && numWarps == 4 && (bm == 16 || bm == 32);
     if (!smallM && (bm % 64 || bm % (16 * numWarps) || bm > 256))
@@ -166,8 +168,10 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
       }
       for (Value v : {dot.getA(), dot.getB()}) {
         auto l = v.getDefiningOp<LoadTileOp>();
-        if (failed(claim(fn, l, l.getBase(), l.getShape(),
-                         cast<RankedTensorType>(l.getType()).getShape())))
+        // Boxes of 64 columns (one 128-byte swizzle row); a K block of
+        // BK = 64 b takes b of them per stage.
+        int64_t rows = cast<RankedTensorType>(l.getType()).getShape()[0];
+        if (failed(claim(fn, l, l.getBase(), l.getShape(), {rows, 64})))
           return signalPassFailure();
       }
       dot->setAttr("bic.wgmma", UnitAttr::get(&getContext()));

@@ -73,7 +73,7 @@ func.func @kn(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32)
 }
 
 // CHECK-LABEL: func.func @bk32
-// CHECK: bic.mma_sync_because = "the K block is not 64 (one 128-byte swizzle row)"
+// CHECK: bic.mma_sync_because = "the K block is not a multiple of 64 up to 256 (boxes of one 128-byte swizzle row)"
 func.func @bk32(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32) attributes {bic.kernel} {
   %c0 = arith.constant 0 : i32
   %c32 = arith.constant 32 : i32
@@ -116,5 +116,67 @@ func.func @narrow_store(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf1
   }
   %o = arith.truncf %r : tensor<64x32xf32> to tensor<64x32xbf16>
   bic.store_tile %c[%m, %n] at [%c0, %c0], %o : !bic.ptr<bf16>, tensor<64x32xbf16>
+  return
+}
+
+// Few tokens: a 16-row tile (below wgmma's 64) with a K block of 256. Both
+// loads are claimed with boxes of 64 columns, and the dot is marked for
+// mma.sync on the TMA stages. The pipeline copies 4 boxes per operand and
+// stage (A's 2 KB apart, B's 4 KB apart; the first announces the stage's
+// 24 KB), the accumulator is the mma.sync fragment (warps across N), and a
+// refill waits for every warp (`sync`): mma.sync reads the stage directly.
+// CHECK-LABEL: func.func @small_m
+// CHECK-SAME: %arg6: !bic.ptr<i8> {bic.tma_base = 0 : i64, bic.tma_box = array<i64: 16, 64>, bic.tma_shape = array<i64: 3, 5>}
+// CHECK-SAME: %arg7: !bic.ptr<i8> {bic.tma_base = 1 : i64, bic.tma_box = array<i64: 32, 64>, bic.tma_shape = array<i64: 4, 5>}
+// CHECK: bic.dot {{.*}}{bic.tma_mma_sync, bic.wgmma,
+// CHECK-NOT: bic.tma_desc
+// PIPE-LABEL: func.func @small_m
+// PIPE: bic.tma_init %arg6, %arg7 {barriers = 98304 : i64, stages = 4 : i64}
+// PIPE: scf.for
+// PIPE: bic.wgmma {{.*}}aBase = 0 : i64, aSlot = 8192 : i64{{.*}}bBase = 32768 : i64, bSlot = 16384 : i64{{.*}}warpsPerCTA = [1, 4]
+// PIPE-NOT: rowsLanesFirst
+// PIPE: bic.tma_load %arg6{{.*}}base = 0 : i64, box = array<i64: 16, 64>, expectBytes = 24576 : i64{{.*}}sync
+// PIPE: bic.tma_load %arg6{{.*}}base = 2048 : i64{{.*}}expectBytes = 0 : i64
+// PIPE: bic.tma_load %arg6{{.*}}base = 4096 : i64
+// PIPE: bic.tma_load %arg6{{.*}}base = 6144 : i64
+// PIPE: bic.tma_load %arg7{{.*}}base = 32768 : i64, box = array<i64: 32, 64>
+// PIPE: bic.tma_load %arg7{{.*}}base = 36864 : i64
+// PIPE: bic.tma_load %arg7{{.*}}base = 40960 : i64
+// PIPE: bic.tma_load %arg7{{.*}}base = 45056 : i64
+// PIPE-NOT: bic.tma_load
+// PIPE: scf.yield
+func.func @small_m(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf16>,
+                   %m: i32, %n: i32, %k: i32) attributes {bic.kernel, bic.num_stages = 4 : i32} {
+  %c0 = arith.constant 0 : i32
+  %c256 = arith.constant 256 : i32
+  %z = arith.constant 0.0 : f32
+  %acc0 = bic.splat %z : f32 -> tensor<16x32xf32>
+  %r = scf.for %i = %c0 to %k step %c256 iter_args(%acc = %acc0) -> (tensor<16x32xf32>) : i32 {
+    %ta = bic.load_tile %a[%m, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<16x256xbf16>
+    %tb = bic.load_tile %b[%n, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<32x256xbf16>
+    %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>, transB} : tensor<16x256xbf16>, tensor<32x256xbf16>, tensor<16x32xf32> -> tensor<16x32xf32>
+    scf.yield %d : tensor<16x32xf32>
+  }
+  %o = arith.truncf %r : tensor<16x32xf32> to tensor<16x32xbf16>
+  bic.store_tile %c[%m, %n] at [%c0, %c0], %o : !bic.ptr<bf16>, tensor<16x32xbf16>
+  return
+}
+
+// 16 rows on 8 warps: neither a wgmma tile nor one warpgroup's
+// mma.sync tile on TMA stages.
+// CHECK-LABEL: func.func @small_m_8warps
+// CHECK: bic.mma_sync_because = "BM is not 16 or 32 on 4 warps, or a multiple of 64 and of 16 x num_warps up to 256"
+func.func @small_m_8warps(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32)
+    attributes {bic.kernel, bic.num_warps = 8 : i32} {
+  %c0 = arith.constant 0 : i32
+  %c64 = arith.constant 64 : i32
+  %z = arith.constant 0.0 : f32
+  %acc0 = bic.splat %z : f32 -> tensor<16x64xf32>
+  %r = scf.for %i = %c0 to %k step %c64 iter_args(%acc = %acc0) -> (tensor<16x64xf32>) : i32 {
+    %ta = bic.load_tile %a[%m, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<16x64xbf16>
+    %tb = bic.load_tile %b[%n, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<64x64xbf16>
+    %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>, transB} : tensor<16x64xbf16>, tensor<64x64xbf16>, tensor<16x64xf32> -> tensor<16x64xf32>
+    scf.yield %d : tensor<16x64xf32>
+  }
   return
 }

@@ -43,7 +43,8 @@ mlir::Value getScratch(mlir::Operation *op);
 mlir::Value scratchBase(mlir::Operation *op, mlir::OpBuilder &b);
 
 /// mma.sync over A [M, K] and B [N, K] blocks that TMA staged at `aStage` /
-/// `bStage` (!llvm.ptr<3>, rows of 128 bytes in the 128-byte swizzle): K
+/// `bStage` (!llvm.ptr<3>; K / 64 boxes each of rows of 128 bytes in the
+/// 128-byte swizzle, one box after the other): K
 /// ascending in k-steps of 16, accumulating the fragment `acc` (layout `lc`,
 /// the mma fragment layout) in place, exactly as bic.dot's mma.sync path.
 mlir::Value emitStagedMma(mlir::ConversionPatternRewriter &rw, mlir::Location loc,

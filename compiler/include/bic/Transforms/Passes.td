@@ -89,9 +89,11 @@ def BicTmaDots : Pass<"bic-tma-dots", "mlir::ModuleOp"> {
   let summary = "Claim the operand loads of tensor-core K loops for TMA and wgmma (sm_90a)";
   let description = [{
     For a K loop `for k: a = A.load_tile(..); b = B.load_tile(..);
-    acc = dot(a, b, acc, trans_b)` with bf16/f16 operands, K blocks of 64
-    (one 128-byte swizzle row), BM a multiple of 16 x num_warps and of 64,
-    BN a multiple of 8 up to 256, and descriptors built from kernel
+    acc = dot(a, b, acc, trans_b)` with bf16/f16 operands, K blocks a
+    multiple of 64 up to 256 (TMA boxes of one 128-byte swizzle row), BM a
+    multiple of 16 x num_warps and of 64 (wgmma) or BM = 16 or 32 on 4
+    warps (mma.sync on the TMA stages: `bic.tma_mma_sync`), BN a multiple
+    of 8 up to 256, and descriptors built from kernel
     parameters: appends one hidden kernel parameter per operand (a device
     pointer to the `CUtensorMap` the runtime encodes from the base pointer
     and extent parameters named in its attributes), marks both loads with

@@ -28,9 +28,10 @@ struct Smem {
   OpBuilder &b;
   Location loc;
   Value base; // !llvm.ptr<3>
-  /// Rows of 128 bytes in TMA's 128-byte swizzle (16-byte chunk c of row r
-  /// at chunk c ^ (r % 8); `base` 1024-byte aligned) instead of plain rows.
-  bool swizzle128 = false;
+  /// TMA boxes of `boxRows` rows x 128 bytes in the 128-byte swizzle, one
+  /// after the other (16-byte chunk c of row r of a box at chunk c ^ (r % 8);
+  /// `base` 1024-byte aligned), instead of plain rows of `ld` elements.
+  int64_t boxRows = 0;
 
   Value at(Value byteOffset) {
     auto ptrTy = LLVM::LLVMPointerType::get(b.getContext(), 3);
@@ -39,15 +40,20 @@ struct Smem {
   }
   // byte offset of element (r, c) of a row-major [*, ld] region at `start`.
   Value offset(Value r, Value c, int64_t ld, int64_t start, int64_t bytes) {
-    if (swizzle128) {
-      assert(ld * bytes == 128 && "a swizzled row is 128 bytes");
+    if (boxRows) {
+      // byte (c * bytes) % 128 of row r of box (c * bytes) / 128
       Value cb = b.create<arith::MulIOp>(loc, c, constI32(b, loc, bytes));
+      Value box = b.create<arith::ShRUIOp>(loc, cb, constI32(b, loc, 7));
       Value chunk = b.create<arith::XOrIOp>(
-          loc, b.create<arith::ShRUIOp>(loc, cb, constI32(b, loc, 4)),
+          loc,
+          b.create<arith::AndIOp>(loc, b.create<arith::ShRUIOp>(loc, cb, constI32(b, loc, 4)),
+                                  constI32(b, loc, 7)),
           b.create<arith::AndIOp>(loc, r, constI32(b, loc, 7)));
+      Value row = b.create<arith::AddIOp>(
+          loc, b.create<arith::MulIOp>(loc, box, constI32(b, loc, boxRows)), r);
       Value o = b.create<arith::AddIOp>(
           loc,
-          b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, r, constI32(b, loc, 128)),
+          b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, row, constI32(b, loc, 128)),
                                   b.create<arith::ShLIOp>(loc, chunk, constI32(b, loc, 4))),
           b.create<arith::AndIOp>(loc, cb, constI32(b, loc, 15)));
       return b.create<arith::AddIOp>(loc, o, constI32(b, loc, start));
@@ -283,7 +289,7 @@ Value bic::emitStagedMma(ConversionPatternRewriter &rw, Location loc,
                          const TileLayout &lc, Value acc, Type elem, int64_t M,
                          int64_t N, int64_t K, Value aStage, Value bStage,
                          const ThreadIds &ids) {
-  Smem sA{rw, loc, aStage, /*swizzle128=*/true}, sB{rw, loc, bStage, true};
+  Smem sA{rw, loc, aStage, /*boxRows=*/M}, sB{rw, loc, bStage, /*boxRows=*/N};
   return emitMma(rw, loc, lc, acc, elem, M, N, K, /*transB=*/true, sA, sB,
                  K, K, ids);
 }

@@ -25,7 +25,9 @@
 // Shared-memory matrix descriptor (K-major, 128-byte swizzle): start address
 // >> 4 in bits 0-13, leading-dimension offset 1 (unused for this swizzle) in
 // 16-29, stride between 8-row groups 1024 >> 4 in 32-45, swizzle mode 1
-// (128 B) in 62-63. Stepping K by 16 elements adds 32 bytes to the start.
+// (128 B) in 62-63. Stepping K by 16 elements adds 32 bytes to the start
+// within a box of 64 columns; a K block of BK = 64 b is b such boxes, one
+// after the other in the stage.
 //
 //===----------------------------------------------------------------------===//
 #include "bic/Conversion/BicToGPU.h"
@@ -201,7 +203,10 @@ struct WgmmaLowering : public OpConversionPattern<WgmmaOp> {
     Value bStage = stageAddr(rw, loc, base, slot, op.getBBase(), op.getBSlot());
     Value wgRow = rw.create<arith::MulIOp>(
         loc, rw.create<arith::ShRUIOp>(loc, ids.warp, i32c(rw, loc, 2)), i32c(rw, loc, 64));
-    int64_t rowBytes = K * elem.getIntOrFloatBitWidth() / 8; // 128
+    // A stage holds BK / 64 boxes per operand, box j (k16 steps 4j .. 4j + 3)
+    // at byte j * rows * 128: rows of 128 bytes in the 128-byte swizzle.
+    const int64_t rowBytes = 128, M = op.getType().getShape()[0];
+    auto boxOff = [&](int64_t rows, int64_t k) { return (k / 4) * rows * rowBytes + 32 * (k % 4); };
 
     // Accumulator registers of row block r: wgmma's d[4j + 2h + c] is
     // element (row 2r + h, column 2j + c) of the thread's fragment.
@@ -233,13 +238,14 @@ struct WgmmaLowering : public OpConversionPattern<WgmmaOp> {
 
     inlineAsm(rw, loc, "wgmma.fence.sync.aligned;", "", ValueRange{});
     for (int64_t k = 0; k < K / 16; ++k) {
-      Value bDesc = matrixDesc(rw, loc, rw.create<arith::AddIOp>(loc, bStage, i32c(rw, loc, 32 * k)));
+      Value bDesc = matrixDesc(
+          rw, loc, rw.create<arith::AddIOp>(loc, bStage, i32c(rw, loc, boxOff(N, k))));
       for (int64_t r = 0; r < reps; ++r) {
         // Rows r * 16 * nw + 64 * warpgroup + [0, 64) of the stage.
         Value row = rw.create<arith::AddIOp>(loc, wgRow, i32c(rw, loc, r * 16 * nw));
         Value aOff = rw.create<arith::AddIOp>(
             loc, rw.create<arith::MulIOp>(loc, row, i32c(rw, loc, rowBytes)),
-            i32c(rw, loc, 32 * k));
+            i32c(rw, loc, boxOff(M, k)));
         Value aDesc = matrixDesc(rw, loc, rw.create<arith::AddIOp>(loc, aStage, aOff));
         SmallVector<Value> operands = {aDesc, bDesc, i32c(rw, loc, 1)};
         operands.append(frag[r].begin(), frag[r].end());

@@ -416,7 +416,10 @@ def Bic_WgmmaOp : Bic_Op<"wgmma"> {
     Bᵀ (`bType`, [N, K], at `bBase` + stage * `bSlot`) into `acc` with
     `wgmma.mma_async.m64nNk16`, K ascending in k-steps of 16 — the order
     `order` of the `bic.dot` it replaces. Leaves at most one wgmma group in
-    flight. `acc` is in the wgmma fragment layout (`rowsLanesFirst`).
+    flight. `acc` is in the wgmma fragment layout (`rowsLanesFirst`), or, for
+    tiles of 16 or 32 rows, the mma.sync fragment layout: then the stage is
+    read with `ldmatrix` and multiplied with `mma.sync.m16n8k16`, same order.
+    A and B are `K / 64` boxes of 64 columns each, one after the other.
 
     ```mlir
     %c = bic.wgmma %it, %acc {aType = tensor<128x64xbf16>, bType = tensor<128x64xbf16>,
