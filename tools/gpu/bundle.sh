@@ -11,7 +11,8 @@ if [ -x "$BUILD/bin/bic" ]; then
   mkdir -p "$DEST/sweep"
   ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
   # matmul configurations for sm_90a (BM BN BK num_warps num_stages
-  # GROUP_M), all of one order; BK=64 ones take TMA + wgmma
+  # GROUP_M), all of one order; all take TMA (BK a multiple of 64): wgmma
+  # from BM = 64, mma.sync below
   # BIC_SWEEP_CFGS="BM BN BK W S G;..." replaces the list.
   IFS=';' read -r -a CFGS <<< "${BIC_SWEEP_CFGS:-}"
   [ ${#CFGS[@]} -gt 0 ] || CFGS=("64 32 64 4 16 16" "64 64 64 4 12 16" "64 128 64 4 6 16" \
@@ -20,7 +21,8 @@ if [ -x "$BUILD/bin/bic" ]; then
              "256 128 64 8 4 16" "256 128 64 8 3 16" "64 256 64 4 4 16" \
              "16 32 256 4 4 16" "32 64 128 4 4 16" "64 32 64 4 12 16" \
              "64 64 64 4 8 16" "128 64 64 4 8 16" "128 128 64 8 6 16" \
-             "256 128 64 8 4 8")
+             "256 128 64 8 4 8" "32 32 256 4 4 16" "64 32 256 4 4 16" \
+             "64 64 128 4 6 16" "16 128 128 4 6 16" "16 32 128 4 8 16")
   for cfg in "${CFGS[@]}"; do
     set -- $cfg
     "$BUILD/bin/bic" compile "$ROOT/kernels_src/matmul.bic" -D BM=$1 -D BN=$2 -D BK=$3 \
