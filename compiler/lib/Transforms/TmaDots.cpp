@@ -78,7 +78,7 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
       return "the K block is not a multiple of 64 up to 256 (boxes of one "
              "128-byte swizzle row)";
     // BM < 64 (few tokens): mma.sync on the TMA stages.
-    bool smallM = bm < 64 && numWarps == 4 && (bm == 16 || bm == 32);
+    bool smallM = numWarps == 4 && (bm == 16 || bm == 32);
     if (!smallM && (bm % 64 || bm % (16 * numWarps) || bm > 256))
       return "BM is not 16 or 32 on 4 warps, or a multiple of 64 and of 16 x "
              "num_warps up to 256";

@@ -134,22 +134,6 @@ SmallVector<Value> ldmatrix(Smem &s, Value byteOffset, int count) {
   return out;
 }
 
-/// The accumulator must be exactly the mma fragment layout, with whole
-/// 16x8 blocks per warp (no replicas).
-LogicalResult checkAccumulator(Operation *op, const TileLayout &lc) {
-  const DimLayout &c0 = lc.dim(0), &c1 = lc.dim(1);
-  auto shape = cast<RankedTensorType>(op->getResult(0).getType()).getShape();
-  if (c0.spt != 1 || c0.tpw != 8 || c1.spt != 2 || c1.tpw != 4)
-    return op->emitOpError("accumulator is not in the mma fragment layout");
-  if (c0.perThread() % 2 || c0.replicated() || c1.replicated())
-    return op->emitOpError("the ")
-           << shape[0] << "x" << shape[1] << " accumulator is too small for "
-           << c0.wpc * c1.wpc
-           << " warps (each warp needs whole 16x8 blocks); use fewer warps "
-              "or a larger tile";
-  return success();
-}
-
 /// The mma.sync core: K ascending in k-steps of 16 over A in `sA`
 /// ([M, lda] row-major) and B in `sB` ([N, ldb] if transB, else [K, ldb]),
 /// updating the accumulator fragment `accVec` (layout `lc`) in place.
@@ -295,8 +279,19 @@ Value bic::emitStagedMma(ConversionPatternRewriter &rw, Location loc,
 }
 
 LogicalResult bic::checkMmaAccumulator(Operation *op, const TileLayout &lc) {
-  return checkAccumulator(op, lc);
+  const DimLayout &c0 = lc.dim(0), &c1 = lc.dim(1);
+  auto shape = cast<RankedTensorType>(op->getResult(0).getType()).getShape();
+  if (c0.spt != 1 || c0.tpw != 8 || c1.spt != 2 || c1.tpw != 4)
+    return op->emitOpError("accumulator is not in the mma fragment layout");
+  if (c0.perThread() % 2 || c0.replicated() || c1.replicated())
+    return op->emitOpError("the ")
+           << shape[0] << "x" << shape[1] << " accumulator is too small for "
+           << c0.wpc * c1.wpc
+           << " warps (each warp needs whole 16x8 blocks); use fewer warps "
+              "or a larger tile";
+  return success();
 }
+
 
 namespace {
 Value bufferBase(DotOp op, OpBuilder &b) {
@@ -383,7 +378,7 @@ struct DotLowering : public OpConversionPattern<DotOp> {
     if (failed(la) || failed(lb) || failed(lc) || !scratch)
       return op.emitOpError("needs layouts and shared memory (run "
                             "bic-assign-layouts)");
-    if (failed(checkAccumulator(op, *lc)))
+    if (failed(checkMmaAccumulator(op, *lc)))
       return failure();
     bool transB = op.getTransB();
     Type elem = op.getA().getType().getElementType();
@@ -496,7 +491,7 @@ struct SmemDotLowering : public OpConversionPattern<SmemDotOp> {
     auto lc = TileLayout::get(op.getType());
     if (failed(lc) || !getScratch(op))
       return op.emitOpError("needs a layout and shared memory");
-    if (failed(checkAccumulator(op, *lc)))
+    if (failed(checkMmaAccumulator(op, *lc)))
       return failure();
     auto at = cast<RankedTensorType>(op.getAType());
     auto bt = cast<RankedTensorType>(op.getBType());
