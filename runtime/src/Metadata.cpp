@@ -79,7 +79,7 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
         throw bad("unsupported parameter type '" + p.type + "'");
       cur->params.push_back(p);
     } else if (startsWith(line, "// bic-tma: ", rest)) {
-      // base=B shape=I,J box=R,C swizzle=128
+      // base=B shape=I,J box=R,C swizzle=128 [rows=fit]
       std::istringstream ts(rest);
       std::string field;
       TmaMeta t;
@@ -99,6 +99,8 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
           list(v, t.shape);
         } else if (startsWith(field, "box=", v)) {
           list(v, t.box);
+        } else if (field == "rows=fit") {
+          t.fitRows = true;
         } else if (field != "swizzle=128") {
           throw bad("unknown bic-tma field '" + field + "'");
         }

@@ -1,6 +1,7 @@
 //===- Tma.cpp - TMA descriptors for hidden kernel parameters -------------===//
 #include "Tma.h"
 
+#include <algorithm>
 #include <cstring>
 
 using namespace bic;
@@ -42,7 +43,12 @@ CUdeviceptr TmaDescriptorCache::get(const KernelMeta &k, const TmaMeta &t,
     throw Error(where + ": a 128-byte swizzled block must be 128 bytes wide");
   uint64_t dims[2] = {cols, rows}; // innermost first
   uint64_t strides[1] = {cols * e.bytes};
-  uint32_t box[2] = {t.box[1], t.box[0]}, elemStrides[2] = {1, 1};
+  // A box taller than the matrix would copy rows that are all zero fill:
+  // TMA takes as long over those as over real ones (a 64-row box over one
+  // token was 2x slower than over 64), so `rows=fit` kernels get the rows
+  // that exist, and announce that many bytes.
+  uint32_t boxRows = t.fitRows ? uint32_t(std::min<uint64_t>(t.box[0], rows)) : t.box[0];
+  uint32_t box[2] = {t.box[1], boxRows}, elemStrides[2] = {1, 1};
   void *base = reinterpret_cast<void *>(args[t.base].asPtr());
 
   std::array<uint64_t, 16> map{};

@@ -73,11 +73,16 @@ TEST(Metadata, ParsesTmaDescriptors) {
   EXPECT_EQ(t.base, 0u);
   EXPECT_EQ(t.shape, (std::vector<unsigned>{1, 2}));
   EXPECT_EQ(t.box, (std::vector<unsigned>{128, 64}));
+  EXPECT_FALSE(t.fitRows) << "without rows=fit the box keeps its rows (older kernels)";
   EXPECT_EQ(m.kernels[0].params.size(), 3u) << "hidden parameters are not the caller's";
+  ModuleMeta fit =
+      parseMetadata(header("// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128 rows=fit\n"));
+  EXPECT_TRUE(fit.kernels[0].tma[0].fitRows);
   for (const char *bad : {"// bic-tma: base=1 shape=1,2 box=128,64 swizzle=128\n",
                           "// bic-tma: base=0 shape=0,2 box=128,64 swizzle=128\n",
                           "// bic-tma: base=0 shape=1,9 box=128,64 swizzle=128\n",
                           "// bic-tma: base=0 shape=1 box=128,64 swizzle=128\n",
-                          "// bic-tma: base=0 shape=1,2 box=128,64 swizzle=64\n"})
+                          "// bic-tma: base=0 shape=1,2 box=128,64 swizzle=64\n",
+                          "// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128 rows=all\n"})
     EXPECT_THROW(parseMetadata(header(bad)), Error) << bad;
 }

@@ -34,7 +34,9 @@ std::string bic::metadataHeader(const std::vector<KernelInfo> &kernels,
       os << " box=";
       for (size_t i = 0; i < t.box.size(); ++i)
         os << (i ? "," : "") << t.box[i];
-      os << " swizzle=128\n";
+      // rows=fit: the runtime narrows the box to the matrix's rows; the
+      // kernel announces the bytes of the narrowed box (bic-pipeline-dots).
+      os << " swizzle=128 rows=fit\n";
     }
     for (const auto &[n, v] : k.constexprs)
       os << "// bic-constexpr: " << n << "=" << v << "\n";

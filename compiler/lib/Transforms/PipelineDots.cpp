@@ -113,6 +113,10 @@ struct TmaPipeline {
   StoreTileOp store;
   /// K iterations per tile, and the same at least 1 (a divisor).
   Value nk, nkSafe;
+  /// Bytes of one stage: per operand, BK / 64 boxes of min(rows, the
+  /// matrix's rows) rows of 128 bytes (the runtime narrows a box to the
+  /// matrix, `rows=fit`).
+  Value stageBytes;
   /// The tile after this one and its coordinates (the slice at t + step),
   /// computed once per tile before the K loop.
   Value tNext1;
@@ -242,11 +246,10 @@ struct TmaPipeline {
           at[1] = b.create<arith::AddIOp>(
               loc, at[1], b.create<arith::ConstantIntOp>(loc, at[1].getType(), 64 * j));
         b.create<TmaLoadOp>(loc, desc(l), at, i32(b, g), pred,
-                            b.getI64IntegerAttr(bases[i] + j * boxBytes),
+                            first ? stageBytes : Value(), b.getI64IntegerAttr(bases[i] + j * boxBytes),
                             b.getDenseI64ArrayAttr({shape[0], 64}),
                             b.getI64IntegerAttr(slots[i]), b.getI64IntegerAttr(S),
                             b.getI64IntegerAttr(barriers()),
-                            b.getI64IntegerAttr(first ? sa + sb : 0),
                             sync && first ? b.getUnitAttr() : UnitAttr(),
                             store && first ? b.getUnitAttr() : UnitAttr());
         first = false;
@@ -267,6 +270,16 @@ struct TmaPipeline {
         f.getStep());
     nk = b.create<arith::MaxSIOp>(loc, n, cst(b, 0));
     nkSafe = b.create<arith::MaxSIOp>(loc, n, cst(b, 1));
+    for (LoadTileOp l : {la, lb}) {
+      auto shape = cast<RankedTensorType>(l.getType()).getShape();
+      Value ext = l.getShape()[0];
+      Value rows = b.create<arith::MinSIOp>(
+          loc, b.create<arith::ConstantIntOp>(loc, ext.getType(), shape[0]), ext);
+      Value bytes = b.create<arith::MulIOp>(
+          loc, i32(b, rows),
+          b.create<arith::ConstantIntOp>(loc, b.getI32Type(), shape[1] / 64 * 128));
+      stageBytes = stageBytes ? b.create<arith::AddIOp>(loc, stageBytes, bytes).getResult() : bytes;
+    }
     Value t0 = tiles.outer ? tiles.outer.getLowerBound() : Value();
     for (int64_t s = 0; s + 1 < S; ++s)
       issue(b, t0, cst(b, s), cst(b, s), false, false);

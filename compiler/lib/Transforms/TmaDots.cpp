@@ -3,11 +3,12 @@
 // Decides, before layouts exist, which K loops take the Hopper path: both
 // operands are blocks of kernel-parameter descriptors, A [BM, BK] and B
 // [BN, BK] (B given as [N, K], the weight layout) in bf16 or f16, BK a
-// multiple of 64 up to 256 (TMA boxes of 64 columns, BK / 64 per operand and
+// multiple of 64 up to 512 (TMA boxes of 64 columns, BK / 64 per operand and
 // stage), and the tile fits the wgmma fragment. Each operand gets a hidden kernel parameter
 // for its TMA descriptor; the metadata tells the runtime how to encode it.
 // A tile of 16 or 32 rows (few tokens: BM < 64, which wgmma cannot take)
-// qualifies too, on 4 warps: TMA stages both blocks and mma.sync reads them
+// qualifies too, on up to 4 warps that each own whole 16x8 blocks of it
+// (mma.sync cannot split one): TMA stages both blocks and mma.sync reads them
 // (ldmatrix through the swizzle; `bic.tma_mma_sync`), so only A's BM rows
 // cross from L2 and no thread issues per-element copies.
 // Loops that do not qualify keep the mma.sync path, which gives the same
@@ -74,16 +75,21 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
         return "the loop body has other side effects";
     auto shape = dot.getType().getShape();
     int64_t bm = shape[0], bn = shape[1], bk = dot.getA().getType().getShape()[1];
-    if (bk % 64 || bk > 256)
-      return "the K block is not a multiple of 64 up to 256 (boxes of one "
+    if (bk % 64 || bk > 512)
+      return "the K block is not a multiple of 64 up to 512 (boxes of one "
              "128-byte swizzle row)";
-    // BM < 64 (few tokens): mma.sync on the TMA stages.
-    bool smallM = numWarps == 4 && (bm == 16 || bm == 32);
-    if (!smallM && (bm % 64 || bm % (16 * numWarps) || bm > 256))
-      return "BM is not 16 or 32 on 4 warps, or a multiple of 64 and of 16 x "
-             "num_warps up to 256";
     if (bn % 8 || bn > 256)
       return "BN is not a multiple of 8 up to 256";
+    // BM < 64 (few tokens): mma.sync on the TMA stages, every warp on whole
+    // 16x8 blocks of the tile (the mma fragment has no replicas).
+    bool smallM = bm == 16 || bm == 32;
+    if (smallM && numWarps > 4)
+      return "a tile of 16 or 32 rows takes at most 4 warps";
+    if (smallM && (bm / 16) * (bn / 8) < numWarps)
+      return "the tile has fewer 16x8 blocks than warps";
+    if (!smallM && (bm % 64 || bm % (16 * numWarps) || bm > 256))
+      return "BM is not 16 or 32, or a multiple of 64 and of 16 x num_warps "
+             "up to 256";
     if (std::max<int64_t>(bm, 64) * bn / (32 * numWarps) > 128)
       return "the accumulator needs more than 128 registers per thread";
     if (2 * (bm + bn) * bk * 2 + 64 > maxSmem)

@@ -160,7 +160,7 @@ func.func @wgmma_acc_type(%it: i32, %acc: tensor<64x64xbf16>) {
 
 func.func @tma_load_pred(%d: !bic.ptr<i8>, %m: i32) {
   // expected-error @+1 {{operand #4 must be 1-bit signless integer}}
-  "bic.tma_load"(%d, %m, %m, %m, %m) {base = 0 : i64, box = array<i64: 64, 64>, slotBytes = 8192 : i64, stages = 2 : i64, barriers = 0 : i64, expectBytes = 0 : i64} : (!bic.ptr<i8>, i32, i32, i32, i32) -> ()
+  "bic.tma_load"(%d, %m, %m, %m, %m) {base = 0 : i64, box = array<i64: 64, 64>, slotBytes = 8192 : i64, stages = 2 : i64, barriers = 0 : i64, operandSegmentSizes = array<i32: 1, 2, 1, 1, 0>} : (!bic.ptr<i8>, i32, i32, i32, i32) -> ()
   return
 }
 

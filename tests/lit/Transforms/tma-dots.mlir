@@ -19,9 +19,16 @@
 // loop; in it, wgmma on the iteration's stage, then the copies S - 1
 // iterations ahead; the accumulator leaves through wgmma_wait.
 // PIPE-LABEL: func.func @claim
+// A stage's bytes are those of boxes narrowed to the matrices' rows (the
+// runtime's `rows=fit`): min(128, M) + min(128, N) rows of 128 bytes.
 // PIPE: bic.tma_init {{.*}} {barriers = 196608 : i64, stages = 6 : i64}
-// PIPE: bic.tma_load {{.*}}afterStore{{.*}}expectBytes = 32768
-// PIPE: bic.tma_load {{.*}}expectBytes = 0
+// PIPE: %[[RA:.*]] = arith.minsi %c128{{.*}}, %arg4 : i32
+// PIPE: %[[BA:.*]] = arith.muli %[[RA]], %c128
+// PIPE: %[[RB:.*]] = arith.minsi %c128{{.*}}, %arg5 : i32
+// PIPE: %[[BB:.*]] = arith.muli %[[RB]], %c128
+// PIPE: %[[BYTES:.*]] = arith.addi %[[BA]], %[[BB]] : i32
+// PIPE: bic.tma_load %arg7{{.*}} expect %[[BYTES]] {afterStore
+// PIPE: bic.tma_load %arg8{{.*}}, %{{[^ ]*}} {barriers
 // PIPE: scf.for
 // PIPE: bic.wgmma {{.*}}order = #bic.dot_order<kStep = 16>{{.*}}stages = 6 : i64{{.*}}rowsLanesFirst = true
 // PIPE: bic.tma_load
@@ -73,7 +80,7 @@ func.func @kn(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32)
 }
 
 // CHECK-LABEL: func.func @bk32
-// CHECK: bic.mma_sync_because = "the K block is not a multiple of 64 up to 256 (boxes of one 128-byte swizzle row)"
+// CHECK: bic.mma_sync_because = "the K block is not a multiple of 64 up to 512 (boxes of one 128-byte swizzle row)"
 func.func @bk32(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32) attributes {bic.kernel} {
   %c0 = arith.constant 0 : i32
   %c32 = arith.constant 32 : i32
@@ -123,7 +130,7 @@ func.func @narrow_store(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf1
 // loads are claimed with boxes of 64 columns, and the dot is marked for
 // mma.sync on the TMA stages. The pipeline copies 4 boxes per operand and
 // stage (A's 2 KB apart, B's 4 KB apart; the first announces the stage's
-// 24 KB), the accumulator is the mma.sync fragment (warps across N), and a
+// bytes), the accumulator is the mma.sync fragment (warps across N), and a
 // refill waits for every warp (`sync`): mma.sync reads the stage directly.
 // CHECK-LABEL: func.func @small_m
 // CHECK-SAME: %arg6: !bic.ptr<i8> {bic.tma_base = 0 : i64, bic.tma_box = array<i64: 16, 64>, bic.tma_shape = array<i64: 3, 5>}
@@ -135,8 +142,8 @@ func.func @narrow_store(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf1
 // PIPE: scf.for
 // PIPE: bic.wgmma {{.*}}aBase = 0 : i64, aSlot = 8192 : i64{{.*}}bBase = 32768 : i64, bSlot = 16384 : i64{{.*}}warpsPerCTA = [1, 4]
 // PIPE-NOT: rowsLanesFirst
-// PIPE: bic.tma_load %arg6{{.*}}base = 0 : i64, box = array<i64: 16, 64>, expectBytes = 24576 : i64{{.*}}sync
-// PIPE: bic.tma_load %arg6{{.*}}base = 2048 : i64{{.*}}expectBytes = 0 : i64
+// PIPE: bic.tma_load %arg6{{.*}} expect %{{.*}}base = 0 : i64, box = array<i64: 16, 64>{{.*}}sync
+// PIPE: bic.tma_load %arg6{{.*}}, %{{[^ ]*}} {barriers{{.*}}base = 2048 : i64
 // PIPE: bic.tma_load %arg6{{.*}}base = 4096 : i64
 // PIPE: bic.tma_load %arg6{{.*}}base = 6144 : i64
 // PIPE: bic.tma_load %arg7{{.*}}base = 32768 : i64, box = array<i64: 32, 64>
@@ -165,7 +172,7 @@ func.func @small_m(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf16>,
 // 16 rows on 8 warps: neither a wgmma tile nor one warpgroup's
 // mma.sync tile on TMA stages.
 // CHECK-LABEL: func.func @small_m_8warps
-// CHECK: bic.mma_sync_because = "BM is not 16 or 32 on 4 warps, or a multiple of 64 and of 16 x num_warps up to 256"
+// CHECK: bic.mma_sync_because = "a tile of 16 or 32 rows takes at most 4 warps"
 func.func @small_m_8warps(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32)
     attributes {bic.kernel, bic.num_warps = 8 : i32} {
   %c0 = arith.constant 0 : i32
@@ -177,6 +184,49 @@ func.func @small_m_8warps(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i
     %tb = bic.load_tile %b[%n, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<64x64xbf16>
     %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>, transB} : tensor<16x64xbf16>, tensor<64x64xbf16>, tensor<16x64xf32> -> tensor<16x64xf32>
     scf.yield %d : tensor<16x64xf32>
+  }
+  return
+}
+
+// 16 x 16 has two 16x8 blocks: on 4 warps two would hold replicas, which the
+// mma fragment does not have, so the loop keeps the cp.async path; on 2
+// warps each owns one block and the loop is claimed.
+// CHECK-LABEL: func.func @small_n_4warps
+// CHECK: bic.mma_sync_because = "the tile has fewer 16x8 blocks than warps"
+func.func @small_n_4warps(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32)
+    attributes {bic.kernel, bic.num_warps = 4 : i32} {
+  %c0 = arith.constant 0 : i32
+  %c256 = arith.constant 256 : i32
+  %z = arith.constant 0.0 : f32
+  %acc0 = bic.splat %z : f32 -> tensor<16x16xf32>
+  %r = scf.for %i = %c0 to %k step %c256 iter_args(%acc = %acc0) -> (tensor<16x16xf32>) : i32 {
+    %ta = bic.load_tile %a[%m, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<16x256xbf16>
+    %tb = bic.load_tile %b[%n, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<16x256xbf16>
+    %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>, transB} : tensor<16x256xbf16>, tensor<16x256xbf16>, tensor<16x16xf32> -> tensor<16x16xf32>
+    scf.yield %d : tensor<16x16xf32>
+  }
+  return
+}
+
+// CHECK-LABEL: func.func @small_n_2warps
+// CHECK: bic.dot {{.*}}{bic.tma_mma_sync, bic.wgmma,
+// PIPE-LABEL: func.func @small_n_2warps
+// PIPE: arith.minsi %c16{{.*}}, %arg2
+// PIPE: arith.muli %{{.*}}, %c512
+// PIPE: arith.minsi %c16{{.*}}, %arg3
+// PIPE: bic.wgmma {{.*}}warpsPerCTA = [1, 2]
+// PIPE: bic.tma_load {{.*}} expect %{{.*}}box = array<i64: 16, 64>{{.*}}sync
+func.func @small_n_2warps(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32)
+    attributes {bic.kernel, bic.num_warps = 2 : i32} {
+  %c0 = arith.constant 0 : i32
+  %c256 = arith.constant 256 : i32
+  %z = arith.constant 0.0 : f32
+  %acc0 = bic.splat %z : f32 -> tensor<16x16xf32>
+  %r = scf.for %i = %c0 to %k step %c256 iter_args(%acc = %acc0) -> (tensor<16x16xf32>) : i32 {
+    %ta = bic.load_tile %a[%m, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<16x256xbf16>
+    %tb = bic.load_tile %b[%n, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<16x256xbf16>
+    %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>, transB} : tensor<16x256xbf16>, tensor<16x256xbf16>, tensor<16x16xf32> -> tensor<16x16xf32>
+    scf.yield %d : tensor<16x16xf32>
   }
   return
 }

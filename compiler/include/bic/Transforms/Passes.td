@@ -90,9 +90,10 @@ def BicTmaDots : Pass<"bic-tma-dots", "mlir::ModuleOp"> {
   let description = [{
     For a K loop `for k: a = A.load_tile(..); b = B.load_tile(..);
     acc = dot(a, b, acc, trans_b)` with bf16/f16 operands, K blocks a
-    multiple of 64 up to 256 (TMA boxes of one 128-byte swizzle row), BM a
-    multiple of 16 x num_warps and of 64 (wgmma) or BM = 16 or 32 on 4
-    warps (mma.sync on the TMA stages: `bic.tma_mma_sync`), BN a multiple
+    multiple of 64 up to 512 (TMA boxes of one 128-byte swizzle row), BM a
+    multiple of 16 x num_warps and of 64 (wgmma) or BM = 16 or 32 on at
+    most 4 warps, each on whole 16x8 blocks (mma.sync on the TMA stages:
+    `bic.tma_mma_sync`), BN a multiple
     of 8 up to 256, and descriptors built from kernel
     parameters: appends one hidden kernel parameter per operand (a device
     pointer to the `CUtensorMap` the runtime encodes from the base pointer

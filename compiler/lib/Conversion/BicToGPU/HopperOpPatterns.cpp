@@ -127,9 +127,9 @@ struct TmaLoadLowering : public OpConversionPattern<TmaLoadOp> {
     rw.setInsertionPointToStart(&ifOp.getThenRegion().front());
     if (op.getAfterStore()) // the stage may hold a TMA store's block
       inlineAsm(rw, loc, "cp.async.bulk.wait_group.read 0;", "", ValueRange{});
-    if (op.getExpectBytes())
+    if (Value bytes = a.getExpect())
       inlineAsm(rw, loc, "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r",
-                ValueRange{bar, i32c(rw, loc, op.getExpectBytes())});
+                ValueRange{bar, bytes});
     // TMA coordinates are innermost first.
     inlineAsm(rw, loc,
               "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes"

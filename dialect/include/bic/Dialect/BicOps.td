@@ -379,32 +379,36 @@ def Bic_TmaInitOp : Bic_Op<"tma_init"> {
   let assemblyFormat = "$descs attr-dict `:` qualified(type($descs))";
 }
 
-def Bic_TmaLoadOp : Bic_Op<"tma_load"> {
+def Bic_TmaLoadOp : Bic_Op<"tma_load", [AttrSizedOperandSegments]> {
   let summary = "Start a TMA copy of one operand block of K-loop iteration `iter`";
   let description = [{
     Thread 0 copies the block at `coords` (outermost first) of the matrix
     that TMA descriptor `desc` describes into stage `iter % stages` of the
     operand's buffer (byte `base`, `slotBytes` per stage, 128-byte swizzle),
-    completing on that stage's mbarrier. With `expectBytes` non-zero it first
-    announces that many bytes on the barrier (the first operand of an
-    iteration announces both). Nothing happens when `pred` is false. With
-    `sync`, the program synchronises first (all warpgroups are done with the
-    stage being overwritten). With `afterStore` (the kernel has a
-    `bic.tma_store`, which may have staged its block in this stage), thread 0
-    first waits until earlier TMA stores have read their shared memory.
+    completing on that stage's mbarrier. With `expect`, it first announces
+    that many bytes on the barrier (the first copy of an iteration announces
+    the whole stage's). The count is a value because the runtime narrows a
+    box to the matrix's rows (`rows=fit` in the `bic-tma` header: a box of
+    R rows over a matrix of fewer rows copies only those, never reading
+    rows that are all zero fill), so the bytes depend on the extents.
+    Nothing happens when `pred` is false. With `sync`, the program
+    synchronises first (all warpgroups are done with the stage being
+    overwritten). With `afterStore` (the kernel has a `bic.tma_store`, which
+    may have staged its block in this stage), thread 0 first waits until
+    earlier TMA stores have read their shared memory.
 
     ```mlir
-    bic.tma_load %da[%row, %k], %it, %pred {base = 0 : i64, box = array<i64: 128, 64>,
-        slotBytes = 16384 : i64, stages = 4 : i64, barriers = 196608 : i64,
-        expectBytes = 32768 : i64} : !bic.ptr<i8>
+    bic.tma_load %da[%row, %k], %it, %pred expect %bytes {base = 0 : i64,
+        box = array<i64: 128, 64>, slotBytes = 16384 : i64, stages = 4 : i64,
+        barriers = 196608 : i64} : !bic.ptr<i8>
     ```
   }];
   let arguments = (ins Arg<Bic_Ptr, "", [MemRead]>:$desc, Variadic<I32>:$coords,
-                       I32:$iter, I1:$pred, I64Attr:$base, DenseI64ArrayAttr:$box,
-                       I64Attr:$slotBytes, I64Attr:$stages, I64Attr:$barriers,
-                       I64Attr:$expectBytes, UnitAttr:$sync, UnitAttr:$afterStore);
+                       I32:$iter, I1:$pred, Optional<I32>:$expect, I64Attr:$base,
+                       DenseI64ArrayAttr:$box, I64Attr:$slotBytes, I64Attr:$stages,
+                       I64Attr:$barriers, UnitAttr:$sync, UnitAttr:$afterStore);
   let assemblyFormat = [{
-    $desc `[` $coords `]` `,` $iter `,` $pred attr-dict `:` qualified(type($desc))
+    $desc `[` $coords `]` `,` $iter `,` $pred (`expect` $expect^)? attr-dict `:` qualified(type($desc))
   }];
 }
 

@@ -31,6 +31,9 @@ struct TmaMeta {
   unsigned base = 0;
   std::vector<unsigned> shape;
   std::vector<unsigned> box;
+  /// `rows=fit`: the box's rows are min(box rows, the matrix's rows), and
+  /// the kernel expects that many bytes per box.
+  bool fitRows = false;
 };
 
 struct KernelMeta {
