@@ -31,4 +31,6 @@ if [ -n "${BIC_RUN_SWEEP:-}" ]; then
 fi
 echo "== matmul benchmark"
 BIC_KERNELS_SRC=kernels_src python3 tools/bench/matmul_bench.py "$B" "$OUT" 2>&1 | tee "$OUT/matmul.log"
+echo "== cuBLAS's kernels (what the table competes with)"
+python3 tools/bench/cublas_kernels.py "$OUT" > "$OUT/cublas_kernels.log" 2>&1 || echo "cublas_kernels.py failed"
 exit $rc
