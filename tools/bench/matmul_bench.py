@@ -5,8 +5,8 @@ persistent Triton kernel (128x128x64, 8 warps, 3 stages: the published
 batch-invariant recipe), M = 1 .. 8192 on three (N, K). TFLOP/s, the share of
 copy bandwidth on B's bytes, and whether each is batch-invariant (row 0 of an
 M=16 product equal to row 0 of the M=8192 product). Times are GPU time per
-call from CUDA graph replays (weights rotated out of L2 where they fit in
-it). Writes matmul.json.
+call from CUDA graph replays (weights rotated out of L2: enough copies of
+each to fill 200 MB). Writes matmul.json.
 
 usage: matmul_bench.py BUNDLE_DIR OUT_DIR
 """
@@ -68,6 +68,16 @@ def pick(cfgs, m, n):
     return cfgs[-1]
 
 
+def weight_copies(nbytes):
+    """Copies of a weight to rotate through so that no call finds its weight
+    in L2 (50 MB on the H100 and H200; PERF.md, Method): at least 200 MB in
+    all. A single copy of a weight larger than L2 is not enough: a call
+    finds part of it left in L2 by the previous call, and how much depends
+    on each kernel's access order (at 4096 x 14336, M = 1, one copy moved
+    the measured bic/cuBLAS ratio between 0.64 and 0.83)."""
+    return max(3, -(-(200 << 20) // nbytes))
+
+
 def time_us(fn, sets, reps=20):
     """GPU time per call of `fn(i)` (i cycling over `sets` weight copies),
     from CUDA graph replays so that no launch overhead is counted: all three
@@ -97,7 +107,7 @@ def main():
     print(f"{'N':>6} {'K':>6} {'M':>5} | {'bic':>7} {'cuBLAS':>7} {'tritonBI':>8} TFLOP/s | "
           f"bic/cuBLAS bic/triton | bic B-bw  config")
     for N, K in SHAPES:
-        nsets = 3 if N * K * 2 < (60 << 20) else 1
+        nsets = weight_copies(N * K * 2)
         Bs = [torch.randn(N, K, device="cuda").to(torch.bfloat16) for _ in range(nsets)]
         Afull = torch.randn(8192, K, device="cuda").to(torch.bfloat16)
         C = torch.empty(8192, N, device="cuda", dtype=torch.bfloat16)
