@@ -3,7 +3,8 @@
 // Kernels that copy operand blocks with TMA take, after the caller's
 // arguments, one device pointer per descriptor (see `// bic-tma:` in the
 // header). The runtime encodes each CUtensorMap with cuTensorMapEncodeTiled
-// from the launch's base pointer and extents, and keeps a device copy per
+// from the launch's base pointer and extents (a `rows=fit` box narrowed to
+// the matrix's rows, as the kernel expects), and keeps a device copy per
 // distinct descriptor: a launch with the same matrices reuses it (no copy,
 // so launches stay capturable in CUDA graphs once warm). When the cache is
 // full, the context is synchronised (no kernel can still read a copy) and
