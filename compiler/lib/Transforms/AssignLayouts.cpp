@@ -46,7 +46,7 @@ private:
   OpBuilder b;
 
   Attribute accLayout(DotOp d) {
-    if (d->hasAttr("bic.wgmma") && !d->hasAttr("bic.tma_mma_sync")) // bic-tma-dots
+    if (d->hasAttr("bic.tma_dot") && !d->hasAttr("bic.tma_mma_sync")) // bic-tma-dots
       return wgmmaAccumulatorLayout(fn.getContext(), numWarps);
     auto t = d.getType();
     return mmaAccumulatorLayout(fn.getContext(), t.getShape()[0],

@@ -301,7 +301,7 @@ struct TmaPipeline {
         loc, b.create<arith::SubIOp>(loc, f.getInductionVar(), f.getLowerBound()), f.getStep());
     Value g = base ? b.create<arith::AddIOp>(loc, base, it).getResult() : it;
     auto at = dot.getA().getType(), bt = dot.getB().getType();
-    auto wg = b.create<WgmmaOp>(loc, dot.getType(), i32(b, g), dot.getAcc(),
+    auto wg = b.create<TmaDotOp>(loc, dot.getType(), i32(b, g), dot.getAcc(),
                                 TypeAttr::get(at), TypeAttr::get(bt), b.getI64IntegerAttr(0),
                                 b.getI64IntegerAttr(S * sa), b.getI64IntegerAttr(sa),
                                 b.getI64IntegerAttr(sb), b.getI64IntegerAttr(S),
@@ -319,7 +319,7 @@ struct TmaPipeline {
     lb.erase();
     b.setInsertionPointAfter(f);
     Value acc = f.getResult(0);
-    auto done = b.create<WgmmaWaitOp>(loc, acc.getType(), acc);
+    auto done = b.create<TmaDotWaitOp>(loc, acc.getType(), acc);
     acc.replaceAllUsesExcept(done.getResult(), done);
     if (store)
       storeThroughTma(base);
@@ -509,7 +509,7 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
     for (auto fn : getOperation().getOps<func::FuncOp>()) {
       SmallVector<DotOp> claimed;
       fn.walk([&](DotOp d) {
-        if (d->hasAttr("bic.wgmma"))
+        if (d->hasAttr("bic.tma_dot"))
           claimed.push_back(d);
       });
       if (!claimed.empty()) {

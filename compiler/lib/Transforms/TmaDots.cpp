@@ -180,7 +180,7 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
         if (failed(claim(fn, l, l.getBase(), l.getShape(), {rows, 64})))
           return signalPassFailure();
       }
-      dot->setAttr("bic.wgmma", UnitAttr::get(&getContext()));
+      dot->setAttr("bic.tma_dot", UnitAttr::get(&getContext()));
       if (dot.getType().getShape()[0] < 64)
         dot->setAttr("bic.tma_mma_sync", UnitAttr::get(&getContext()));
       int64_t boxRows = 0;

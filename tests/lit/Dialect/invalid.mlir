@@ -152,7 +152,7 @@ func.func @lanes_first_rank1(%t: tensor<64xf32, #bic.blocked<sizePerThread = [2]
 
 func.func @wgmma_acc_type(%it: i32, %acc: tensor<64x64xbf16>) {
   // expected-error @+1 {{operand #1 must be ranked tensor of 32-bit float values}}
-  %w = bic.wgmma %it, %acc {aType = tensor<64x64xbf16>, bType = tensor<64x64xbf16>, aBase = 0 : i64, bBase = 0 : i64, aSlot = 0 : i64, bSlot = 0 : i64, stages = 2 : i64, barriers = 0 : i64, order = #bic.dot_order<kStep = 16>} : tensor<64x64xbf16> -> tensor<64x64xf32>
+  %w = bic.tma_dot %it, %acc {aType = tensor<64x64xbf16>, bType = tensor<64x64xbf16>, aBase = 0 : i64, bBase = 0 : i64, aSlot = 0 : i64, bSlot = 0 : i64, stages = 2 : i64, barriers = 0 : i64, order = #bic.dot_order<kStep = 16>} : tensor<64x64xbf16> -> tensor<64x64xf32>
   return
 }
 

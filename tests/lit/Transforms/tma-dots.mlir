@@ -11,7 +11,7 @@
 // CHECK-SAME: %arg9: !bic.ptr<i8> {bic.tma_base = 2 : i64, bic.tma_box = array<i64: 128, 64>, bic.tma_shape = array<i64: 4, 5>}
 // CHECK: bic.load_tile {{.*}}bic.tma_desc = 7
 // CHECK: bic.load_tile {{.*}}bic.tma_desc = 8
-// CHECK: bic.dot {{.*}}bic.wgmma
+// CHECK: bic.dot {{.*}}bic.tma_dot
 // The tile's result store after the loop goes through TMA too (box 128 x 64).
 // CHECK: bic.store_tile {{.*}}bic.tma_desc = 9
 
@@ -30,11 +30,11 @@
 // PIPE: bic.tma_load %arg7{{.*}} expect %[[BYTES]] {afterStore
 // PIPE: bic.tma_load %arg8{{.*}}, %{{[^ ]*}} {barriers
 // PIPE: scf.for
-// PIPE: bic.wgmma {{.*}}order = #bic.dot_order<kStep = 16>{{.*}}stages = 6 : i64{{.*}}rowsLanesFirst = true
+// PIPE: bic.tma_dot {{.*}}order = #bic.dot_order<kStep = 16>{{.*}}stages = 6 : i64{{.*}}rowsLanesFirst = true
 // PIPE: bic.tma_load
 // PIPE: bic.tma_load
 // PIPE: scf.yield
-// PIPE: bic.wgmma_wait
+// PIPE: bic.tma_dot_wait
 // The store stages its two boxes in the stage of the last K iteration
 // (nk - 1; the A and B slots hold one 16 KB box each, so no region of its
 // own); refills wait for its reads (afterStore); the program ends after it.
@@ -100,13 +100,13 @@ func.func @bk32(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i3
 // CHECK-LABEL: func.func @narrow_store
 // CHECK-SAME: %arg6: !bic.ptr<i8> {bic.tma_base = 0 : i64, bic.tma_box = array<i64: 64, 64>, bic.tma_shape = array<i64: 3, 5>}
 // CHECK-SAME: %arg7: !bic.ptr<i8> {bic.tma_base = 1 : i64, bic.tma_box = array<i64: 32, 64>, bic.tma_shape = array<i64: 4, 5>})
-// CHECK: bic.dot {{.*}}bic.wgmma
+// CHECK: bic.dot {{.*}}bic.tma_dot
 // CHECK: bic.store_tile
 // CHECK-NOT: bic.tma_desc
 // PIPE-LABEL: func.func @narrow_store
 // PIPE: bic.tma_load
 // PIPE-NOT: afterStore
-// PIPE: bic.wgmma_wait
+// PIPE: bic.tma_dot_wait
 // PIPE-NOT: bic.tma_store
 // PIPE: bic.store
 func.func @narrow_store(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf16>,
@@ -135,12 +135,12 @@ func.func @narrow_store(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf1
 // CHECK-LABEL: func.func @small_m
 // CHECK-SAME: %arg6: !bic.ptr<i8> {bic.tma_base = 0 : i64, bic.tma_box = array<i64: 16, 64>, bic.tma_shape = array<i64: 3, 5>}
 // CHECK-SAME: %arg7: !bic.ptr<i8> {bic.tma_base = 1 : i64, bic.tma_box = array<i64: 32, 64>, bic.tma_shape = array<i64: 4, 5>}
-// CHECK: bic.dot {{.*}}{bic.tma_mma_sync, bic.wgmma,
+// CHECK: bic.dot {{.*}}{bic.tma_dot, bic.tma_mma_sync,
 // CHECK-NOT: bic.tma_desc
 // PIPE-LABEL: func.func @small_m
 // PIPE: bic.tma_init %arg6, %arg7 {barriers = 98304 : i64, stages = 4 : i64}
 // PIPE: scf.for
-// PIPE: bic.wgmma {{.*}}aBase = 0 : i64, aSlot = 8192 : i64{{.*}}bBase = 32768 : i64, bSlot = 16384 : i64{{.*}}warpsPerCTA = [1, 4]
+// PIPE: bic.tma_dot {{.*}}aBase = 0 : i64, aSlot = 8192 : i64{{.*}}bBase = 32768 : i64, bSlot = 16384 : i64{{.*}}warpsPerCTA = [1, 4]
 // PIPE-NOT: rowsLanesFirst
 // PIPE: bic.tma_load %arg6{{.*}} expect %{{.*}}base = 0 : i64, box = array<i64: 16, 64>{{.*}}sync
 // PIPE: bic.tma_load %arg6{{.*}}, %{{[^ ]*}} {barriers{{.*}}base = 2048 : i64
@@ -209,12 +209,12 @@ func.func @small_n_4warps(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i
 }
 
 // CHECK-LABEL: func.func @small_n_2warps
-// CHECK: bic.dot {{.*}}{bic.tma_mma_sync, bic.wgmma,
+// CHECK: bic.dot {{.*}}{bic.tma_dot, bic.tma_mma_sync,
 // PIPE-LABEL: func.func @small_n_2warps
 // PIPE: arith.minsi %c16{{.*}}, %arg2
 // PIPE: arith.muli %{{.*}}, %c512
 // PIPE: arith.minsi %c16{{.*}}, %arg3
-// PIPE: bic.wgmma {{.*}}warpsPerCTA = [1, 2]
+// PIPE: bic.tma_dot {{.*}}warpsPerCTA = [1, 2]
 // PIPE: bic.tma_load {{.*}} expect %{{.*}}box = array<i64: 16, 64>{{.*}}sync
 func.func @small_n_2warps(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32)
     attributes {bic.kernel, bic.num_warps = 2 : i32} {

@@ -11,7 +11,7 @@
 // iteration, the next tile's (scf.if), and stop after the last tile. wgmma
 // waits on the stream's iteration j * nk + it.
 // CLAIM-LABEL: func.func @persistent
-// CLAIM: bic.dot {{.*}}bic.wgmma
+// CLAIM: bic.dot {{.*}}bic.tma_dot
 // CHECK-LABEL: func.func @persistent
 // CHECK: bic.tma_init {{.*}}stages = 4 : i64
 // CHECK: arith.muli %{{.*}}, %c128
@@ -23,7 +23,7 @@
 // CHECK: arith.subi %[[T]], %[[P]]
 // CHECK: arith.divui
 // CHECK: scf.for
-// CHECK: bic.wgmma
+// CHECK: bic.tma_dot
 // CHECK: %[[FAR:.*]] = arith.cmpi uge
 // CHECK: scf.if %[[FAR]]
 // CHECK: %[[TN:.*]] = arith.addi %[[T]]
@@ -33,7 +33,7 @@
 // CHECK: arith.cmpi slt, %{{.*}}, %[[TILES]]
 // CHECK: bic.tma_load
 // CHECK: bic.tma_load
-// CHECK: bic.wgmma_wait
+// CHECK: bic.tma_dot_wait
 // CHECK-NOT: bic.dot
 func.func @persistent(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf16>,
                       %m: i32, %n: i32, %k: i32) attributes {bic.kernel, bic.num_warps = 4 : i32, bic.num_stages = 4 : i32} {

@@ -98,7 +98,7 @@ def BicTmaDots : Pass<"bic-tma-dots", "mlir::ModuleOp"> {
     parameters: appends one hidden kernel parameter per operand (a device
     pointer to the `CUtensorMap` the runtime encodes from the base pointer
     and extent parameters named in its attributes), marks both loads with
-    `bic.tma_desc` (the parameter's index) and the dot with `bic.wgmma`.
+    `bic.tma_desc` (the parameter's index) and the dot with `bic.tma_dot`.
     `bic-assign-layouts` then gives the accumulator the wgmma fragment
     layout and `bic-pipeline-dots` builds the TMA + mbarrier + wgmma
     pipeline. The dot, and so the order signature, is unchanged: wgmma

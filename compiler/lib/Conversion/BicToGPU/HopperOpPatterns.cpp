@@ -152,9 +152,9 @@ Value matrixDesc(OpBuilder &b, Location loc, Value addr) {
   return b.create<arith::OrIOp>(loc, a, i64c(b, loc, fixed));
 }
 
-struct WgmmaLowering : public OpConversionPattern<WgmmaOp> {
+struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(WgmmaOp op, OpAdaptor a,
+  LogicalResult matchAndRewrite(TmaDotOp op, OpAdaptor a,
                                 ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
     auto lc = TileLayout::get(op.getType());
@@ -268,9 +268,9 @@ struct WgmmaLowering : public OpConversionPattern<WgmmaOp> {
   }
 };
 
-struct WgmmaWaitLowering : public OpConversionPattern<WgmmaWaitOp> {
+struct TmaDotWaitLowering : public OpConversionPattern<TmaDotWaitOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(WgmmaWaitOp op, OpAdaptor a,
+  LogicalResult matchAndRewrite(TmaDotWaitOp op, OpAdaptor a,
                                 ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
     auto vt = cast<VectorType>(a.getAcc().getType());
@@ -443,7 +443,7 @@ struct TmaStoreWaitLowering : public OpConversionPattern<TmaStoreWaitOp> {
 } // namespace
 
 void bic::populateHopperOpPatterns(TileTypeConverter &tc, RewritePatternSet &patterns) {
-  patterns.add<TmaInitLowering, TmaLoadLowering, WgmmaLowering, WgmmaWaitLowering,
+  patterns.add<TmaInitLowering, TmaLoadLowering, TmaDotLowering, TmaDotWaitLowering,
                TmaStoreLowering, TmaStoreWaitLowering>(
       tc, patterns.getContext());
 }

@@ -412,21 +412,22 @@ def Bic_TmaLoadOp : Bic_Op<"tma_load", [AttrSizedOperandSegments]> {
   }];
 }
 
-def Bic_WgmmaOp : Bic_Op<"wgmma"> {
-  let summary = "bic.dot on operands that TMA staged in shared memory (wgmma)";
+def Bic_TmaDotOp : Bic_Op<"tma_dot"> {
+  let summary = "bic.dot on operands that TMA staged in shared memory";
   let description = [{
     Waits for stage `iter % stages` (its mbarrier, phase `(iter / stages) & 1`),
     then accumulates A (`aType`, [M, K], at byte `aBase` + stage * `aSlot`) times
-    Bᵀ (`bType`, [N, K], at `bBase` + stage * `bSlot`) into `acc` with
-    `wgmma.mma_async.m64nNk16`, K ascending in k-steps of 16 — the order
-    `order` of the `bic.dot` it replaces. Leaves at most one wgmma group in
-    flight. `acc` is in the wgmma fragment layout (`rowsLanesFirst`), or, for
-    tiles of 16 or 32 rows, the mma.sync fragment layout: then the stage is
-    read with `ldmatrix` and multiplied with `mma.sync.m16n8k16`, same order.
+    Bᵀ (`bType`, [N, K], at `bBase` + stage * `bSlot`) into `acc`, K
+    ascending in k-steps of 16 — the order `order` of the `bic.dot` it
+    replaces. The accumulator's layout picks the instruction: in the wgmma
+    fragment layout (`rowsLanesFirst`), `wgmma.mma_async.m64nNk16` from
+    shared-memory descriptors, leaving at most one wgmma group in flight; in
+    the mma.sync fragment layout (tiles of 16 or 32 rows), `ldmatrix` through
+    the swizzle and `mma.sync.m16n8k16`, same order.
     A and B are `K / 64` boxes of 64 columns each, one after the other.
 
     ```mlir
-    %c = bic.wgmma %it, %acc {aType = tensor<128x64xbf16>, bType = tensor<128x64xbf16>,
+    %c = bic.tma_dot %it, %acc {aType = tensor<128x64xbf16>, bType = tensor<128x64xbf16>,
         aBase = 0 : i64, bBase = 65536 : i64, aSlot = 16384 : i64, bSlot = 16384 : i64,
         stages = 4 : i64, barriers = 131072 : i64, order = #bic.dot_order<kStep = 16>}
         : tensor<128x128xf32, #wg> -> tensor<128x128xf32, #wg>
@@ -490,16 +491,17 @@ def Bic_TmaStoreWaitOp : Bic_Op<"tma_store_wait"> {
   let assemblyFormat = "attr-dict";
 }
 
-def Bic_WgmmaWaitOp : Bic_Op<"wgmma_wait"> {
-  let summary = "Wait for all wgmma groups of this thread, then sync the program";
+def Bic_TmaDotWaitOp : Bic_Op<"tma_dot_wait"> {
+  let summary = "Wait for the K loop's `bic.tma_dot`s, then sync the program";
   let description = [{
-    The result is `acc` once every wgmma writing it has completed; reading
+    The result is `acc` once every wgmma group writing it has completed
+    (`wgmma.wait_group 0`; nothing is in flight after mma.sync); reading
     the accumulator anywhere else would race with the tensor cores (the
     registers pass through the wait so that no later read can be scheduled
     before it).
 
     ```mlir
-    %done = bic.wgmma_wait %acc : tensor<128x128xf32, #wg> -> tensor<128x128xf32, #wg>
+    %done = bic.tma_dot_wait %acc : tensor<128x128xf32, #wg> -> tensor<128x128xf32, #wg>
     ```
   }];
   let arguments = (ins RankedTensorOf<[F32]>:$acc);
