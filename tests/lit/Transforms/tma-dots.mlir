@@ -17,7 +17,7 @@
 
 // After layouts and pipelining: barriers and the first stages before the
 // loop; in it, wgmma on the iteration's stage, then the copies S - 1
-// iterations ahead; the accumulator leaves through wgmma_wait.
+// iterations ahead; the accumulator leaves through tma_dot_wait.
 // PIPE-LABEL: func.func @claim
 // A stage's bytes are those of boxes narrowed to the matrices' rows (the
 // runtime's `rows=fit`): min(128, M) + min(128, N) rows of 128 bytes.

@@ -83,7 +83,8 @@ void populateDotOpPatterns(TileTypeConverter &tc,
 /// bic.async_copy/commit/wait (cp.async) and bic.smem_dot.
 void populateAsyncCopyPatterns(TileTypeConverter &tc,
                                mlir::RewritePatternSet &patterns);
-/// bic.tma_init/tma_load/wgmma/wgmma_wait (sm_90a: TMA, mbarrier, wgmma).
+/// bic.tma_init/tma_load/tma_dot/tma_dot_wait/tma_store (sm_90a: TMA,
+/// mbarrier, wgmma or mma.sync on TMA stages).
 void populateHopperOpPatterns(TileTypeConverter &tc,
                               mlir::RewritePatternSet &patterns);
 /// math ops (scalar or vector) to NVVM intrinsics; applied greedily after

@@ -7,7 +7,7 @@
 //  * tma_load: thread 0 announces the stage's bytes on its mbarrier and
 //    starts `cp.async.bulk.tensor.2d` into the 1024-byte aligned,
 //    128-byte-swizzled stage.
-//  * wgmma: every thread waits on the stage's mbarrier (phase parity of the
+//  * tma_dot: every thread waits on the stage's mbarrier (phase parity of the
 //    iteration's round), then each warpgroup issues, for k16 = 0, 1, 2, 3
 //    (ascending) and each of its m64 row blocks, one
 //    `wgmma.mma_async.m64nNk16` reading A and B from shared-memory
@@ -15,7 +15,7 @@
 //    (few tokens; below wgmma's 64) is in the mma.sync fragment layout
 //    instead and takes mma.sync m16n8k16 on the same stages (ldmatrix
 //    through the swizzle), K ascending: the same order, so the same bits.
-//  * wgmma_wait: waits for all groups and synchronises the program.
+//  * tma_dot_wait: waits for all wgmma groups and synchronises the program.
 //  * tma_store: the tile goes from registers into free shared memory in the
 //    128-byte-swizzled box layout (conflict-free for the wgmma fragment),
 //    then thread 0 starts `cp.async.bulk.tensor` stores, one per box, as a
