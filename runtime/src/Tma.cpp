@@ -1,7 +1,6 @@
 //===- Tma.cpp - TMA descriptors for hidden kernel parameters -------------===//
 #include "Tma.h"
 
-#include <algorithm>
 #include <cstring>
 
 using namespace bic;
@@ -47,8 +46,7 @@ CUdeviceptr TmaDescriptorCache::get(const KernelMeta &k, const TmaMeta &t,
   // TMA takes as long over those as over real ones (a 64-row box over one
   // token was 2x slower than over 64), so `rows=fit` kernels get the rows
   // that exist, and announce that many bytes.
-  uint32_t boxRows = t.fitRows ? uint32_t(std::min<uint64_t>(t.box[0], rows)) : t.box[0];
-  uint32_t box[2] = {t.box[1], boxRows}, elemStrides[2] = {1, 1};
+  uint32_t box[2] = {t.box[1], t.boxRowsFor(rows)}, elemStrides[2] = {1, 1};
   void *base = reinterpret_cast<void *>(args[t.base].asPtr());
 
   std::array<uint64_t, 16> map{};

@@ -78,6 +78,13 @@ TEST(Metadata, ParsesTmaDescriptors) {
   ModuleMeta fit =
       parseMetadata(header("// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128 rows=fit\n"));
   EXPECT_TRUE(fit.kernels[0].tma[0].fitRows);
+  // The box the runtime encodes: narrowed to the matrix's rows only with
+  // rows=fit (the kernel then expects that many bytes), never widened.
+  EXPECT_EQ(fit.kernels[0].tma[0].boxRowsFor(1), 1u);
+  EXPECT_EQ(fit.kernels[0].tma[0].boxRowsFor(100), 100u);
+  EXPECT_EQ(fit.kernels[0].tma[0].boxRowsFor(128), 128u);
+  EXPECT_EQ(fit.kernels[0].tma[0].boxRowsFor(8192), 128u);
+  EXPECT_EQ(t.boxRowsFor(1), 128u);
   for (const char *bad : {"// bic-tma: base=1 shape=1,2 box=128,64 swizzle=128\n",
                           "// bic-tma: base=0 shape=0,2 box=128,64 swizzle=128\n",
                           "// bic-tma: base=0 shape=1,9 box=128,64 swizzle=128\n",

@@ -34,6 +34,11 @@ struct TmaMeta {
   /// `rows=fit`: the box's rows are min(box rows, the matrix's rows), and
   /// the kernel expects that many bytes per box.
   bool fitRows = false;
+
+  /// Rows of the box encoded for a matrix of `rows` rows.
+  unsigned boxRowsFor(uint64_t rows) const {
+    return fitRows && rows < box[0] ? unsigned(rows) : box[0];
+  }
 };
 
 struct KernelMeta {
