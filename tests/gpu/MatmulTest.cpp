@@ -167,7 +167,9 @@ TEST_P(Matmul, CorrectAndBitwiseInvariantAcrossMAndConfigs) {
       auto part = p.run(c.name, c, m);
       EXPECT_EQ(std::memcmp(part.data(), full.data(), size_t(m) * N * 2), 0)
           << "configuration " << c.name << " gives other rows at M=" << m;
-      EXPECT_EQ(part[size_t(m) * N], 0xffff) << c.name << " wrote past M=" << m;
+      EXPECT_TRUE(std::all_of(part.begin() + size_t(m) * N, part.end(),
+                              [](uint16_t v) { return v == 0xffff; }))
+          << c.name << " wrote past M=" << m;
     }
   for (int64_t m : {1, 2, 3, 7, 16, 17, 64, 100, 128, 255, 256, 1000, 1024, 4096, 8192}) {
     const Config &c = pick(cs, m, N);
@@ -184,7 +186,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Matmul,
                                            std::pair<int64_t, int64_t>{14336, 4096},
                                            std::pair<int64_t, int64_t>{4096, 14336},
                                            std::pair<int64_t, int64_t>{1000, 3000},
-                                           // N below every BN: B's boxes narrowed too
+                                           // N below every BN but 16: B's boxes narrowed too
                                            std::pair<int64_t, int64_t>{24, 3000}),
                          [](const auto &info) {
                            return "N" + std::to_string(info.param.first) + "_K" +

@@ -1,7 +1,8 @@
 """Which kernels cuBLAS (torch.mm) launches for the benchmark's bf16 shapes
 at a few M: names (they encode cuBLAS's tile, cluster and split-K), grids
-and blocks, from a torch.profiler trace. What bic's table competes with;
-nothing here is timed.
+and blocks, from a torch.profiler trace of an eager call. What bic's table
+competes with; nothing here is timed (the benchmark times CUDA graph
+replays of the same calls; that their kernel is the same is not checked).
 
 usage: cublas_kernels.py OUT_DIR   (BIC_CUBLAS_MS="1,16,64" picks M)
 """
@@ -32,7 +33,8 @@ def main():
                 torch.cuda.synchronize()
             path = os.path.join(out, "trace.json")
             prof.export_chrome_trace(path)
-            events = json.load(open(path)).get("traceEvents", [])
+            with open(path) as f:
+                events = json.load(f).get("traceEvents", [])
             os.remove(path)
             for e in events:
                 if e.get("cat") != "kernel":

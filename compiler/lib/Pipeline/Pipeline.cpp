@@ -80,6 +80,7 @@ static FailureOr<KernelInfo> kernelInfo(func::FuncOp fn) {
         t.shape.push_back(s);
       for (int64_t s : fn.getArgAttrOfType<DenseI64ArrayAttr>(i, "bic.tma_box").asArrayRef())
         t.box.push_back(s);
+      t.fitRows = bool(fn.getArgAttr(i, "bic.tma_fit"));
       k.tma.push_back(t);
       continue;
     }

@@ -113,9 +113,9 @@ struct TmaPipeline {
   StoreTileOp store;
   /// K iterations per tile, and the same at least 1 (a divisor).
   Value nk, nkSafe;
-  /// Bytes of one stage: per operand, BK / 64 boxes of min(rows, the
-  /// matrix's rows) rows of 128 bytes (the runtime narrows a box to the
-  /// matrix, `rows=fit`).
+  /// Bytes of one stage: per operand, BK / 64 boxes of 128-byte rows, as
+  /// many rows as the box has — min(rows, the matrix's rows) where the
+  /// runtime narrows it to the matrix (`bic.tma_fit`, `rows=fit`).
   Value stageBytes;
   /// The tile after this one and its coordinates (the slice at t + step),
   /// computed once per tile before the K loop.
@@ -246,7 +246,8 @@ struct TmaPipeline {
           at[1] = b.create<arith::AddIOp>(
               loc, at[1], b.create<arith::ConstantIntOp>(loc, at[1].getType(), 64 * j));
         b.create<TmaLoadOp>(loc, desc(l), at, i32(b, g), pred,
-                            first ? stageBytes : Value(), b.getI64IntegerAttr(bases[i] + j * boxBytes),
+                            first ? stageBytes : Value(),
+                            b.getI64IntegerAttr(bases[i] + j * boxBytes),
                             b.getDenseI64ArrayAttr({shape[0], 64}),
                             b.getI64IntegerAttr(slots[i]), b.getI64IntegerAttr(S),
                             b.getI64IntegerAttr(barriers()),
@@ -270,14 +271,16 @@ struct TmaPipeline {
         f.getStep());
     nk = b.create<arith::MaxSIOp>(loc, n, cst(b, 0));
     nkSafe = b.create<arith::MaxSIOp>(loc, n, cst(b, 1));
+    auto fn = loop->getParentOfType<func::FuncOp>();
     for (LoadTileOp l : {la, lb}) {
-      auto shape = cast<RankedTensorType>(l.getType()).getShape();
-      Value ext = l.getShape()[0];
-      Value rows = b.create<arith::MinSIOp>(
-          loc, b.create<arith::ConstantIntOp>(loc, ext.getType(), shape[0]), ext);
+      auto type = cast<RankedTensorType>(l.getType());
+      int64_t rowBytes = type.getShape()[1] * type.getElementTypeBitWidth() / 8;
+      Value rows = b.create<arith::ConstantIntOp>(loc, b.getI32Type(), type.getShape()[0]);
+      unsigned idx = l->getAttrOfType<IntegerAttr>("bic.tma_desc").getInt();
+      if (fn.getArgAttr(idx, "bic.tma_fit"))
+        rows = b.create<arith::MinSIOp>(loc, rows, i32(b, l.getShape()[0]));
       Value bytes = b.create<arith::MulIOp>(
-          loc, i32(b, rows),
-          b.create<arith::ConstantIntOp>(loc, b.getI32Type(), shape[1] / 64 * 128));
+          loc, rows, b.create<arith::ConstantIntOp>(loc, b.getI32Type(), rowBytes));
       stageBytes = stageBytes ? b.create<arith::AddIOp>(loc, stageBytes, bytes).getResult() : bytes;
     }
     Value t0 = tiles.outer ? tiles.outer.getLowerBound() : Value();
@@ -384,11 +387,11 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
     auto la = dot.getA().getDefiningOp<LoadTileOp>();
     auto lb = dot.getB().getDefiningOp<LoadTileOp>();
     if (!f || !la || !lb)
-      return dot.emitOpError("was claimed for TMA + wgmma but its loop changed");
+      return dot.emitOpError("was claimed for TMA (bic.tma_dot) but its loop changed");
     std::string why;
     auto tiles = analyzeTileLoop(f, why);
     if (failed(tiles))
-      return dot.emitOpError("was claimed for TMA + wgmma but ") << why;
+      return dot.emitOpError("was claimed for TMA (bic.tma_dot) but ") << why;
     TmaPipeline p{f, dot, la, lb, {}, *tiles, 0, 0, 0, 4, {}, {}, {}};
     fn.walk([&](StoreTileOp st) {
       if (st->hasAttr("bic.tma_desc"))

@@ -90,7 +90,8 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     if (!smallM && (bm % 64 || bm % (16 * numWarps) || bm > 256))
       return "BM is not 16 or 32, or a multiple of 64 and of 16 x num_warps "
              "up to 256";
-    if (std::max<int64_t>(bm, 64) * bn / (32 * numWarps) > 128)
+    // wgmma holds 64-row blocks per warpgroup; mma.sync only the tile.
+    if ((smallM ? bm : std::max<int64_t>(bm, 64)) * bn / (32 * numWarps) > 128)
       return "the accumulator needs more than 128 registers per thread";
     if (2 * (bm + bn) * bk * 2 + 64 > maxSmem)
       return "two stages do not fit in shared memory";
@@ -137,8 +138,35 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
   /// Appends the hidden descriptor parameter of the matrix `base` with
   /// extents `shape` (kernel parameters) and TMA box `box`, and marks `op`
   /// (the load or store it serves) with its index.
+  /// Whether the rows a narrowed box of `l` leaves stale in its stage (those
+  /// past the matrix: `rows=fit`) can only reach elements nobody reads: the
+  /// K loop's result feeds nothing but elementwise ops and store_tiles whose
+  /// descriptor clips the same rows — for A (`dim` 0) the store's row
+  /// coordinate and extent are A's, for B as [N, K] (`dim` 1) its column
+  /// coordinate and extent are B's rows. Otherwise the box keeps its rows
+  /// and TMA fills those past the matrix with zeros, as load_tile promises.
+  static bool staleRowsUnread(scf::ForOp loop, LoadTileOp l, unsigned dim) {
+    SmallVector<Value> work = {loop.getResult(0)};
+    while (!work.empty()) {
+      Value v = work.pop_back_val();
+      for (OpOperand &use : v.getUses()) {
+        Operation *u = use.getOwner();
+        if (auto st = dyn_cast<StoreTileOp>(u)) {
+          if (use.get() != st.getValue() || st.getCoords()[dim] != l.getCoords()[0] ||
+              st.getShape()[dim] != l.getShape()[0])
+            return false;
+          continue;
+        }
+        if (!u->hasTrait<OpTrait::Elementwise>() || u->getNumResults() != 1)
+          return false;
+        work.push_back(u->getResult(0));
+      }
+    }
+    return true;
+  }
+
   LogicalResult claim(func::FuncOp fn, Operation *op, Value base, ValueRange shape,
-                      ArrayRef<int64_t> box) {
+                      ArrayRef<int64_t> box, bool fitRows) {
     Builder b(&getContext());
     SmallVector<int64_t> shapeArgs;
     for (Value s : shape)
@@ -147,6 +175,8 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     attrs.append("bic.tma_base", b.getI64IntegerAttr(argIndex(fn, base)));
     attrs.append("bic.tma_shape", b.getDenseI64ArrayAttr(shapeArgs));
     attrs.append("bic.tma_box", b.getDenseI64ArrayAttr(box));
+    if (fitRows)
+      attrs.append("bic.tma_fit", b.getUnitAttr());
     unsigned idx = fn.getNumArguments();
     if (failed(fn.insertArgument(idx, PtrType::get(&getContext(), b.getI8Type()),
                                  attrs.getDictionary(&getContext()), op->getLoc())))
@@ -172,12 +202,14 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
         dot->setAttr("bic.mma_sync_because", StringAttr::get(&getContext(), why));
         continue;
       }
-      for (Value v : {dot.getA(), dot.getB()}) {
+      auto loop = cast<scf::ForOp>(dot->getParentOp());
+      for (auto [dim, v] : llvm::enumerate(std::array<Value, 2>{dot.getA(), dot.getB()})) {
         auto l = v.getDefiningOp<LoadTileOp>();
         // Boxes of 64 columns (one 128-byte swizzle row); a K block of
         // BK = 64 b takes b of them per stage.
         int64_t rows = cast<RankedTensorType>(l.getType()).getShape()[0];
-        if (failed(claim(fn, l, l.getBase(), l.getShape(), {rows, 64})))
+        if (failed(claim(fn, l, l.getBase(), l.getShape(), {rows, 64},
+                         staleRowsUnread(loop, l, dim))))
           return signalPassFailure();
       }
       dot->setAttr("bic.tma_dot", UnitAttr::get(&getContext()));
@@ -185,7 +217,9 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
         dot->setAttr("bic.tma_mma_sync", UnitAttr::get(&getContext()));
       int64_t boxRows = 0;
       if (StoreTileOp st = storeToClaim(fn, dot, numWarps, boxRows))
-        if (failed(claim(fn, st, st.getBase(), st.getShape(), {boxRows, 64})))
+        // A narrowed store box writes the rows a full one would after
+        // clipping: always `rows=fit`.
+        if (failed(claim(fn, st, st.getBase(), st.getShape(), {boxRows, 64}, true)))
           return signalPassFailure();
     }
   }

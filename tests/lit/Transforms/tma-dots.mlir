@@ -6,9 +6,9 @@
 // caller's (its base and extents are parameter indices), and the dot is
 // marked for wgmma.
 // CHECK-LABEL: func.func @claim
-// CHECK-SAME: %arg7: !bic.ptr<i8> {bic.tma_base = 0 : i64, bic.tma_box = array<i64: 128, 64>, bic.tma_shape = array<i64: 4, 6>}
-// CHECK-SAME: %arg8: !bic.ptr<i8> {bic.tma_base = 1 : i64, bic.tma_box = array<i64: 128, 64>, bic.tma_shape = array<i64: 5, 6>}
-// CHECK-SAME: %arg9: !bic.ptr<i8> {bic.tma_base = 2 : i64, bic.tma_box = array<i64: 128, 64>, bic.tma_shape = array<i64: 4, 5>}
+// CHECK-SAME: %arg7: !bic.ptr<i8> {bic.tma_base = 0 : i64, bic.tma_box = array<i64: 128, 64>, bic.tma_fit, bic.tma_shape = array<i64: 4, 6>}
+// CHECK-SAME: %arg8: !bic.ptr<i8> {bic.tma_base = 1 : i64, bic.tma_box = array<i64: 128, 64>, bic.tma_fit, bic.tma_shape = array<i64: 5, 6>}
+// CHECK-SAME: %arg9: !bic.ptr<i8> {bic.tma_base = 2 : i64, bic.tma_box = array<i64: 128, 64>, bic.tma_fit, bic.tma_shape = array<i64: 4, 5>}
 // CHECK: bic.load_tile {{.*}}bic.tma_desc = 7
 // CHECK: bic.load_tile {{.*}}bic.tma_desc = 8
 // CHECK: bic.dot {{.*}}bic.tma_dot
@@ -98,8 +98,8 @@ func.func @bk32(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i3
 // A result tile 64 x 32 (not whole 64-column boxes) is stored without TMA:
 // the loads are claimed, the store is left to bic-expand-tiles.
 // CHECK-LABEL: func.func @narrow_store
-// CHECK-SAME: %arg6: !bic.ptr<i8> {bic.tma_base = 0 : i64, bic.tma_box = array<i64: 64, 64>, bic.tma_shape = array<i64: 3, 5>}
-// CHECK-SAME: %arg7: !bic.ptr<i8> {bic.tma_base = 1 : i64, bic.tma_box = array<i64: 32, 64>, bic.tma_shape = array<i64: 4, 5>})
+// CHECK-SAME: %arg6: !bic.ptr<i8> {bic.tma_base = 0 : i64, bic.tma_box = array<i64: 64, 64>, bic.tma_fit, bic.tma_shape = array<i64: 3, 5>}
+// CHECK-SAME: %arg7: !bic.ptr<i8> {bic.tma_base = 1 : i64, bic.tma_box = array<i64: 32, 64>, bic.tma_fit, bic.tma_shape = array<i64: 4, 5>})
 // CHECK: bic.dot {{.*}}bic.tma_dot
 // CHECK: bic.store_tile
 // CHECK-NOT: bic.tma_desc
@@ -133,8 +133,8 @@ func.func @narrow_store(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf1
 // bytes), the accumulator is the mma.sync fragment (warps across N), and a
 // refill waits for every warp (`sync`): mma.sync reads the stage directly.
 // CHECK-LABEL: func.func @small_m
-// CHECK-SAME: %arg6: !bic.ptr<i8> {bic.tma_base = 0 : i64, bic.tma_box = array<i64: 16, 64>, bic.tma_shape = array<i64: 3, 5>}
-// CHECK-SAME: %arg7: !bic.ptr<i8> {bic.tma_base = 1 : i64, bic.tma_box = array<i64: 32, 64>, bic.tma_shape = array<i64: 4, 5>}
+// CHECK-SAME: %arg6: !bic.ptr<i8> {bic.tma_base = 0 : i64, bic.tma_box = array<i64: 16, 64>, bic.tma_fit, bic.tma_shape = array<i64: 3, 5>}
+// CHECK-SAME: %arg7: !bic.ptr<i8> {bic.tma_base = 1 : i64, bic.tma_box = array<i64: 32, 64>, bic.tma_fit, bic.tma_shape = array<i64: 4, 5>}
 // CHECK: bic.dot {{.*}}{bic.tma_dot, bic.tma_mma_sync,
 // CHECK-NOT: bic.tma_desc
 // PIPE-LABEL: func.func @small_m
@@ -228,5 +228,55 @@ func.func @small_n_2warps(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i
     %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>, transB} : tensor<16x256xbf16>, tensor<16x256xbf16>, tensor<16x16xf32> -> tensor<16x16xf32>
     scf.yield %d : tensor<16x16xf32>
   }
+  return
+}
+
+// The loop's result reaches a reduction: columns past N (B's rows) and
+// rows past M (A's) would enter it if a narrowed box left them stale, so
+// neither operand's box may be narrowed (no bic.tma_fit): TMA fills those
+// rows with zeros, as load_tile promises, and the stage's bytes are the
+// full boxes' (a constant, no arith.minsi).
+// CHECK-LABEL: func.func @reduce_after_loop
+// CHECK-SAME: %arg6: !bic.ptr<i8> {bic.tma_base = 0 : i64, bic.tma_box = array<i64: 64, 64>, bic.tma_shape = array<i64: 3, 5>}
+// CHECK-SAME: %arg7: !bic.ptr<i8> {bic.tma_base = 1 : i64, bic.tma_box = array<i64: 64, 64>, bic.tma_shape = array<i64: 4, 5>}
+// PIPE-LABEL: func.func @reduce_after_loop
+// PIPE-NOT: arith.minsi
+// PIPE: bic.tma_load %arg6{{.*}} expect %{{.*}} {
+// PIPE: bic.reduce max
+func.func @reduce_after_loop(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %out: !bic.ptr<f32>,
+                             %m: i32, %n: i32, %k: i32) attributes {bic.kernel} {
+  %c0 = arith.constant 0 : i32
+  %c64 = arith.constant 64 : i32
+  %z = arith.constant 0.0 : f32
+  %acc0 = bic.splat %z : f32 -> tensor<64x64xf32>
+  %r = scf.for %i = %c0 to %k step %c64 iter_args(%acc = %acc0) -> (tensor<64x64xf32>) : i32 {
+    %ta = bic.load_tile %a[%m, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<64x64xbf16>
+    %tb = bic.load_tile %b[%n, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<64x64xbf16>
+    %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>, transB} : tensor<64x64xbf16>, tensor<64x64xbf16>, tensor<64x64xf32> -> tensor<64x64xf32>
+    scf.yield %d : tensor<64x64xf32>
+  }
+  %mx = bic.reduce max %r {axis = 1 : i32, order = #bic.reduce_order<kind = "tree">} : tensor<64x64xf32> -> tensor<64xf32>
+  return
+}
+
+// The result is stored at another column than B's rows: B's box keeps its
+// rows (its stale rows would land in written columns), A's is narrowed.
+// CHECK-LABEL: func.func @store_elsewhere
+// CHECK-SAME: %arg6: !bic.ptr<i8> {bic.tma_base = 0 : i64, bic.tma_box = array<i64: 64, 64>, bic.tma_fit, bic.tma_shape = array<i64: 3, 5>}
+// CHECK-SAME: %arg7: !bic.ptr<i8> {bic.tma_base = 1 : i64, bic.tma_box = array<i64: 64, 64>, bic.tma_shape = array<i64: 4, 5>}
+func.func @store_elsewhere(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf16>,
+                           %m: i32, %n: i32, %k: i32) attributes {bic.kernel} {
+  %c0 = arith.constant 0 : i32
+  %c64 = arith.constant 64 : i32
+  %z = arith.constant 0.0 : f32
+  %acc0 = bic.splat %z : f32 -> tensor<64x64xf32>
+  %r = scf.for %i = %c0 to %k step %c64 iter_args(%acc = %acc0) -> (tensor<64x64xf32>) : i32 {
+    %ta = bic.load_tile %a[%m, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<64x64xbf16>
+    %tb = bic.load_tile %b[%n, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<64x64xbf16>
+    %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>, transB} : tensor<64x64xbf16>, tensor<64x64xbf16>, tensor<64x64xf32> -> tensor<64x64xf32>
+    scf.yield %d : tensor<64x64xf32>
+  }
+  %o = arith.truncf %r : tensor<64x64xf32> to tensor<64x64xbf16>
+  bic.store_tile %c[%m, %n] at [%c0, %c64], %o : !bic.ptr<bf16>, tensor<64x64xbf16>
   return
 }

@@ -45,6 +45,8 @@ struct TmaParam {
   unsigned base = 0;
   std::vector<unsigned> shape;
   std::vector<int64_t> box;
+  /// The runtime may narrow the box to the matrix's rows (`rows=fit`).
+  bool fitRows = false;
 };
 
 struct KernelInfo {

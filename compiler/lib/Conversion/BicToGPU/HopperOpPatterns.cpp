@@ -4,11 +4,13 @@
 // inline PTX (as Triton and CUTLASS emit them):
 //  * tma_init: thread 0 initialises one mbarrier per stage (arrival count 1)
 //    and prefetches the descriptors; then the program synchronises.
-//  * tma_load: thread 0 announces the stage's bytes on its mbarrier and
-//    starts `cp.async.bulk.tensor.2d` into the 1024-byte aligned,
-//    128-byte-swizzled stage.
+//  * tma_load: thread 0 announces the stage's bytes on its mbarrier (the
+//    copy that carries `expect`: the first of an iteration, with the bytes
+//    of boxes the runtime may have narrowed to the matrix) and starts
+//    `cp.async.bulk.tensor.2d` into the 1024-byte aligned, 128-byte-swizzled
+//    stage.
 //  * tma_dot: every thread waits on the stage's mbarrier (phase parity of the
-//    iteration's round), then each warpgroup issues, for k16 = 0, 1, 2, 3
+//    iteration's round), then each warpgroup issues, for k16 = 0 .. BK/16 - 1
 //    (ascending) and each of its m64 row blocks, one
 //    `wgmma.mma_async.m64nNk16` reading A and B from shared-memory
 //    descriptors, and leaves one group in flight. A tile of 16 or 32 rows
