@@ -303,10 +303,7 @@ struct AssignLayoutsPass
     for (auto fn : getOperation().getOps<func::FuncOp>()) {
       if (!fn->hasAttr(kKernelAttr))
         continue;
-      unsigned warps = 4;
-      if (auto a = fn->getAttrOfType<IntegerAttr>(kNumWarpsAttr))
-        warps = a.getInt();
-      if (failed(Assigner(fn, warps).run()))
+      if (failed(Assigner(fn, numWarpsOf(fn)).run()))
         return signalPassFailure();
     }
   }

@@ -400,8 +400,7 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
     for (Operation &op : f.getBody()->without_terminator())
       if (&op != la && &op != lb && &op != dot)
         p.address.push_back(&op);
-    if (auto w = fn->getAttrOfType<IntegerAttr>(kNumWarpsAttr))
-      p.numWarps = w.getInt();
+    p.numWarps = numWarpsOf(fn);
     auto elemBytes = [](RankedTensorType t) {
       return t.getNumElements() * t.getElementType().getIntOrFloatBitWidth() / 8;
     };

@@ -189,9 +189,7 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     for (auto fn : getOperation().getOps<func::FuncOp>()) {
       if (!fn->hasAttr(kKernelAttr))
         continue;
-      unsigned numWarps = 4;
-      if (auto w = fn->getAttrOfType<IntegerAttr>(kNumWarpsAttr))
-        numWarps = w.getInt();
+      unsigned numWarps = numWarpsOf(fn);
       SmallVector<DotOp> dots;
       fn.walk([&](DotOp d) { dots.push_back(d); });
       if (dots.size() != 1)

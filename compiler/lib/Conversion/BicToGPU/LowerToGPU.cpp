@@ -63,9 +63,7 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
                                        b.getFunctionType(args, {}), wg,
                                        TypeRange{});
     gf->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-    int32_t warps = 4;
-    if (auto w = fn->getAttrOfType<IntegerAttr>(kNumWarpsAttr))
-      warps = w.getInt();
+    int32_t warps = int32_t(numWarpsOf(fn));
     gf.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({warps * 32, 1, 1}));
     for (auto name : {kNumWarpsAttr, kConstexprsAttr})
       if (Attribute a = fn->getAttr(name))

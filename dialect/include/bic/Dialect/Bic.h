@@ -33,6 +33,12 @@ inline constexpr llvm::StringLiteral kMultipleOfArgAttr = "bic.multiple_of";
 inline constexpr llvm::StringLiteral kArgNameAttr = "bic.name";
 /// Grid axes along which programs index the batch (`@kernel(batch_axis=0)`).
 inline constexpr llvm::StringLiteral kBatchAxesAttr = "bic.batch_axes";
+
+/// The warps per program of kernel `fn` (`num_warps`, 4 when not given).
+inline unsigned numWarpsOf(mlir::Operation *fn) {
+  auto w = fn->getAttrOfType<mlir::IntegerAttr>(kNumWarpsAttr);
+  return w ? unsigned(w.getInt()) : 4;
+}
 } // namespace bic
 
 #endif // BIC_DIALECT_BIC_H
