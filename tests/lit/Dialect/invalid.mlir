@@ -179,3 +179,19 @@ func.func @tma_store_box(%d: !bic.ptr<i8>, %m: i32, %v: tensor<128x96xbf16>) {
   bic.tma_store %d[%m, %m], %v, %m {boxRows = 128 : i64, aBase = 0 : i64, aSlot = 16384 : i64, bBase = 49152 : i64, bSlot = 16384 : i64, stages = 3 : i64, extraBase = 99328 : i64, extraBytes = 0 : i64} : !bic.ptr<i8>, tensor<128x96xbf16>
   return
 }
+
+// -----
+
+func.func @tma_load_expect(%d: !bic.ptr<i8>, %m: i32, %p: i1, %e: i64) {
+  // expected-error @+1 {{operand #5 must be 32-bit signless integer}}
+  "bic.tma_load"(%d, %m, %m, %m, %p, %e) {base = 0 : i64, box = array<i64: 64, 64>, slotBytes = 8192 : i64, stages = 2 : i64, barriers = 0 : i64, operandSegmentSizes = array<i32: 1, 2, 1, 1, 1>} : (!bic.ptr<i8>, i32, i32, i32, i1, i64) -> ()
+  return
+}
+
+// -----
+
+func.func @tma_dot_wait_type(%acc: tensor<64x64xi32>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of 32-bit float values}}
+  %w = bic.tma_dot_wait %acc : tensor<64x64xi32> -> tensor<64x64xf32>
+  return
+}
