@@ -157,6 +157,16 @@ LogicalResult TmaStoreOp::verify() {
   return success();
 }
 
+LogicalResult WarpRoleOp::verify() {
+  if (getRole() != "producer" && getRole() != "consumer")
+    return emitOpError("role must be \"producer\" or \"consumer\", got \"")
+           << getRole() << "\"";
+  if (getConsumers() < 1 || getConsumers() > 31)
+    return emitOpError("needs 1 to 31 consumer warps (one more warp produces), got ")
+           << getConsumers();
+  return success();
+}
+
 LogicalResult ReduceOp::verify() {
   StringRef k = getKind();
   if (k != "sum" && k != "max" && k != "min")

@@ -83,6 +83,16 @@ TEST(OrderSignature, SoftmaxRowsPerProgramDoNotMatterUnlessWarpsMoveOntoTheRow) 
   EXPECT_NE(r4, hashOf(src, {{"ROWS", 2}}));
 }
 
+// A warp-specialised pipeline changes who issues the copies, not the order.
+TEST(OrderSignature, WarpSpecializationKeepsTheOrder) {
+  std::string src = readKernel("matmul.bic");
+  Defines d = {{"BM", 64}, {"BN", 32}, {"BK", 256}};
+  std::string plain = hashOf(src, d);
+  d["warp_specialize"] = 1;
+  EXPECT_FALSE(plain.empty());
+  EXPECT_EQ(hashOf(src, d), plain);
+}
+
 // Every configuration the matmul table may pick has the kernel's one order.
 TEST(OrderSignature, AllMatmulConfigurationsShareTheOrder) {
   std::string src = readKernel("matmul.bic");
@@ -94,13 +104,18 @@ TEST(OrderSignature, AllMatmulConfigurationsShareTheOrder) {
       continue;
     std::istringstream ls(line);
     std::string name, arch;
-    int64_t maxM, minN, bm, bn, bk, nw, ns;
+    int64_t maxM, minN, bm, bn, bk, nw, ns, ws = 0;
     ls >> name >> arch >> maxM >> minN >> bm >> bn >> bk >> nw >> ns;
-    // Either family (TMA + wgmma on sm_90a, mma.sync elsewhere), either B.
+    ls >> ws; // optional: warp-specialised (sm_90a lines only)
+    // Either family (TMA + wgmma on sm_90a, mma.sync elsewhere), either B;
+    // a warp-specialised line as it is built (sm_90a, B as [N, K]) and as
+    // it would be without specialisation.
     for (const char *target : {"sm_80", "sm_90a"})
       for (int64_t bnk : {0, 1}) {
+        bool spec = ws && bnk == 1 && std::string(target) == "sm_90a";
         std::string h = hashOf(src, {{"BM", bm}, {"BN", bn}, {"BK", bk}, {"num_warps", nw},
-                                     {"num_stages", ns}, {"B_NK", bnk}}, target);
+                                     {"num_stages", ns}, {"B_NK", bnk},
+                                     {"warp_specialize", spec ? 1 : 0}}, target);
         if (first.empty())
           first = h;
         EXPECT_EQ(h, first) << name << " " << target << " B_NK=" << bnk;

@@ -55,7 +55,8 @@ def configs(path, arch):
     out = []
     for line in open(path):
         if line.strip() and not line.startswith("#"):
-            name, a, max_m, min_n, bm, bn, bk, nw, ns = line.split()
+            # name arch max_M min_N BM BN BK num_warps num_stages [ws]
+            name, a, max_m, min_n, bm, bn = line.split()[:6]
             if a == arch:
                 out.append((name, int(max_m), int(bm), int(bn), int(min_n)))
     return out

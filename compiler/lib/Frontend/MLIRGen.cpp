@@ -48,7 +48,7 @@ Type Gen::parseType(StringRef n) {
 
 OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
   auto module = ModuleOp::create(UnknownLoc::get(&ctx));
-  std::set<std::string> known{"num_warps", "num_stages"}, knownTypes;
+  std::set<std::string> known{"num_warps", "num_stages", "warp_specialize"}, knownTypes;
   for (const auto &k : m.kernels)
     for (const auto &p : k.params) {
       if (p.kind == ast::Param::Kind::Constexpr)
@@ -148,13 +148,15 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       argTypes.push_back(t);
       runtimeParams.push_back(&p);
     }
-    int64_t numWarps = 4, numStages = 0;
+    int64_t numWarps = 4, numStages = 0, warpSpecialize = 0;
     SmallVector<int32_t> batchAxes;
     for (auto &[key, val] : k.decoratorArgs) {
       if (key == "num_warps") {
         numWarps = val;
       } else if (key == "num_stages") {
         numStages = val;
+      } else if (key == "warp_specialize") {
+        warpSpecialize = val;
       } else if (key == "batch_axis") {
         if (val < 0 || val > 2) {
           error(k.loc) << "batch_axis must be 0, 1 or 2";
@@ -163,7 +165,7 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
         batchAxes.push_back(val);
       } else {
         error(k.loc) << "unknown @kernel argument '" << key
-                     << "' (expected num_warps, num_stages or batch_axis)";
+                     << "' (expected num_warps, num_stages, warp_specialize or batch_axis)";
         return nullptr;
       }
     }
@@ -171,6 +173,17 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       numWarps = it->second;
     if (auto it = defines.find("num_stages"); it != defines.end())
       numStages = it->second;
+    if (auto it = defines.find("warp_specialize"); it != defines.end())
+      warpSpecialize = it->second;
+    if (warpSpecialize != 0 && warpSpecialize != 1) {
+      error(k.loc) << "warp_specialize must be 0 or 1, got " << warpSpecialize;
+      return nullptr;
+    }
+    if (warpSpecialize && numWarps > 16) {
+      error(k.loc) << "warp_specialize needs num_warps <= 16 (one more warp produces), got "
+                   << numWarps;
+      return nullptr;
+    }
     if (numStages && (numStages < 2 || numStages > 24)) {
       error(k.loc) << "num_stages must be in [2, 24] (the cp.async pipeline "
                       "uses at most 4), got " << numStages;
@@ -189,6 +202,8 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
     fn->setAttr(bic::kNumWarpsAttr, b.getI32IntegerAttr(numWarps));
     if (numStages)
       fn->setAttr(bic::kNumStagesAttr, b.getI32IntegerAttr(numStages));
+    if (warpSpecialize)
+      fn->setAttr(bic::kWarpSpecializeAttr, b.getUnitAttr());
     fn->setAttr(bic::kConstexprsAttr, constexprs.getDictionary(&ctx));
     if (!dtypes.empty())
       fn->setAttr(bic::kDtypesAttr, dtypes.getDictionary(&ctx));

@@ -70,7 +70,7 @@ static std::string typeText(Type t) {
 static FailureOr<KernelInfo> kernelInfo(func::FuncOp fn) {
   KernelInfo k;
   k.name = fn.getName().str();
-  k.threads = numWarpsOf(fn) * 32;
+  k.threads = threadsOf(fn);
   for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
     if (auto base = fn.getArgAttrOfType<IntegerAttr>(i, "bic.tma_base")) {
       TmaParam t;

@@ -109,6 +109,8 @@ struct TmaPipeline {
   TileLoop tiles;
   int64_t S, sa, sb;
   unsigned numWarps;
+  /// Warp-specialised (the kernel's `warp_specialize`).
+  bool ws = false;
   /// The tile's result store that bic-tma-dots claimed for TMA, if any.
   StoreTileOp store;
   /// K iterations per tile, and the same at least 1 (a divisor).
@@ -123,8 +125,10 @@ struct TmaPipeline {
   IRMapping next1;
 
   int64_t barriers() const { return S * (sa + sb); }
-  static int64_t smemBytes(int64_t S, int64_t sa, int64_t sb) {
-    return S * (sa + sb) + 8 * S;
+  /// Shared memory of S stages: the slots, then S barriers (2 S when
+  /// warp-specialised, `ws`: the "empty" ones follow).
+  static int64_t smemBytes(int64_t S, int64_t sa, int64_t sb, bool ws) {
+    return S * (sa + sb) + (ws ? 16 : 8) * S;
   }
 
   Value desc(LoadTileOp l) {
@@ -227,6 +231,15 @@ struct TmaPipeline {
           b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, tNext,
                                   tiles.outer.getUpperBound()));
     }
+    copies(b, map, k, g, pred, sync, store != nullptr, /*producer=*/false);
+  }
+
+  /// The copies of K index `k` (the address computations cloned with the
+  /// K loop's variable mapped to `k`, on top of `map`) into the stage of
+  /// stream iteration `g`.
+  void copies(OpBuilder &b, IRMapping &map, Value k, Value g, Value pred, bool sync,
+              bool afterStore, bool producer) {
+    Location loc = loop.getLoc();
     map.map(loop.getInductionVar(), k);
     for (Operation *op : address)
       b.clone(*op, map);
@@ -252,19 +265,22 @@ struct TmaPipeline {
                             b.getI64IntegerAttr(slots[i]), b.getI64IntegerAttr(S),
                             b.getI64IntegerAttr(barriers()),
                             sync && first ? b.getUnitAttr() : UnitAttr(),
-                            store && first ? b.getUnitAttr() : UnitAttr());
+                            afterStore && first ? b.getUnitAttr() : UnitAttr(),
+                            producer ? b.getUnitAttr() : UnitAttr());
         first = false;
       }
     }
   }
 
-  void run() {
+  /// The barriers (and, with `consumers` > 0, the "empty" barriers of a
+  /// warp-specialised pipeline), K iterations per tile and a stage's bytes,
+  /// at `b` (before the outermost loop).
+  void prepare(OpBuilder &b, int64_t consumers) {
     scf::ForOp f = loop;
     Location loc = f.getLoc();
-    // Set-up and the first S - 1 fetches go before the outermost loop.
-    OpBuilder b(tiles.outer ? tiles.outer.getOperation() : f.getOperation());
     b.create<TmaInitOp>(loc, ValueRange{desc(la), desc(lb)},
-                        b.getI64IntegerAttr(barriers()), b.getI64IntegerAttr(S));
+                        b.getI64IntegerAttr(barriers()), b.getI64IntegerAttr(S),
+                        b.getI64IntegerAttr(consumers));
     Value span = b.create<arith::SubIOp>(loc, f.getUpperBound(), f.getLowerBound());
     Value n = b.create<arith::DivSIOp>(
         loc, b.create<arith::AddIOp>(loc, span, b.create<arith::SubIOp>(loc, f.getStep(), cst(b, 1))),
@@ -283,6 +299,58 @@ struct TmaPipeline {
           loc, rows, b.create<arith::ConstantIntOp>(loc, b.getI32Type(), rowBytes));
       stageBytes = stageBytes ? b.create<arith::AddIOp>(loc, stageBytes, bytes).getResult() : bytes;
     }
+  }
+
+  /// Where this tile starts in the stream: j * nk for the j-th tile of the
+  /// program (null without a tile loop), at `b` (before the K loop).
+  Value tileBase(OpBuilder &b) {
+    if (!tiles.outer)
+      return Value();
+    Location loc = loop.getLoc();
+    Value j = b.create<arith::DivUIOp>(
+        loc, b.create<arith::SubIOp>(loc, tiles.outer.getInductionVar(),
+                                     tiles.outer.getLowerBound()),
+        tiles.outer.getStep());
+    return b.create<arith::MulIOp>(loc, j, nk);
+  }
+
+  /// The K loop's iteration index and its place in the stream, at `b`.
+  std::pair<Value, Value> streamIndex(OpBuilder &b, Value base) {
+    scf::ForOp f = loop;
+    Location loc = f.getLoc();
+    Value it = b.create<arith::DivUIOp>(
+        loc, b.create<arith::SubIOp>(loc, f.getInductionVar(), f.getLowerBound()), f.getStep());
+    Value g = base ? b.create<arith::AddIOp>(loc, base, it).getResult() : it;
+    return {it, g};
+  }
+
+  /// The dot becomes a bic.tma_dot on stream iteration `g`; the loads go.
+  TmaDotOp replaceDot(OpBuilder &b, Value g) {
+    Location loc = loop.getLoc();
+    auto at = dot.getA().getType(), bt = dot.getB().getType();
+    auto wg = b.create<TmaDotOp>(loc, dot.getType(), i32(b, g), dot.getAcc(),
+                                TypeAttr::get(at), TypeAttr::get(bt), b.getI64IntegerAttr(0),
+                                b.getI64IntegerAttr(S * sa), b.getI64IntegerAttr(sa),
+                                b.getI64IntegerAttr(sb), b.getI64IntegerAttr(S),
+                                b.getI64IntegerAttr(barriers()), dot.getOrder());
+    dot.replaceAllUsesWith(wg.getResult());
+    return wg;
+  }
+
+  /// After the K loop: the accumulator once its wgmma groups are done.
+  void waitAfterLoop(OpBuilder &b) {
+    b.setInsertionPointAfter(loop);
+    Value acc = loop.getResult(0);
+    auto done = b.create<TmaDotWaitOp>(loop.getLoc(), acc.getType(), acc);
+    acc.replaceAllUsesExcept(done.getResult(), done);
+  }
+
+  void run() {
+    scf::ForOp f = loop;
+    Location loc = f.getLoc();
+    // Set-up and the first S - 1 fetches go before the outermost loop.
+    OpBuilder b(tiles.outer ? tiles.outer.getOperation() : f.getOperation());
+    prepare(b, 0);
     Value t0 = tiles.outer ? tiles.outer.getLowerBound() : Value();
     for (int64_t s = 0; s + 1 < S; ++s)
       issue(b, t0, cst(b, s), cst(b, s), false, false);
@@ -294,21 +362,11 @@ struct TmaPipeline {
       t = tiles.outer.getInductionVar();
       tNext1 = b.create<arith::AddIOp>(loc, t, tiles.outer.getStep());
       cloneTile(b, tNext1, next1);
-      Value j = b.create<arith::DivUIOp>(
-          loc, b.create<arith::SubIOp>(loc, t, tiles.outer.getLowerBound()),
-          tiles.outer.getStep());
-      base = b.create<arith::MulIOp>(loc, j, nk);
+      base = tileBase(b);
     }
     b.setInsertionPoint(dot);
-    Value it = b.create<arith::DivUIOp>(
-        loc, b.create<arith::SubIOp>(loc, f.getInductionVar(), f.getLowerBound()), f.getStep());
-    Value g = base ? b.create<arith::AddIOp>(loc, base, it).getResult() : it;
-    auto at = dot.getA().getType(), bt = dot.getB().getType();
-    auto wg = b.create<TmaDotOp>(loc, dot.getType(), i32(b, g), dot.getAcc(),
-                                TypeAttr::get(at), TypeAttr::get(bt), b.getI64IntegerAttr(0),
-                                b.getI64IntegerAttr(S * sa), b.getI64IntegerAttr(sa),
-                                b.getI64IntegerAttr(sb), b.getI64IntegerAttr(S),
-                                b.getI64IntegerAttr(barriers()), dot.getOrder());
+    auto [it, g] = streamIndex(b, base);
+    replaceDot(b, g);
     // Refill the stage iteration g - 1 used: its wgmma has retired (each
     // wgmma leaves at most one group in flight, and a tile ends with none);
     // with several warpgroups, all of them must have retired it, and with
@@ -316,16 +374,119 @@ struct TmaPipeline {
     bool sync = numWarps > 4 || dot->hasAttr("bic.tma_mma_sync");
     issue(b, t, b.create<arith::AddIOp>(loc, it, cst(b, S - 1)),
           b.create<arith::AddIOp>(loc, g, cst(b, S - 1)), sync, true);
-    dot.replaceAllUsesWith(wg.getResult());
     dot.erase();
     la.erase();
     lb.erase();
-    b.setInsertionPointAfter(f);
-    Value acc = f.getResult(0);
-    auto done = b.create<TmaDotWaitOp>(loc, acc.getType(), acc);
-    acc.replaceAllUsesExcept(done.getResult(), done);
+    waitAfterLoop(b);
     if (store)
       storeThroughTma(base);
+  }
+
+  /// The warp-specialised pipeline (`warp_specialize`): the consumer warps
+  /// (the kernel's num_warps, thread ids as without specialisation) run
+  /// everything from the outermost loop on, with the loads replaced by
+  /// waits on the stages' barriers, and release each stage once its wgmma
+  /// has retired; the producer thread (first thread of one more warp) walks
+  /// the same (tile, k) stream and refills each stage as soon as every
+  /// consumer warp has released it. Which values are multiplied, and in
+  /// which order, is the same as without specialisation.
+  LogicalResult runSpecialized() {
+    scf::ForOp f = loop;
+    Location loc = f.getLoc();
+    Operation *top = tiles.outer ? tiles.outer.getOperation() : f.getOperation();
+    auto fn = loop->getParentOfType<func::FuncOp>();
+    Block *entry = &fn.getBody().front();
+    if (top->getBlock() != entry)
+      return dot.emitOpError("warp_specialize needs the K loop (or its tile loop) at the "
+                             "kernel's top level");
+    // Code before the split runs in every thread: it must not touch memory.
+    for (Operation &op : *entry) {
+      if (&op == top)
+        break;
+      if (!isPure(&op))
+        return op.emitOpError("warp_specialize: comes before the ")
+               << (tiles.outer ? "tile loop" : "K loop")
+               << " and is not pure; the producer warp would run it too";
+    }
+    OpBuilder b(top);
+    prepare(b, numWarps);
+    Type i1 = b.getI1Type();
+    auto role = [&](StringRef r) {
+      return b.create<WarpRoleOp>(loc, i1, b.getStringAttr(r), b.getI64IntegerAttr(numWarps));
+    };
+    auto producer = b.create<scf::IfOp>(loc, TypeRange{}, role("producer"), false);
+    auto consumer = b.create<scf::IfOp>(loc, TypeRange{}, role("consumer"), false);
+    // The consumers: everything from the outermost loop to the return.
+    Operation *yield = consumer.thenBlock()->getTerminator();
+    for (Operation *op = top; op != entry->getTerminator();) {
+      Operation *next = op->getNextNode();
+      op->moveBefore(yield);
+      op = next;
+    }
+
+    // The producer: for each tile of the program, for each K iteration g of
+    // the stream, wait until stage g % S is free, then fill it.
+    OpBuilder pb = producer.getThenBodyBuilder();
+    IRMapping map;
+    Value base;
+    if (tiles.outer) {
+      auto outer = pb.create<scf::ForOp>(loc, tiles.outer.getLowerBound(),
+                                         tiles.outer.getUpperBound(), tiles.outer.getStep());
+      pb.setInsertionPointToStart(outer.getBody());
+      Value t = outer.getInductionVar();
+      cloneTile(pb, t, map);
+      Value j = pb.create<arith::DivUIOp>(
+          loc, pb.create<arith::SubIOp>(loc, t, tiles.outer.getLowerBound()),
+          tiles.outer.getStep());
+      base = pb.create<arith::MulIOp>(loc, j, nk);
+    }
+    auto inner = pb.create<scf::ForOp>(loc, cst(pb, 0), nk, cst(pb, 1));
+    pb.setInsertionPointToStart(inner.getBody());
+    Value it = inner.getInductionVar();
+    Value k = pb.create<arith::AddIOp>(loc, map.lookupOrDefault(f.getLowerBound()),
+                                       pb.create<arith::MulIOp>(
+                                           loc, it, map.lookupOrDefault(f.getStep())));
+    Value g = i32(pb, base ? pb.create<arith::AddIOp>(loc, base, it).getResult() : it);
+    pb.create<TmaAcquireOp>(loc, g, pb.getI64IntegerAttr(barriers()), pb.getI64IntegerAttr(S));
+    Value yes = pb.create<arith::ConstantIntOp>(loc, i1, 1);
+    copies(pb, map, k, g, yes, /*sync=*/false, /*afterStore=*/false, /*producer=*/true);
+
+    // The consumers: the dot waits for its stage; once the next one has been
+    // issued (one wgmma group left in flight), the previous stage is free.
+    Value cbase;
+    if (tiles.outer) {
+      b.setInsertionPoint(f);
+      cbase = tileBase(b);
+    }
+    b.setInsertionPoint(dot);
+    auto [cit, cg] = streamIndex(b, cbase);
+    TmaDotOp td = replaceDot(b, cg);
+    b.setInsertionPointAfter(td);
+    auto release = [&](OpBuilder &rb, Value cond, Value iter, bool afterStore) {
+      auto ifOp = rb.create<scf::IfOp>(loc, TypeRange{}, cond, false);
+      OpBuilder ib = ifOp.getThenBodyBuilder();
+      auto r = ib.create<TmaReleaseOp>(loc, i32(ib, iter), ib.getI64IntegerAttr(barriers()),
+                                       ib.getI64IntegerAttr(S));
+      if (afterStore)
+        r.setAfterStore(true);
+    };
+    release(b, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, cit, cst(b, 0)),
+            b.create<arith::SubIOp>(loc, cg, cst(b, 1)), false);
+    dot.erase();
+    la.erase();
+    lb.erase();
+    // After the loop every group has retired: the last stage is free once
+    // the tile's result, if staged there for a TMA store, has been read.
+    waitAfterLoop(b);
+    Value any = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, nk, cst(b, 0));
+    Value end = cbase ? b.create<arith::AddIOp>(loc, cbase, nk).getResult() : nk;
+    Value last = b.create<arith::SubIOp>(loc, end, cst(b, 1));
+    if (store) {
+      TmaStoreOp st = storeThroughTma(cbase);
+      b.setInsertionPointAfter(st);
+    }
+    release(b, any, last, store != nullptr);
+    return success();
   }
 
   /// Box rows and box count of the claimed store.
@@ -336,17 +497,18 @@ struct TmaPipeline {
     auto shape = st.getValue().getType().getShape();
     return {rows, (shape[0] / rows) * (shape[1] / 64)};
   }
-  static int64_t extraBase(int64_t S, int64_t sa, int64_t sb) {
-    return (smemBytes(S, sa, sb) + 1023) / 1024 * 1024;
+  static int64_t extraBase(int64_t S, int64_t sa, int64_t sb, bool ws) {
+    return (smemBytes(S, sa, sb, ws) + 1023) / 1024 * 1024;
   }
   /// Bytes of its own the store needs next to an S-stage pipeline (the
   /// boxes that the last stage's slots do not hold), or -1 if they do not
   /// fit in shared memory.
-  static int64_t storeExtraBytes(StoreTileOp st, int64_t S, int64_t sa, int64_t sb) {
+  static int64_t storeExtraBytes(StoreTileOp st, int64_t S, int64_t sa, int64_t sb,
+                                 bool ws) {
     auto [rows, boxes] = storeBoxes(st);
     int64_t boxBytes = rows * 128;
     int64_t extra = std::max<int64_t>(0, boxes - sa / boxBytes - sb / boxBytes) * boxBytes;
-    if (extra && extraBase(S, sa, sb) + extra > kTmaSmemLimit)
+    if (extra && extraBase(S, sa, sb, ws) + extra > kTmaSmemLimit)
       return -1;
     return extra;
   }
@@ -355,27 +517,27 @@ struct TmaPipeline {
   /// of the tile's last K iteration (free until the next tile's first
   /// refill, which waits for the store's reads) and, for the boxes that do
   /// not fit there, a region of its own after the barriers.
-  void storeThroughTma(Value base) {
+  TmaStoreOp storeThroughTma(Value base) {
     Location loc = store.getLoc();
     auto fn = loop->getParentOfType<func::FuncOp>();
     unsigned idx = store->getAttrOfType<IntegerAttr>("bic.tma_desc").getInt();
     int64_t boxRows = storeBoxes(store).first;
-    int64_t extra = storeExtraBytes(store, S, sa, sb); // >= 0: S was chosen so
+    int64_t extra = storeExtraBytes(store, S, sa, sb, ws); // >= 0: S was chosen so
     OpBuilder b(store);
     // The last K iteration of this tile in the stream: base + nk - 1.
     Value end = base ? b.create<arith::AddIOp>(loc, base, nk).getResult() : nk;
     Value last = b.create<arith::SubIOp>(loc, end, cst(b, 1));
-    b.create<TmaStoreOp>(loc, fn.getArgument(idx), store.getCoords(), store.getValue(),
-                         i32(b, last), b.getI64IntegerAttr(boxRows), b.getI64IntegerAttr(0),
-                         b.getI64IntegerAttr(sa), b.getI64IntegerAttr(S * sa),
-                         b.getI64IntegerAttr(sb), b.getI64IntegerAttr(S),
-                         b.getI64IntegerAttr(extraBase(S, sa, sb)),
-                         b.getI64IntegerAttr(extra));
+    auto st = b.create<TmaStoreOp>(
+        loc, fn.getArgument(idx), store.getCoords(), store.getValue(), i32(b, last),
+        b.getI64IntegerAttr(boxRows), b.getI64IntegerAttr(0), b.getI64IntegerAttr(sa),
+        b.getI64IntegerAttr(S * sa), b.getI64IntegerAttr(sb), b.getI64IntegerAttr(S),
+        b.getI64IntegerAttr(extraBase(S, sa, sb, ws)), b.getI64IntegerAttr(extra));
     // The program ends only once its stores have.
     if (tiles.outer)
       b.setInsertionPointAfter(tiles.outer);
     b.create<TmaStoreWaitOp>(loc);
     store.erase();
+    return st;
   }
 };
 
@@ -401,6 +563,7 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
       if (&op != la && &op != lb && &op != dot)
         p.address.push_back(&op);
     p.numWarps = numWarpsOf(fn);
+    p.ws = fn->hasAttr(kWarpSpecializeAttr);
     auto elemBytes = [](RankedTensorType t) {
       return t.getNumElements() * t.getElementType().getIntOrFloatBitWidth() / 8;
     };
@@ -412,8 +575,8 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
     S = std::min<int64_t>(S, 24);
     // Fewer stages where the result store's boxes would not fit otherwise.
     auto fits = [&](int64_t s) {
-      return TmaPipeline::smemBytes(s, p.sa, p.sb) <= kTmaSmemLimit &&
-             (!p.store || TmaPipeline::storeExtraBytes(p.store, s, p.sa, p.sb) >= 0);
+      return TmaPipeline::smemBytes(s, p.sa, p.sb, p.ws) <= kTmaSmemLimit &&
+             (!p.store || TmaPipeline::storeExtraBytes(p.store, s, p.sa, p.sb, p.ws) >= 0);
     };
     while (S > 2 && !fits(S))
       --S;
@@ -421,6 +584,8 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
       return dot.emitOpError("two TMA stages and the result store's boxes do not fit "
                              "in shared memory");
     p.S = S;
+    if (p.ws)
+      return p.runSpecialized();
     p.run();
     return success();
   }
@@ -514,6 +679,12 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
         if (d->hasAttr("bic.tma_dot"))
           claimed.push_back(d);
       });
+      if (fn->hasAttr(kWarpSpecializeAttr) && claimed.size() != 1) {
+        fn.emitError("warp_specialize needs exactly one K loop on the TMA path "
+                     "(sm_90a, B as [N, K], BK a multiple of 64: bic-tma-dots), found ")
+            << claimed.size();
+        return signalPassFailure();
+      }
       if (!claimed.empty()) {
         for (DotOp d : claimed)
           if (failed(pipelineTma(fn, d)))

@@ -90,16 +90,30 @@ struct TmaInitLowering : public OpConversionPattern<TmaInitOp> {
     if (!getScratch(op))
       return op.emitOpError("needs shared memory");
     Value base = scratchBase(op, rw);
+    const int64_t S = op.getStages(), consumers = op.getConsumers();
     inThread0(rw, loc, [&] {
-      for (int64_t s = 0; s < int64_t(op.getStages()); ++s) {
+      for (int64_t s = 0; s < S; ++s) {
         Value bar = smemAddr(rw, loc, base, i32c(rw, loc, op.getBarriers() + 8 * s));
         inlineAsm(rw, loc, "mbarrier.init.shared::cta.b64 [$0], 1;", "r", ValueRange{bar});
+      }
+      // Warp-specialised: a stage is empty once every consumer warp let go.
+      for (int64_t s = 0; consumers && s < S; ++s) {
+        Value bar = smemAddr(rw, loc, base, i32c(rw, loc, op.getBarriers() + 8 * (S + s)));
+        inlineAsm(rw, loc,
+                  "mbarrier.init.shared::cta.b64 [$0], " + std::to_string(consumers) + ";", "r",
+                  ValueRange{bar});
       }
       for (Value d : a.getDescs())
         inlineAsm(rw, loc, "prefetch.tensormap [$0];", "l", ValueRange{d});
       inlineAsm(rw, loc, "fence.mbarrier_init.release.cluster;", "", ValueRange{});
     });
-    rw.create<gpu::BarrierOp>(loc);
+    // Every thread, the producer warp's too (after this, a warp-specialised
+    // program's barriers are among its consumer warps only: bic-lower-to-gpu
+    // turns every gpu.barrier of such a kernel into a named barrier).
+    if (consumers)
+      inlineAsm(rw, loc, "bar.sync 0;", "", ValueRange{});
+    else
+      rw.create<gpu::BarrierOp>(loc);
     rw.eraseOp(op);
     return success();
   }
@@ -121,10 +135,13 @@ struct TmaLoadLowering : public OpConversionPattern<TmaLoadOp> {
     Value slot = rw.create<arith::RemUIOp>(loc, a.getIter(), S);
     Value bar = stageAddr(rw, loc, base, slot, op.getBarriers(), 8);
     Value dst = stageAddr(rw, loc, base, slot, op.getBase(), op.getSlotBytes());
-    Value tid = getThreadIds(rw, loc).tid;
-    Value go = rw.create<arith::AndIOp>(
-        loc, a.getPred(),
-        rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, tid, i32c(rw, loc, 0)));
+    // Thread 0 issues, or the producer thread that runs the op.
+    Value go = a.getPred();
+    if (!op.getProducer()) {
+      Value tid = getThreadIds(rw, loc).tid;
+      go = rw.create<arith::AndIOp>(
+          loc, go, rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, tid, i32c(rw, loc, 0)));
+    }
     auto ifOp = rw.create<scf::IfOp>(loc, TypeRange{}, go, /*withElse=*/false);
     rw.setInsertionPointToStart(&ifOp.getThenRegion().front());
     if (op.getAfterStore()) // the stage may hold a TMA store's block
@@ -431,6 +448,79 @@ struct TmaStoreLowering : public OpConversionPattern<TmaStoreOp> {
   }
 };
 
+struct WarpRoleLowering : public OpConversionPattern<WarpRoleOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(WarpRoleOp op, OpAdaptor,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    Value tid = getThreadIds(rw, loc).tid;
+    Value first = i32c(rw, loc, 32 * op.getConsumers());
+    rw.replaceOpWithNewOp<arith::CmpIOp>(
+        op, op.getRole() == "producer" ? arith::CmpIPredicate::eq : arith::CmpIPredicate::ult,
+        tid, first);
+    return success();
+  }
+};
+
+/// Address of the "empty" barrier of stage `iter % stages`.
+Value emptyBarrier(OpBuilder &b, Location loc, Operation *op, Value iter, int64_t barriers,
+                   int64_t stages) {
+  Value slot = b.create<arith::RemUIOp>(loc, iter, i32c(b, loc, stages));
+  return stageAddr(b, loc, scratchBase(op, b), slot, barriers + 8 * stages, 8);
+}
+
+struct TmaAcquireLowering : public OpConversionPattern<TmaAcquireOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TmaAcquireOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    if (!getScratch(op))
+      return op.emitOpError("needs shared memory");
+    const int64_t S = op.getStages();
+    Value bar = emptyBarrier(rw, loc, op, a.getIter(), op.getBarriers(), S);
+    // The previous round's phase: ((iter / S) & 1) ^ 1.
+    Value phase = rw.create<arith::XOrIOp>(
+        loc,
+        rw.create<arith::AndIOp>(loc, rw.create<arith::DivUIOp>(loc, a.getIter(), i32c(rw, loc, S)),
+                                 i32c(rw, loc, 1)),
+        i32c(rw, loc, 1));
+    inlineAsm(rw, loc,
+              "{\n.reg .pred P1;\nWAIT:\n"
+              "mbarrier.try_wait.parity.shared::cta.b64 P1, [$0], $1;\n"
+              "@P1 bra DONE;\nbra WAIT;\nDONE:\n}",
+              "r,r", ValueRange{bar, phase});
+    rw.eraseOp(op);
+    return success();
+  }
+};
+
+struct TmaReleaseLowering : public OpConversionPattern<TmaReleaseOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TmaReleaseOp op, OpAdaptor a,
+                                ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    if (!getScratch(op))
+      return op.emitOpError("needs shared memory");
+    Value bar = emptyBarrier(rw, loc, op, a.getIter(), op.getBarriers(), op.getStages());
+    ThreadIds ids = getThreadIds(rw, loc);
+    Value lane0 = rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, ids.lane, i32c(rw, loc, 0));
+    auto ifOp = rw.create<scf::IfOp>(loc, TypeRange{}, lane0, /*withElse=*/false);
+    rw.setInsertionPointToStart(&ifOp.getThenRegion().front());
+    if (op.getAfterStore()) {
+      // Thread 0 issued the stores that read the stage.
+      Value t0 = rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, ids.tid, i32c(rw, loc, 0));
+      auto w = rw.create<scf::IfOp>(loc, TypeRange{}, t0, /*withElse=*/false);
+      OpBuilder::InsertionGuard g(rw);
+      rw.setInsertionPointToStart(&w.getThenRegion().front());
+      inlineAsm(rw, loc, "cp.async.bulk.wait_group.read 0;", "", ValueRange{});
+    }
+    inlineAsm(rw, loc, "mbarrier.arrive.shared::cta.b64 _, [$0];", "r", ValueRange{bar});
+    rw.setInsertionPointAfter(ifOp);
+    rw.eraseOp(op);
+    return success();
+  }
+};
+
 struct TmaStoreWaitLowering : public OpConversionPattern<TmaStoreWaitOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(TmaStoreWaitOp op, OpAdaptor,
@@ -446,6 +536,6 @@ struct TmaStoreWaitLowering : public OpConversionPattern<TmaStoreWaitOp> {
 
 void bic::populateHopperOpPatterns(TileTypeConverter &tc, RewritePatternSet &patterns) {
   patterns.add<TmaInitLowering, TmaLoadLowering, TmaDotLowering, TmaDotWaitLowering,
-               TmaStoreLowering, TmaStoreWaitLowering>(
-      tc, patterns.getContext());
+               TmaStoreLowering, TmaStoreWaitLowering, WarpRoleLowering, TmaAcquireLowering,
+               TmaReleaseLowering>(tc, patterns.getContext());
 }

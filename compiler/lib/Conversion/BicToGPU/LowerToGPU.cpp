@@ -63,9 +63,8 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
                                        b.getFunctionType(args, {}), wg,
                                        TypeRange{});
     gf->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-    int32_t warps = int32_t(numWarpsOf(fn));
-    gf.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({warps * 32, 1, 1}));
-    for (auto name : {kNumWarpsAttr, kConstexprsAttr})
+    gf.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({int32_t(threadsOf(fn)), 1, 1}));
+    for (auto name : {kNumWarpsAttr, kConstexprsAttr, kWarpSpecializeAttr})
       if (Attribute a = fn->getAttr(name))
         gf->setAttr(name, a);
 
@@ -138,6 +137,20 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
     scf::populateSCFStructuralTypeConversionsAndLegality(tc, patterns, target);
     if (failed(applyPartialConversion(gm, target, std::move(patterns))))
       return signalPassFailure();
+    // In a warp-specialised kernel every barrier after the pipeline's set-up
+    // is among the consumer warps: the producer warp never reaches it.
+    gm.walk([&](gpu::GPUFuncOp gf) {
+      if (!gf->hasAttr(kWarpSpecializeAttr))
+        return;
+      std::string sync = "bar.sync 1, " + std::to_string(numWarpsOf(gf) * 32) + ";";
+      SmallVector<gpu::BarrierOp> bars;
+      gf.walk([&](gpu::BarrierOp op) { bars.push_back(op); });
+      for (gpu::BarrierOp op : bars) {
+        OpBuilder ob(op);
+        inlineAsm(ob, op.getLoc(), sync, "", ValueRange{});
+        op.erase();
+      }
+    });
 
     RewritePatternSet math(ctx);
     populateMathToNVVMPatterns(math);

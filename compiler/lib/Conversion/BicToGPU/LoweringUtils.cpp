@@ -115,8 +115,8 @@ int64_t bic::scratchWords(Operation *op) {
         rows *= l->dim(d).size;
     return rows * l->dim(r.getAxis()).wpc;
   }
-  if (auto t = dyn_cast<TmaInitOp>(op)) // stages, then one barrier each
-    return (t.getBarriers() + 8 * t.getStages()) / 4;
+  if (auto t = dyn_cast<TmaInitOp>(op)) // stages, then one or two barriers each
+    return (t.getBarriers() + (t.getConsumers() ? 16 : 8) * t.getStages()) / 4;
   if (auto t = dyn_cast<TmaStoreOp>(op)) // its own boxes after the pipeline's
     return t.getExtraBytes() ? (t.getExtraBase() + t.getExtraBytes()) / 4 : 0;
   if (auto d = dyn_cast<SmemDotOp>(op))

@@ -26,6 +26,9 @@ inline constexpr llvm::StringLiteral kKernelAttr = "bic.kernel";
 inline constexpr llvm::StringLiteral kNumWarpsAttr = "bic.num_warps";
 /// Shared-memory stages for bic-pipeline-dots (`num_stages`).
 inline constexpr llvm::StringLiteral kNumStagesAttr = "bic.num_stages";
+/// On a kernel: its TMA pipeline is warp-specialised (`warp_specialize=1`):
+/// one more warp than `num_warps` runs, whose first thread fills the stages.
+inline constexpr llvm::StringLiteral kWarpSpecializeAttr = "bic.warp_specialize";
 inline constexpr llvm::StringLiteral kConstexprsAttr = "bic.constexprs";
 inline constexpr llvm::StringLiteral kDtypesAttr = "bic.dtypes";
 inline constexpr llvm::StringLiteral kBatchArgAttr = "bic.batch";
@@ -38,6 +41,12 @@ inline constexpr llvm::StringLiteral kBatchAxesAttr = "bic.batch_axes";
 inline unsigned numWarpsOf(mlir::Operation *fn) {
   auto w = fn->getAttrOfType<mlir::IntegerAttr>(kNumWarpsAttr);
   return w ? unsigned(w.getInt()) : 4;
+}
+
+/// The threads per program of kernel `fn`: its warps, plus the producer warp
+/// of a warp-specialised kernel.
+inline unsigned threadsOf(mlir::Operation *fn) {
+  return (numWarpsOf(fn) + (fn->hasAttr(kWarpSpecializeAttr) ? 1 : 0)) * 32;
 }
 } // namespace bic
 

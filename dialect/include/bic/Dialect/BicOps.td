@@ -368,14 +368,19 @@ def Bic_TmaInitOp : Bic_Op<"tma_init"> {
   let description = [{
     Thread 0 initialises `stages` mbarriers (arrival count 1) at byte
     `barriers` of the kernel's dynamic shared memory and prefetches the
-    TMA descriptors `descs`; then the program synchronises.
+    TMA descriptors `descs`; then the program synchronises. With
+    `consumers` > 0 (a warp-specialised pipeline) it also initialises
+    `stages` "empty" mbarriers after them, at byte `barriers + 8 * stages`,
+    each completing when that many consumer warps have released the stage
+    (`bic.tma_release`).
 
     ```mlir
     bic.tma_init %da, %db {barriers = 196608 : i64, stages = 4 : i64}
         : !bic.ptr<i8>, !bic.ptr<i8>
     ```
   }];
-  let arguments = (ins Variadic<Bic_Ptr>:$descs, I64Attr:$barriers, I64Attr:$stages);
+  let arguments = (ins Variadic<Bic_Ptr>:$descs, I64Attr:$barriers, I64Attr:$stages,
+                       DefaultValuedAttr<I64Attr, "0">:$consumers);
   let assemblyFormat = "$descs attr-dict `:` qualified(type($descs))";
 }
 
@@ -395,7 +400,9 @@ def Bic_TmaLoadOp : Bic_Op<"tma_load", [AttrSizedOperandSegments]> {
     synchronises first (all warpgroups are done with the stage being
     overwritten). With `afterStore` (the kernel has a `bic.tma_store`, which
     may have staged its block in this stage), thread 0 first waits until
-    earlier TMA stores have read their shared memory.
+    earlier TMA stores have read their shared memory. With `producer` (a
+    warp-specialised pipeline) the thread that runs the op issues the copy:
+    it is the producer thread (`bic.warp_role`), not thread 0.
 
     ```mlir
     bic.tma_load %da[%row, %k], %it, %pred expect %bytes {base = 0 : i64,
@@ -406,7 +413,8 @@ def Bic_TmaLoadOp : Bic_Op<"tma_load", [AttrSizedOperandSegments]> {
   let arguments = (ins Arg<Bic_Ptr, "", [MemRead]>:$desc, Variadic<I32>:$coords,
                        I32:$iter, I1:$pred, Optional<I32>:$expect, I64Attr:$base,
                        DenseI64ArrayAttr:$box, I64Attr:$slotBytes, I64Attr:$stages,
-                       I64Attr:$barriers, UnitAttr:$sync, UnitAttr:$afterStore);
+                       I64Attr:$barriers, UnitAttr:$sync, UnitAttr:$afterStore,
+                       UnitAttr:$producer);
   let assemblyFormat = [{
     $desc `[` $coords `]` `,` $iter `,` $pred (`expect` $expect^)? attr-dict `:` qualified(type($desc))
   }];
@@ -507,6 +515,66 @@ def Bic_TmaDotWaitOp : Bic_Op<"tma_dot_wait"> {
   let arguments = (ins RankedTensorOf<[F32]>:$acc);
   let results = (outs RankedTensorOf<[F32]>:$result);
   let assemblyFormat = "$acc attr-dict `:` type($acc) `->` type($result)";
+}
+
+
+//===----------------------------------------------------------------------===//
+// Warp specialisation of a TMA pipeline (bic-pipeline-dots with
+// `warp_specialize`): one producer thread fills the stages, the consumer
+// warps (the kernel's `num_warps`) multiply and release them.
+//===----------------------------------------------------------------------===//
+
+def Bic_WarpRoleOp : Bic_Op<"warp_role", [Pure]> {
+  let summary = "Whether this thread has a role in a warp-specialised program";
+  let description = [{
+    A warp-specialised program has `consumers` warps that run the kernel's
+    tile code (threads 0 .. 32 * consumers - 1, so every layout is the one
+    `num_warps = consumers` gives) and one more warp whose first thread is
+    the producer (thread 32 * consumers). `role` is "consumer" or
+    "producer"; the result is true in the threads that have it.
+
+    ```mlir
+    %p = bic.warp_role "producer" {consumers = 4 : i64} : i1
+    ```
+  }];
+  let arguments = (ins StrAttr:$role, I64Attr:$consumers);
+  let results = (outs I1:$result);
+  let assemblyFormat = "$role attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Bic_TmaAcquireOp : Bic_Op<"tma_acquire"> {
+  let summary = "The producer waits until stage `iter % stages` is free";
+  let description = [{
+    Waits on the stage's "empty" mbarrier (byte `barriers + 8 * stages` +
+    8 * stage, see `bic.tma_init`) for the phase of the previous round:
+    parity `((iter / stages) & 1) ^ 1`. In the first round (iter < stages)
+    that phase counts as complete and the wait returns at once.
+
+    ```mlir
+    bic.tma_acquire %g {barriers = 196608 : i64, stages = 4 : i64}
+    ```
+  }];
+  let arguments = (ins I32:$iter, I64Attr:$barriers, I64Attr:$stages);
+  let assemblyFormat = "$iter attr-dict";
+}
+
+def Bic_TmaReleaseOp : Bic_Op<"tma_release"> {
+  let summary = "The consumer warps are done reading stage `iter % stages`";
+  let description = [{
+    Lane 0 of each consumer warp arrives on the stage's "empty" mbarrier
+    once the warp's reads of the stage are complete (after the wgmma that
+    read it retired, or the warp's ldmatrix). With `afterStore`, thread 0
+    first waits until its TMA stores have read their shared memory (the
+    stage held the tile's result on its way out).
+
+    ```mlir
+    bic.tma_release %g {barriers = 196608 : i64, stages = 4 : i64}
+    ```
+  }];
+  let arguments = (ins I32:$iter, I64Attr:$barriers, I64Attr:$stages,
+                       UnitAttr:$afterStore);
+  let assemblyFormat = "$iter attr-dict";
 }
 
 #endif // BIC_OPS_TD
