@@ -45,10 +45,12 @@ std::vector<Config> configs(std::string arch = deviceArch()) {
   return out;
 }
 
-/// The warp-specialised builds (sm_90a only; kernels_src/CMakeLists.txt):
-/// not in the table, compared with it bit for bit.
-std::vector<Config> warpSpecializedConfigs() {
-  return {{"matmul_ws_16x16", "sm_90a", 0, 0, 16, 16},
+/// TMA builds outside the table (sm_90a only; kernels_src/CMakeLists.txt),
+/// compared with it bit for bit: mma.sync on TMA stages, and warp-
+/// specialised pipelines.
+std::vector<Config> extraHopperConfigs() {
+  return {{"matmul_tma_16x16", "sm_90a", 0, 0, 16, 16},
+          {"matmul_ws_16x16", "sm_90a", 0, 0, 16, 16},
           {"matmul_ws_64x32", "sm_90a", 0, 0, 64, 32},
           {"matmul_ws_128x256", "sm_90a", 0, 0, 128, 256}};
 }
@@ -168,14 +170,15 @@ TEST_P(Matmul, CorrectAndBitwiseInvariantAcrossMAndConfigs) {
           << "sm_80 configuration " << c.name << " gives other bits than "
           << cs.back().name;
     }
-  // On Hopper: warp-specialised pipelines (a producer thread refilling the
-  // stages the consumer warps release) give the same bits, at any M, and
-  // write nothing past M.
+  // On Hopper: the builds outside the table (mma.sync on TMA stages;
+  // warp-specialised pipelines, a producer thread refilling the stages the
+  // consumer warps release) give the same bits, at any M, and write nothing
+  // past M.
   if (deviceArch() == "sm_90a")
-    for (const Config &c : warpSpecializedConfigs()) {
+    for (const Config &c : extraHopperConfigs()) {
       auto other = p.run(c.name, c, Mmax);
       EXPECT_EQ(std::memcmp(other.data(), full.data(), full.size() * 2), 0)
-          << "warp-specialised " << c.name << " gives other bits";
+          << c.name << " gives other bits";
       for (int64_t m : {1, 7, 17, 100}) {
         auto part = p.run(c.name, c, m);
         EXPECT_EQ(std::memcmp(part.data(), full.data(), size_t(m) * N * 2), 0)
