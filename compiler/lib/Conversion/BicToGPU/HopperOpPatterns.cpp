@@ -72,6 +72,16 @@ Value stageAddr(OpBuilder &b, Location loc, Value base, Value slot, int64_t star
                                     stagePtr(b, loc, base, slot, start, stride));
 }
 
+/// Spins until the mbarrier at shared address `bar` has completed the phase
+/// of parity `phase`.
+void waitParity(OpBuilder &b, Location loc, Value bar, Value phase) {
+  inlineAsm(b, loc,
+            "{\n.reg .pred P1;\nWAIT:\n"
+            "mbarrier.try_wait.parity.shared::cta.b64 P1, [$0], $1;\n"
+            "@P1 bra DONE;\nbra WAIT;\nDONE:\n}",
+            "r,r", ValueRange{bar, phase});
+}
+
 /// Runs `body` in thread 0 only.
 template <typename F> void inThread0(OpBuilder &b, Location loc, F body) {
   Value tid = getThreadIds(b, loc).tid;
@@ -203,11 +213,7 @@ struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
     Value phase = rw.create<arith::AndIOp>(
         loc, rw.create<arith::DivUIOp>(loc, a.getIter(), S), i32c(rw, loc, 1));
     Value bar = stageAddr(rw, loc, base, slot, op.getBarriers(), 8);
-    inlineAsm(rw, loc,
-              "{\n.reg .pred P1;\nWAIT:\n"
-              "mbarrier.try_wait.parity.shared::cta.b64 P1, [$0], $1;\n"
-              "@P1 bra DONE;\nbra WAIT;\nDONE:\n}",
-              "r,r", ValueRange{bar, phase});
+    waitParity(rw, loc, bar, phase);
 
     if (mmaSync) {
       Value aPtr = stagePtr(rw, loc, base, slot, op.getABase(), op.getASlot());
@@ -484,11 +490,7 @@ struct TmaAcquireLowering : public OpConversionPattern<TmaAcquireOp> {
         rw.create<arith::AndIOp>(loc, rw.create<arith::DivUIOp>(loc, a.getIter(), i32c(rw, loc, S)),
                                  i32c(rw, loc, 1)),
         i32c(rw, loc, 1));
-    inlineAsm(rw, loc,
-              "{\n.reg .pred P1;\nWAIT:\n"
-              "mbarrier.try_wait.parity.shared::cta.b64 P1, [$0], $1;\n"
-              "@P1 bra DONE;\nbra WAIT;\nDONE:\n}",
-              "r,r", ValueRange{bar, phase});
+    waitParity(rw, loc, bar, phase);
     rw.eraseOp(op);
     return success();
   }
