@@ -151,6 +151,14 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
   OwningOpRef<ModuleOp> module = mlirGen(ctx, sm, *ast, opts.defines, opts.typeDefines);
   if (!module || failed(verify(*module)))
     return fail();
+  // Warp specialisation splits a TMA pipeline, which only sm_90a has.
+  if (opts.arch != "sm_90a")
+    for (auto fn : module->getOps<func::FuncOp>())
+      if (fn->hasAttr(kWarpSpecializeAttr)) {
+        fn.emitError("warp_specialize needs the TMA pipeline of sm_90a; compiling for ")
+            << opts.arch;
+        return fail();
+      }
   CompileResult result;
   if (emit == Emit::Bic) {
     result.text = print(*module);

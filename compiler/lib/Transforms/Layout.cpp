@@ -153,3 +153,19 @@ ReduceOrderAttr bic::realisedTreeOrder(MLIRContext *ctx, const TileLayout &layou
     lanes.push_back(int64_t(1) << (d.laneShift + j));
   return ReduceOrderAttr::get(ctx, "tree", d.perThread(), lanes, d.wpc);
 }
+
+int64_t bic::exchangeScratchWords(Operation *op) {
+  if (auto r = dyn_cast<ReduceOp>(op)) {
+    auto l = TileLayout::get(r.getSrc().getType());
+    if (failed(l) || l->dim(r.getAxis()).wpc == 1)
+      return 0;
+    int64_t rows = 1;
+    for (unsigned d = 0; d < l->rank(); ++d)
+      if (d != r.getAxis())
+        rows *= l->dim(d).size;
+    return rows * l->dim(r.getAxis()).wpc;
+  }
+  if (auto c = dyn_cast<ConvertLayoutOp>(op))
+    return c.getSrc().getType().getNumElements();
+  return 0;
+}

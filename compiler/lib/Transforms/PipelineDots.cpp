@@ -94,7 +94,8 @@ std::optional<Candidate> match(scf::ForOp f) {
 /// The Hopper pipeline for a loop that bic-tma-dots claimed: TMA copies of
 /// both operand blocks into `S` stages (128-byte swizzled, completing on one
 /// mbarrier per stage) issued `S - 1` iterations ahead, and wgmma from the
-/// stage. Shared memory: S A-slots, S B-slots, then S 8-byte barriers.
+/// stage. Shared memory: S A-slots, S B-slots, then S 8-byte barriers (and
+/// S more, "empty", when warp-specialised).
 ///
 /// Inside a tile loop (a persistent kernel, TileLoop.h) the stages form one
 /// stream over all of the program's (tile, k) iterations: the barriers are
@@ -399,15 +400,31 @@ struct TmaPipeline {
     if (top->getBlock() != entry)
       return dot.emitOpError("warp_specialize needs the K loop (or its tile loop) at the "
                              "kernel's top level");
-    // Code before the split runs in every thread: it must not touch memory.
+    // Code before the split runs in every thread, and the tile coordinates
+    // and addresses are recomputed by the producer thread alone: none of it
+    // may touch memory or synchronise (a reduction or layout conversion
+    // goes through shared memory behind barriers).
+    auto unfit = [](Operation *op) {
+      bool bad = !isMemoryEffectFree(op);
+      op->walk([&](Operation *in) {
+        bad |= isa<ReduceOp, ConvertLayoutOp, DotOp>(in);
+      });
+      return bad;
+    };
+    const char *where = tiles.outer ? "tile loop" : "K loop";
     for (Operation &op : *entry) {
       if (&op == top)
         break;
-      if (!isPure(&op))
+      if (unfit(&op))
         return op.emitOpError("warp_specialize: comes before the ")
-               << (tiles.outer ? "tile loop" : "K loop")
-               << " and is not pure; the producer warp would run it too";
+               << where << " and touches memory or synchronises; the producer warp would "
+               << "run it too";
     }
+    for (Operation *op : llvm::concat<Operation *const>(tiles.slice, address))
+      if (unfit(op))
+        return op->emitOpError("warp_specialize: the producer thread recomputes this tile "
+                               "coordinate or address alone, and it touches memory or "
+                               "synchronises");
     OpBuilder b(top);
     prepare(b, numWarps);
     Type i1 = b.getI1Type();
@@ -544,7 +561,8 @@ struct TmaPipeline {
 struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass> {
   using Base::Base;
 
-  LogicalResult pipelineTma(func::FuncOp fn, DotOp dot) {
+  /// `reserve`: bytes other ops exchange values through, past the pipeline.
+  LogicalResult pipelineTma(func::FuncOp fn, DotOp dot, int64_t reserve) {
     auto f = dyn_cast<scf::ForOp>(dot->getParentOp());
     auto la = dot.getA().getDefiningOp<LoadTileOp>();
     auto lb = dot.getB().getDefiningOp<LoadTileOp>();
@@ -575,14 +593,23 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
     S = std::min<int64_t>(S, 24);
     // Fewer stages where the result store's boxes would not fit otherwise.
     auto fits = [&](int64_t s) {
-      return TmaPipeline::smemBytes(s, p.sa, p.sb, p.ws) <= kTmaSmemLimit &&
-             (!p.store || TmaPipeline::storeExtraBytes(p.store, s, p.sa, p.sb, p.ws) >= 0);
+      int64_t end = TmaPipeline::smemBytes(s, p.sa, p.sb, p.ws);
+      if (p.store) {
+        int64_t extra = TmaPipeline::storeExtraBytes(p.store, s, p.sa, p.sb, p.ws);
+        if (extra < 0)
+          return false;
+        if (extra)
+          end = TmaPipeline::extraBase(s, p.sa, p.sb, p.ws) + extra;
+      }
+      if (reserve) // as bic-lower-to-gpu places it
+        end = (end + 127) / 128 * 128 + reserve;
+      return end <= kTmaSmemLimit;
     };
     while (S > 2 && !fits(S))
       --S;
     if (!fits(S))
-      return dot.emitOpError("two TMA stages and the result store's boxes do not fit "
-                             "in shared memory");
+      return dot.emitOpError("two TMA stages, the result store's boxes and the "
+                             "kernel's other shared memory do not fit");
     p.S = S;
     if (p.ws)
       return p.runSpecialized();
@@ -686,8 +713,24 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
         return signalPassFailure();
       }
       if (!claimed.empty()) {
+        // The stages own shared memory from byte 0; reductions across warps
+        // and layout conversions exchange values past them (bic-lower-to-gpu),
+        // in as many bytes as the largest needs. A dot of its own would need
+        // operand buffers as well: not supported next to TMA stages yet.
+        int64_t reserve = 0;
+        Operation *dotElsewhere = nullptr;
+        fn.walk([&](Operation *op) {
+          reserve = std::max(reserve, 4 * exchangeScratchWords(op));
+          if (isa<DotOp>(op) && !op->hasAttr("bic.tma_dot"))
+            dotElsewhere = op;
+        });
+        if (dotElsewhere) {
+          dotElsewhere->emitOpError("needs shared memory in a kernel whose K loop runs on "
+                                    "TMA stages: not supported yet");
+          return signalPassFailure();
+        }
         for (DotOp d : claimed)
-          if (failed(pipelineTma(fn, d)))
+          if (failed(pipelineTma(fn, d, reserve)))
             return signalPassFailure();
         continue;
       }

@@ -64,6 +64,11 @@ int64_t scratchWords(mlir::Operation *op);
 /// The op whose result is the kernel's scratch when it lives in dynamic
 /// shared memory, and the gpu.func attribute giving its size in bytes.
 inline constexpr llvm::StringLiteral kScratchAttr = "bic.scratch";
+/// In a kernel with a TMA pipeline (which owns shared memory from byte 0):
+/// the op whose result is the scratch of every other op, past the stages.
+inline constexpr llvm::StringLiteral kExchangeScratchAttr = "bic.exchange_scratch";
+/// Whether `op` is part of a TMA pipeline (uses its stages and barriers).
+bool isTmaPipelineOp(mlir::Operation *op);
 inline constexpr llvm::StringLiteral kDynamicSmemAttr = "bic.dynamic_smem";
 /// Marks a dot whose operands alternate between two shared-memory buffers.
 inline constexpr llvm::StringLiteral kDoubleBufferAttr = "bic.double_buffer";

@@ -86,6 +86,11 @@ BlockedLayoutAttr mmaAccumulatorLayout(mlir::MLIRContext *ctx, int64_t m,
 BlockedLayoutAttr wgmmaAccumulatorLayout(mlir::MLIRContext *ctx,
                                          unsigned numWarps);
 
+/// Shared-memory words that `op` exchanges values through when it is a
+/// reduction whose axis spans warps (one partial per warp and row) or a
+/// layout conversion (the whole tile); 0 for anything else.
+int64_t exchangeScratchWords(mlir::Operation *op);
+
 /// Returns `t` with encoding `enc`.
 mlir::RankedTensorType withEncoding(mlir::RankedTensorType t,
                                     mlir::Attribute enc);

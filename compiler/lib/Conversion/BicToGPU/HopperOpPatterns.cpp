@@ -2,9 +2,12 @@
 //
 // The ops bic-pipeline-dots creates for a loop bic-tma-dots claimed, as
 // inline PTX (as Triton and CUTLASS emit them):
-//  * tma_init: thread 0 initialises one mbarrier per stage (arrival count 1)
-//    and prefetches the descriptors; then the program synchronises.
-//  * tma_load: thread 0 announces the stage's bytes on its mbarrier (the
+//  * tma_init: thread 0 initialises one mbarrier per stage (arrival count 1;
+//    warp-specialised, one more per stage counting the consumer warps) and
+//    prefetches the descriptors; then the program synchronises.
+//  * tma_load: thread 0 (warp-specialised: the producer thread, which
+//    first waits in tma_acquire until the consumer warps have released the
+//    stage with tma_release) announces the stage's bytes on its mbarrier (the
 //    copy that carries `expect`: the first of an iteration, with the bytes
 //    of boxes the runtime may have narrowed to the matrix) and starts
 //    `cp.async.bulk.tensor.2d` into the 1024-byte aligned, 128-byte-swizzled
@@ -37,6 +40,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -121,7 +125,7 @@ struct TmaInitLowering : public OpConversionPattern<TmaInitOp> {
     // program's barriers are among its consumer warps only: bic-lower-to-gpu
     // turns every gpu.barrier of such a kernel into a named barrier).
     if (consumers)
-      inlineAsm(rw, loc, "bar.sync 0;", "", ValueRange{});
+      rw.create<NVVM::BarrierOp>(loc);
     else
       rw.create<gpu::BarrierOp>(loc);
     rw.eraseOp(op);

@@ -10,6 +10,7 @@
 #include "bic/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -36,8 +37,15 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
           2 * dotBufferBytes(d) <= 48 * 1024)
         d->setAttr(kDoubleBufferAttr, UnitAttr::get(&getContext()));
     });
-    int64_t words = 0;
-    fn.walk([&](Operation *op) { words = std::max(words, scratchWords(op)); });
+    // A TMA pipeline owns shared memory from byte 0 (stages, barriers, the
+    // result store's boxes); every other user exchanges values past it.
+    int64_t words = 0, tmaWords = 0, otherWords = 0;
+    fn.walk([&](Operation *op) {
+      int64_t &w = isTmaPipelineOp(op) ? tmaWords : otherWords;
+      w = std::max(w, scratchWords(op));
+    });
+    const int64_t exchangeByte = tmaWords && otherWords ? (tmaWords * 4 + 127) / 128 * 128 : 0;
+    words = exchangeByte ? exchangeByte / 4 + otherWords : std::max(tmaWords, otherWords);
     // Up to 48 KB as a static workgroup buffer; beyond, dynamic shared
     // memory (the runtime raises the kernel's limit and passes the size).
     constexpr int64_t kStaticLimit = 48 * 1024, kDynamicLimit = 227 * 1024;
@@ -81,6 +89,13 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
                                      wgSpace);
       auto view = b.create<memref::ViewOp>(fn.getLoc(), wordsTy, dyn, zero, ValueRange{});
       view->setAttr(kScratchAttr, b.getUnitAttr());
+      if (exchangeByte) {
+        auto exTy = MemRefType::get({otherWords}, b.getI32Type(), MemRefLayoutAttrInterface(),
+                                    wgSpace);
+        Value at = b.create<arith::ConstantIndexOp>(fn.getLoc(), exchangeByte);
+        auto ex = b.create<memref::ViewOp>(fn.getLoc(), exTy, dyn, at, ValueRange{});
+        ex->setAttr(kExchangeScratchAttr, b.getUnitAttr());
+      }
       gf->setAttr(kDynamicSmemAttr, b.getI64IntegerAttr(words * 4));
     }
     for (auto [i, oldArg] : llvm::enumerate(old.getArguments())) {
@@ -137,17 +152,21 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
     scf::populateSCFStructuralTypeConversionsAndLegality(tc, patterns, target);
     if (failed(applyPartialConversion(gm, target, std::move(patterns))))
       return signalPassFailure();
-    // In a warp-specialised kernel every barrier after the pipeline's set-up
-    // is among the consumer warps: the producer warp never reaches it.
+    // In a warp-specialised kernel every gpu.barrier is among the consumer
+    // warps (the set-up's, which the producer warp takes part in, is an
+    // nvvm.barrier already, and bic-pipeline-dots refuses code before the
+    // split that synchronises): the producer warp never reaches them.
     gm.walk([&](gpu::GPUFuncOp gf) {
       if (!gf->hasAttr(kWarpSpecializeAttr))
         return;
-      std::string sync = "bar.sync 1, " + std::to_string(numWarpsOf(gf) * 32) + ";";
       SmallVector<gpu::BarrierOp> bars;
       gf.walk([&](gpu::BarrierOp op) { bars.push_back(op); });
       for (gpu::BarrierOp op : bars) {
         OpBuilder ob(op);
-        inlineAsm(ob, op.getLoc(), sync, "", ValueRange{});
+        Location loc = op.getLoc();
+        ob.create<NVVM::BarrierOp>(loc, TypeRange{}, constI32(ob, loc, 1),
+                                   constI32(ob, loc, int64_t(numWarpsOf(gf)) * 32),
+                                   NVVM::BarrierReductionAttr{}, Value{});
         op.erase();
       }
     });

@@ -82,16 +82,26 @@ Value bic::fromWord(OpBuilder &b, Location loc, Value w, Type t) {
   return w;
 }
 
+bool bic::isTmaPipelineOp(Operation *op) {
+  return isa<TmaInitOp, TmaLoadOp, TmaDotOp, TmaStoreOp, TmaAcquireOp, TmaReleaseOp>(op);
+}
+
 Value bic::getScratch(Operation *op) {
   auto fn = op->getParentOfType<gpu::GPUFuncOp>();
   if (!fn)
     return {};
   if (!fn.getWorkgroupAttributions().empty())
     return fn.getWorkgroupAttributions().front();
-  for (Operation &op : fn.getBody().front())
-    if (op.hasAttr(kScratchAttr))
-      return op.getResult(0);
-  return {};
+  // With a TMA pipeline, everything else has its scratch past the stages
+  // (kExchangeScratchAttr); without, there is one scratch for all.
+  Value shared, exchange;
+  for (Operation &o : fn.getBody().front()) {
+    if (o.hasAttr(kScratchAttr))
+      shared = o.getResult(0);
+    if (o.hasAttr(kExchangeScratchAttr))
+      exchange = o.getResult(0);
+  }
+  return exchange && !isTmaPipelineOp(op) ? exchange : shared;
 }
 
 int64_t bic::dotBufferBytes(DotOp d) {
@@ -105,16 +115,8 @@ int64_t bic::dotBufferBytes(DotOp d) {
 }
 
 int64_t bic::scratchWords(Operation *op) {
-  if (auto r = dyn_cast<ReduceOp>(op)) {
-    auto l = TileLayout::get(r.getSrc().getType());
-    if (failed(l) || l->dim(r.getAxis()).wpc == 1)
-      return 0;
-    int64_t rows = 1;
-    for (unsigned d = 0; d < l->rank(); ++d)
-      if (d != r.getAxis())
-        rows *= l->dim(d).size;
-    return rows * l->dim(r.getAxis()).wpc;
-  }
+  if (isa<ReduceOp, ConvertLayoutOp>(op))
+    return exchangeScratchWords(op);
   if (auto t = dyn_cast<TmaInitOp>(op)) // stages, then one or two barriers each
     return (t.getBarriers() + (t.getConsumers() ? 16 : 8) * t.getStages()) / 4;
   if (auto t = dyn_cast<TmaStoreOp>(op)) // its own boxes after the pipeline's
@@ -125,8 +127,6 @@ int64_t bic::scratchWords(Operation *op) {
             d->getAttrOfType<IntegerAttr>("bic.b_slot").getInt()) / 4;
   if (auto d = dyn_cast<DotOp>(op))
     return dotBufferBytes(d) * (d->hasAttr(kDoubleBufferAttr) ? 2 : 1) / 4;
-  if (auto c = dyn_cast<ConvertLayoutOp>(op))
-    return c.getSrc().getType().getNumElements();
   return 0;
 }
 

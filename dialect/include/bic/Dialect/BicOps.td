@@ -375,7 +375,7 @@ def Bic_TmaInitOp : Bic_Op<"tma_init"> {
     (`bic.tma_release`).
 
     ```mlir
-    bic.tma_init %da, %db {barriers = 196608 : i64, stages = 4 : i64}
+    bic.tma_init %da, %db {barriers = 196608 : i64, stages = 4 : i64, consumers = 4 : i64}
         : !bic.ptr<i8>, !bic.ptr<i8>
     ```
   }];
