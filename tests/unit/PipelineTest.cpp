@@ -81,3 +81,34 @@ def k(x: ptr[f32], y: ptr[f32], n_rows: i32 @batch):
   EXPECT_NE(e.find("@batch parameter 'n_rows'"), std::string::npos) << e;
   EXPECT_NE(e.find("t.bic:5:"), std::string::npos) << e;
 }
+
+// A warp-specialised kernel runs one more warp than num_warps, and says so
+// in the header the runtime launches with; sm_80 has no TMA to specialise.
+TEST(Pipeline, WarpSpecializedKernelHasAProducerWarp) {
+  const char *src = R"(
+@kernel(num_warps=4, warp_specialize=1)
+def mm(a: ptr[bf16], b: ptr[bf16], c: ptr[bf16], M: i32 @batch,
+       N: i32 @multiple_of(8), K: i32 @multiple_of(8)):
+    A = tensor(a, (M, K))
+    B = tensor(b, (N, K))
+    C = tensor(c, (M, N))
+    row = program_id(0) * 64
+    col = program_id(1) * 64
+    acc = zeros((64, 64), f32)
+    for k in range(0, K, 64):
+        acc = dot(A.load_tile((row, k), (64, 64)), B.load_tile((col, k), (64, 64)), acc,
+                  trans_b=True)
+    C.store_tile((row, col), acc.to(bf16))
+)";
+  auto r = compileSrc(src, Emit::PTX);
+  ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+  EXPECT_NE(r->text.find("// bic-threads: 160"), std::string::npos);
+  EXPECT_NE(r->text.find(".maxntid 160, 1, 1"), std::string::npos);
+  EXPECT_NE(r->text.find("mbarrier.arrive.shared::cta.b64"), std::string::npos);
+  auto old = compileSrc(src, Emit::PTX, "sm_80");
+  ASSERT_FALSE(bool(old));
+  std::string e = llvm::toString(old.takeError());
+  EXPECT_NE(e.find("t.bic:3:5: error: warp_specialize needs the TMA pipeline of sm_90a"),
+            std::string::npos)
+      << e;
+}
