@@ -134,6 +134,18 @@ def BicPipelineDots : Pass<"bic-pipeline-dots", "mlir::ModuleOp"> {
     After:  prologue `bic.async_copy` x (stages - 1); `scf.for %k {
              bic.async_wait; bic.async_copy (k + stages - 1);
              %c = bic.smem_dot %slot, %acc }`
+
+    A loop that `bic-tma-dots` claimed (sm_90a) becomes a TMA pipeline
+    instead: `bic.tma_init`, `bic.tma_load` of both operands `stages - 1`
+    iterations ahead on per-stage mbarriers (one stream across the tiles of
+    a persistent loop), `bic.tma_dot` per iteration, `bic.tma_dot_wait`
+    after the loop, and the claimed result store as `bic.tma_store`. With
+    the kernel's `bic.warp_specialize`, one more warp's first thread
+    (`bic.warp_role "producer"`) walks the (tile, k) stream, waiting for
+    each stage to be free (`bic.tma_acquire`) before filling it, while the
+    consumer warps run the kernel's code and release each stage once its
+    wgmma retired (`bic.tma_release`). Other shared-memory users of such a
+    kernel get their bytes reserved past the stages.
   }];
   let options = [
     Option<"stages", "stages", "int", "3", "Shared-memory slots per operand (2-4)">
