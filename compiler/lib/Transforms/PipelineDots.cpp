@@ -302,15 +302,14 @@ struct TmaPipeline {
     }
   }
 
-  /// Where this tile starts in the stream: j * nk for the j-th tile of the
-  /// program (null without a tile loop), at `b` (before the K loop).
-  Value tileBase(OpBuilder &b) {
+  /// Where tile `t` starts in the program's stream: j * nk for its j-th tile
+  /// (null without a tile loop), at `b`.
+  Value tileBase(OpBuilder &b, Value t) {
     if (!tiles.outer)
       return Value();
     Location loc = loop.getLoc();
     Value j = b.create<arith::DivUIOp>(
-        loc, b.create<arith::SubIOp>(loc, tiles.outer.getInductionVar(),
-                                     tiles.outer.getLowerBound()),
+        loc, b.create<arith::SubIOp>(loc, t, tiles.outer.getLowerBound()),
         tiles.outer.getStep());
     return b.create<arith::MulIOp>(loc, j, nk);
   }
@@ -363,7 +362,7 @@ struct TmaPipeline {
       t = tiles.outer.getInductionVar();
       tNext1 = b.create<arith::AddIOp>(loc, t, tiles.outer.getStep());
       cloneTile(b, tNext1, next1);
-      base = tileBase(b);
+      base = tileBase(b, tiles.outer.getInductionVar());
     }
     b.setInsertionPoint(dot);
     auto [it, g] = streamIndex(b, base);
@@ -452,10 +451,7 @@ struct TmaPipeline {
       pb.setInsertionPointToStart(outer.getBody());
       Value t = outer.getInductionVar();
       cloneTile(pb, t, map);
-      Value j = pb.create<arith::DivUIOp>(
-          loc, pb.create<arith::SubIOp>(loc, t, tiles.outer.getLowerBound()),
-          tiles.outer.getStep());
-      base = pb.create<arith::MulIOp>(loc, j, nk);
+      base = tileBase(pb, t);
     }
     auto inner = pb.create<scf::ForOp>(loc, cst(pb, 0), nk, cst(pb, 1));
     pb.setInsertionPointToStart(inner.getBody());
@@ -473,7 +469,7 @@ struct TmaPipeline {
     Value cbase;
     if (tiles.outer) {
       b.setInsertionPoint(f);
-      cbase = tileBase(b);
+      cbase = tileBase(b, tiles.outer.getInductionVar());
     }
     b.setInsertionPoint(dot);
     auto [cit, cg] = streamIndex(b, cbase);
@@ -738,12 +734,7 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
       bool others = false;
       SmallVector<Candidate> cands;
       fn.walk([&](Operation *op) {
-        if (isa<ConvertLayoutOp>(op))
-          others = true;
-        if (auto r = dyn_cast<ReduceOp>(op)) {
-          auto l = TileLayout::get(r.getSrc().getType());
-          others |= failed(l) || l->dim(r.getAxis()).wpc > 1;
-        }
+        others |= exchangeScratchWords(op) > 0;
         if (auto d = dyn_cast<DotOp>(op)) {
           auto f = dyn_cast<scf::ForOp>(d->getParentOp());
           auto c = f ? match(f) : std::nullopt;

@@ -195,3 +195,35 @@ func.func @tma_dot_wait_type(%acc: tensor<64x64xi32>) {
   %w = bic.tma_dot_wait %acc : tensor<64x64xi32> -> tensor<64x64xf32>
   return
 }
+
+// -----
+
+func.func @warp_role_name() {
+  // expected-error @+1 {{role must be "producer" or "consumer", got "loader"}}
+  %p = bic.warp_role "loader" {consumers = 4 : i64} : i1
+  return
+}
+
+// -----
+
+func.func @warp_role_consumers() {
+  // expected-error @+1 {{needs 1 to 31 consumer warps (one more warp produces), got 32}}
+  %p = bic.warp_role "producer" {consumers = 32 : i64} : i1
+  return
+}
+
+// -----
+
+func.func @tma_acquire_type(%it: i64) {
+  // expected-error @+1 {{operand #0 must be 32-bit signless integer}}
+  "bic.tma_acquire"(%it) {barriers = 0 : i64, stages = 3 : i64} : (i64) -> ()
+  return
+}
+
+// -----
+
+func.func @tma_release_type(%it: i64) {
+  // expected-error @+1 {{operand #0 must be 32-bit signless integer}}
+  "bic.tma_release"(%it) {barriers = 0 : i64, stages = 3 : i64} : (i64) -> ()
+  return
+}

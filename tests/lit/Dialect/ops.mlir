@@ -88,3 +88,23 @@ func.func @tile_and_hopper_ops(%a: !bic.ptr<bf16>, %d: !bic.ptr<i8>, %m: i32, %i
   bic.tma_store_wait
   return
 }
+
+// The warp-specialised pipeline's ops.
+// CHECK-LABEL: func.func @warp_specialized_ops
+func.func @warp_specialized_ops(%d: !bic.ptr<i8>, %m: i32, %it: i32, %pr: i1) {
+  // CHECK: bic.tma_init %{{.*}}, %{{.*}} {barriers = 98304 : i64, consumers = 4 : i64, stages = 3 : i64} : !bic.ptr<i8>, !bic.ptr<i8>
+  bic.tma_init %d, %d {barriers = 98304 : i64, stages = 3 : i64, consumers = 4 : i64} : !bic.ptr<i8>, !bic.ptr<i8>
+  // CHECK: %{{.*}} = bic.warp_role "producer" {consumers = 4 : i64} : i1
+  %p = bic.warp_role "producer" {consumers = 4 : i64} : i1
+  // CHECK: %{{.*}} = bic.warp_role "consumer" {consumers = 4 : i64} : i1
+  %c = bic.warp_role "consumer" {consumers = 4 : i64} : i1
+  // CHECK: bic.tma_acquire %{{.*}} {barriers = 98304 : i64, stages = 3 : i64}
+  bic.tma_acquire %it {barriers = 98304 : i64, stages = 3 : i64}
+  // CHECK: bic.tma_load {{.*}} {barriers = 98304 : i64, base = 0 : i64, box = array<i64: 128, 64>, producer, slotBytes = 16384 : i64, stages = 3 : i64} : !bic.ptr<i8>
+  bic.tma_load %d[%m, %m], %it, %pr expect %m {base = 0 : i64, box = array<i64: 128, 64>, slotBytes = 16384 : i64, stages = 3 : i64, barriers = 98304 : i64, producer} : !bic.ptr<i8>
+  // CHECK: bic.tma_release %{{.*}} {barriers = 98304 : i64, stages = 3 : i64}
+  bic.tma_release %it {barriers = 98304 : i64, stages = 3 : i64}
+  // CHECK: bic.tma_release %{{.*}} {afterStore, barriers = 98304 : i64, stages = 3 : i64}
+  bic.tma_release %it {barriers = 98304 : i64, stages = 3 : i64, afterStore}
+  return
+}
