@@ -94,7 +94,18 @@ int bic_kernel_require_order(const bic_kernel *k, const char *expected) {
 
 int bic_launch(const bic_kernel *k, unsigned gx, unsigned gy, unsigned gz,
                void *stream, const bic_arg *args, int nargs) {
+  return bic_launch_ex(k, gx, gy, gz, stream, args, nargs, 0);
+}
+
+int bic_kernel_waits_prior_grids(const bic_kernel *k) {
+  return k && k->k.waitsPriorGrids() ? 1 : 0;
+}
+
+int bic_launch_ex(const bic_kernel *k, unsigned gx, unsigned gy, unsigned gz,
+                  void *stream, const bic_arg *args, int nargs, unsigned flags) {
   return guard([&] {
+    if (flags & ~unsigned(BIC_LAUNCH_OVERLAP_PREVIOUS))
+      throw Error("bic_launch_ex: unknown flags " + std::to_string(flags));
     if (!k || (nargs && !args) || nargs < 0)
       throw Error("bic_launch: null or negative argument");
     std::vector<Arg> v;
@@ -117,7 +128,9 @@ int bic_launch(const bic_kernel *k, unsigned gx, unsigned gy, unsigned gz,
                     " has unknown kind " + std::to_string(a.kind));
       }
     }
-    k->k.launch(Grid(gx, gy, gz), v, static_cast<CUstream>(stream));
+    LaunchOptions opts;
+    opts.overlapPrevious = flags & BIC_LAUNCH_OVERLAP_PREVIOUS;
+    k->k.launch(Grid(gx, gy, gz), v, static_cast<CUstream>(stream), opts);
   });
 }
 }

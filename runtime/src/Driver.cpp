@@ -67,6 +67,9 @@ Loaded load() {
     sym(d.cuEventElapsedTime, "cuEventElapsedTime");
   }
   sym(d.cuGetErrorName, "cuGetErrorName");
+  // Optional: only launches that overlap the previous kernel need it.
+  d.cuLaunchKernelEx =
+      reinterpret_cast<decltype(d.cuLaunchKernelEx)>(dlsym(h, "cuLaunchKernelEx"));
   // Optional: only kernels with TMA descriptors need it.
   d.cuTensorMapEncodeTiled = reinterpret_cast<decltype(d.cuTensorMapEncodeTiled)>(
       dlsym(h, "cuTensorMapEncodeTiled"));

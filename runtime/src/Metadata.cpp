@@ -55,6 +55,10 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
       cur->threads = count(rest, "thread count");
       if (cur->threads == 0 || cur->threads > 1024)
         throw bad("thread count " + rest + " out of range");
+    } else if (startsWith(line, "// bic-grid-dependency: ", rest)) {
+      if (rest != "wait")
+        throw bad("unknown bic-grid-dependency '" + rest + "' (expected wait)");
+      cur->waitsPriorGrids = true;
     } else if (startsWith(line, "// bic-smem: ", rest)) {
       cur->dynamicSmem = count(rest, "shared-memory size");
     } else if (startsWith(line, "// bic-param: ", rest)) {
@@ -66,6 +70,8 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
       while (ps >> flag) {
         if (flag == "batch")
           p.batch = true;
+        else if (flag == "weight" && p.isPointer())
+          p.weight = true;
         else if (flag.rfind("multiple_of=", 0) == 0)
           p.multipleOf = std::stoll(flag.substr(12));
         else

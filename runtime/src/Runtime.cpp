@@ -155,8 +155,13 @@ void Kernel::checkArgs(const std::vector<Arg> &args) const {
   }
 }
 
-void Kernel::launch(Grid grid, const std::vector<Arg> &args, CUstream stream) const {
+void Kernel::launch(Grid grid, const std::vector<Arg> &args, CUstream stream,
+                    LaunchOptions opts) const {
   checkArgs(args);
+  if (opts.overlapPrevious && !meta_->waitsPriorGrids)
+    throw Error("kernel '" + meta_->name + "' does not wait for the previous kernel on "
+                "the stream (only kernels compiled for sm_90 or sm_90a do): it cannot be "
+                "launched to overlap that kernel");
   if (grid.x == 0 || grid.y == 0 || grid.z == 0)
     throw Error("kernel '" + meta_->name + "': empty grid");
   void *params[40];
@@ -170,9 +175,22 @@ void Kernel::launch(Grid grid, const std::vector<Arg> &args, CUstream stream) co
     hidden[i] = tma_->get(*meta_, meta_->tma[i], args);
     params[n++] = &hidden[i];
   }
-  check(drv().cuLaunchKernel(fn_, grid.x, grid.y, grid.z, meta_->threads, 1, 1,
-                             meta_->dynamicSmem, stream, params, nullptr),
-        "cuLaunchKernel(" + meta_->name + ")");
+  if (!opts.overlapPrevious) {
+    check(drv().cuLaunchKernel(fn_, grid.x, grid.y, grid.z, meta_->threads, 1, 1,
+                               meta_->dynamicSmem, stream, params, nullptr),
+          "cuLaunchKernel(" + meta_->name + ")");
+    return;
+  }
+  if (!drv().cuLaunchKernelEx)
+    throw Error("kernel '" + meta_->name + "': the CUDA driver has no cuLaunchKernelEx "
+                "(a launch that overlaps the previous kernel needs a CUDA 12 driver)");
+  LaunchAttribute attr{};
+  attr.id = kLaunchAttrProgrammaticSerialization;
+  attr.value = 1;
+  LaunchConfig cfg{grid.x, grid.y, grid.z, meta_->threads, 1, 1, meta_->dynamicSmem,
+                   stream, &attr, 1};
+  check(drv().cuLaunchKernelEx(&cfg, fn_, params, nullptr),
+        "cuLaunchKernelEx(" + meta_->name + ", overlapping the previous kernel)");
 }
 
 unsigned Kernel::residentPrograms() const {

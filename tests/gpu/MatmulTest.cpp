@@ -383,3 +383,70 @@ TEST(MatmulF32, IeeeAndBitwiseInvariant) {
   }
 }
 } // namespace
+
+// Programmatic dependent launch: a chain C1 = A B^T, C2 = C1 B^T, C3 = C2 B^T
+// launched back to back, each allowed to overlap the one before it, gives
+// the bits of the same chain launched one after the other (each kernel
+// waits for its input before reading it, and copies only B, a @weight,
+// before that). The table's lines for few and many tokens, and the
+// warp-specialised 64x32 build, whose producer copies B's first stages
+// before the wait. A kernel without the wait (sm_80) is refused.
+TEST(MatmulOverlap, ChainedOverlappedLaunchesGiveTheSameBits) {
+  BIC_REQUIRE_GPU();
+  if (deviceArch() != "sm_90a")
+    GTEST_SKIP() << "programmatic dependent launch needs sm_90";
+  const int64_t N = 4096, K = 4096;
+  Problem p(N, K, 1024);
+  DeviceBuffer c1(size_t(1024) * N * 2), c2(size_t(1024) * N * 2), c3(size_t(1024) * N * 2);
+  Stream s;
+  std::vector<std::pair<Config, int64_t>> cases;
+  auto cs = configs();
+  for (int64_t m : {1, 64, 1024})
+    cases.push_back({pick(cs, m, N), m});
+  cases.push_back({extraHopperConfigs()[2], 17}); // matmul_ws_64x32
+  for (auto &[cfg, m] : cases) {
+    Module mod = loadKernel(cfg.name);
+    Kernel k = mod.kernel("matmul", Problem::expectedHash());
+    ASSERT_TRUE(k.waitsPriorGrids()) << cfg.name;
+    Grid g = persistentGrid(k, cfg.bm, cfg.bn, m, N);
+    auto chain = [&](bool overlap) {
+      for (DeviceBuffer *c : {&c1, &c2, &c3})
+        c->fill(0xff);
+      context().synchronize();
+      CUdeviceptr in[3] = {p.a.ptr(), c1.ptr(), c2.ptr()}, out[3] = {c1.ptr(), c2.ptr(), c3.ptr()};
+      LaunchOptions o;
+      o.overlapPrevious = overlap;
+      for (int i = 0; i < 3; ++i)
+        k.launch(g, {DevicePtr{in[i]}, DevicePtr{p.b.ptr()}, DevicePtr{out[i]},
+                     DevicePtr{out[i]}, int32_t(m), int32_t(N), int32_t(K)},
+                 s.handle(), o);
+      s.synchronize();
+      std::vector<uint16_t> h(size_t(m) * N);
+      c3.download(h.data(), h.size() * 2);
+      return h;
+    };
+    auto ref = chain(false);
+    size_t nan = 0;
+    for (uint16_t v : ref)
+      nan += (v & 0x7f80) == 0x7f80;
+    EXPECT_EQ(nan, 0u) << cfg.name << ": the plain chain left poisoned or infinite values";
+    for (int rep = 0; rep < 10; ++rep)
+      ASSERT_EQ(std::memcmp(chain(true).data(), ref.data(), ref.size() * 2), 0)
+          << cfg.name << " at M = " << m << ", overlapped chain " << rep;
+  }
+  Module old = loadKernel(cs.back().name, "sm_80");
+  Kernel k80 = old.kernel("matmul", Problem::expectedHash());
+  EXPECT_FALSE(k80.waitsPriorGrids());
+  LaunchOptions o;
+  o.overlapPrevious = true;
+  try {
+    k80.launch(Grid(1), {DevicePtr{p.a.ptr()}, DevicePtr{p.b.ptr()}, DevicePtr{c1.ptr()},
+                         DevicePtr{c1.ptr()}, int32_t(1), int32_t(N), int32_t(K)},
+               s.handle(), o);
+    FAIL() << "an sm_80 kernel was launched to overlap the previous one";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("does not wait for the previous kernel"),
+              std::string::npos)
+        << e.what();
+  }
+}

@@ -93,3 +93,25 @@ TEST(Metadata, ParsesTmaDescriptors) {
                           "// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128 rows=all\n"})
     EXPECT_THROW(parseMetadata(header(bad)), Error) << bad;
 }
+
+// `bic-grid-dependency: wait` (the kernel may overlap the previous one on
+// the stream) and `weight` parameters; older headers have neither.
+TEST(Metadata, ParsesGridDependencyAndWeights) {
+  ModuleMeta old = parseMetadata(kHeader);
+  EXPECT_FALSE(old.kernels[0].waitsPriorGrids);
+  EXPECT_FALSE(old.kernels[0].params[0].weight);
+  std::string h = kHeader;
+  h.replace(h.find("// bic-param: x ptr<bf16>\n"), 26,
+            "// bic-grid-dependency: wait\n// bic-param: x ptr<bf16> weight\n");
+  ModuleMeta m = parseMetadata(h);
+  EXPECT_TRUE(m.kernels[0].waitsPriorGrids);
+  EXPECT_TRUE(m.kernels[0].params[0].weight);
+  EXPECT_FALSE(m.kernels[0].params[1].weight);
+  EXPECT_THROW(parseMetadata(std::string(kHeader).replace(
+                   h.find("// bic-param: x"), 0, "// bic-grid-dependency: maybe\n")),
+               Error);
+  // Only pointers can be weights.
+  EXPECT_THROW(parseMetadata(std::string(kHeader).replace(h.find("// bic-param: x"), 0,
+                                                          "// bic-param: w f32 weight\n")),
+               Error);
+}

@@ -112,3 +112,44 @@ def mm(a: ptr[bf16], b: ptr[bf16], c: ptr[bf16], M: i32 @batch,
             std::string::npos)
       << e;
 }
+
+// sm_90 kernels wait for the previous kernel on the stream before they touch
+// memory (so a launch may overlap it) and say so in the header; sm_80 ones
+// cannot. `@weight` reaches the header; writing through one is refused.
+TEST(Pipeline, GridDependencyWaitAndWeights) {
+  const char *src = R"(
+@kernel(num_warps=2)
+def scale(x: ptr[f32], w: ptr[f32] @weight, y: ptr[f32], n: i32 @batch):
+    o = program_id(0) * 256 + arange(0, 256)
+    store(y + o, load(x + o, mask=o < n) * load(w + o % 16), mask=o < n)
+)";
+  auto r = compileSrc(src, Emit::PTX);
+  ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+  EXPECT_NE(r->text.find("// bic-grid-dependency: wait"), std::string::npos);
+  EXPECT_NE(r->text.find("// bic-param: w ptr<f32> weight"), std::string::npos);
+  EXPECT_NE(r->text.find("// bic-param: x ptr<f32>\n"), std::string::npos);
+  size_t wait = r->text.find("griddepcontrol.wait");
+  ASSERT_NE(wait, std::string::npos);
+  EXPECT_NE(r->text.find("griddepcontrol.launch_dependents"), std::string::npos);
+  EXPECT_LT(wait, r->text.find("ld.global")) << "memory is touched only after the wait";
+  auto old = compileSrc(src, Emit::PTX, "sm_80");
+  ASSERT_TRUE(bool(old)) << llvm::toString(old.takeError());
+  EXPECT_EQ(old->text.find("griddepcontrol"), std::string::npos);
+  EXPECT_EQ(old->text.find("// bic-grid-dependency"), std::string::npos);
+
+  std::string e = errorOf(R"(
+@kernel(num_warps=1)
+def bad(x: ptr[f32] @weight, n: i32 @batch):
+    o = arange(0, 32)
+    store(x + o, 1.0 + load(x + o), mask=o < n)
+)");
+  EXPECT_NE(e.find("t.bic:5:5: error: writes through 'x', which is marked @weight"),
+            std::string::npos)
+      << e;
+  e = errorOf(R"(
+@kernel(num_warps=1)
+def bad(x: ptr[f32], n: i32 @weight):
+    store(x, 1.0)
+)");
+  EXPECT_NE(e.find("t.bic:3:22: error: @weight marks a pointer"), std::string::npos) << e;
+}

@@ -35,6 +35,7 @@ class Runtime:
         lib.bic_launch.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_uint,
                                    ctypes.c_uint, ctypes.c_void_p,
                                    ctypes.POINTER(BicArg), ctypes.c_int]
+        lib.bic_launch_ex.argtypes = lib.bic_launch.argtypes + [ctypes.c_uint]
         self.lib = lib
         self.ctx = ctypes.c_void_p()
         self._check(lib.bic_context_create(device, ctypes.byref(self.ctx)))
@@ -74,7 +75,15 @@ class Kernel:
             arr[i].kind, arr[i].bits = kind, bits
         return arr
 
-    def launch(self, grid, arr, stream):
-        self.rt._check(self.rt.lib.bic_launch(self.handle, grid, 1, 1,
-                                              ctypes.c_void_p(stream), arr,
-                                              len(arr)))
+    @property
+    def waits_prior_grids(self):
+        """Whether it may be launched with overlap=True (sm_90 kernels)."""
+        return bool(self.rt.lib.bic_kernel_waits_prior_grids(self.handle))
+
+    def launch(self, grid, arr, stream, overlap=False):
+        """overlap: programmatic dependent launch (starts while the previous
+        kernel on the stream finishes; waits for it before touching memory
+        other than @weight arguments)."""
+        self.rt._check(self.rt.lib.bic_launch_ex(self.handle, grid, 1, 1,
+                                                 ctypes.c_void_p(stream), arr,
+                                                 len(arr), 1 if overlap else 0))

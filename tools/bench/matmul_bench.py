@@ -6,7 +6,12 @@ batch-invariant recipe), M = 1 .. 8192 on three (N, K). TFLOP/s, the share of
 copy bandwidth on B's bytes, and whether each is batch-invariant (row 0 of an
 M=16 product equal to row 0 of the M=8192 product). Times are GPU time per
 call from CUDA graph replays (weights rotated out of L2: enough copies of
-each to fill 200 MB). Writes matmul.json.
+each to fill 200 MB). On sm_90 bic is also timed with every call launched
+to overlap the one before it (programmatic dependent launch, "bic PDL": a
+call starts while the previous one finishes and copies its first blocks of
+B, a @weight, before it waits for it), which is how a model's sequence of
+kernels can launch them; cuBLAS and Triton are launched without. Writes
+matmul.json.
 
 usage: matmul_bench.py BUNDLE_DIR OUT_DIR
 """
@@ -99,11 +104,14 @@ def main():
                for c in cfgs}
     resident = {n: k.resident_programs() for n, k in kernels.items()}
     order = {k.order_hash for k in kernels.values()}
+    # Overlapped launches where every configuration waits for the previous
+    # kernel (sm_90 builds).
+    pdl = all(k.waits_prior_grids for k in kernels.values())
     assert len(order) == 1, f"configurations with different orders: {order}"
     bw = copy_bandwidth()
     res = {"gpu": dev.name, "commit": os.environ.get("BIC_COMMIT", "?"),
            "copy_bandwidth_TBps": bw, "order_hash": order.pop(), "rows": [],
-           "invariant": {}}
+           "invariant": {}, "pdl": pdl}
     stream = lambda: torch.cuda.current_stream().cuda_stream  # noqa: E731
     print(f"# {dev.name}, copy bandwidth {bw:.2f} TB/s")
     print(f"{'N':>6} {'K':>6} {'M':>5} | {'bic':>7} {'cuBLAS':>7} {'tritonBI':>8} TFLOP/s | "
@@ -114,7 +122,7 @@ def main():
         Afull = torch.randn(8192, K, device="cuda").to(torch.bfloat16)
         C = torch.empty(8192, N, device="cuda", dtype=torch.bfloat16)
 
-        def bic_mm(m, i, c=C):
+        def bic_mm(m, i, c=C, overlap=False):
             name, _, bm, bn, _ = pick(cfgs, m, N)
             k = kernels[name]
             args = k.prepare([bicrt.ptr(Afull.data_ptr()), bicrt.ptr(Bs[i].data_ptr()),
@@ -122,8 +130,9 @@ def main():
                               bicrt.i32(m), bicrt.i32(N), bicrt.i32(K)])
             # persistent: one program per tile, at most as many as run at once
             tiles = ((m + bm - 1) // bm) * ((N + bn - 1) // bn)
-            k.rt._check(k.rt.lib.bic_launch(k.handle, min(tiles, resident[name]), 1, 1,
-                                            bicrt.ctypes.c_void_p(stream()), args, len(args)))
+            k.rt._check(k.rt.lib.bic_launch_ex(k.handle, min(tiles, resident[name]), 1, 1,
+                                               bicrt.ctypes.c_void_p(stream()), args, len(args),
+                                               1 if overlap else 0))
 
         def tri_mm(m, i, c=C):
             tiles = triton.cdiv(m, 128) * triton.cdiv(N, 128)
@@ -166,18 +175,26 @@ def main():
             # better median, so that a one-off slow stretch does not decide a
             # ratio (both rounds are in the JSON).
             fns = [lambda i: bic_mm(m, i), lambda i: torch_mm(m, i), lambda i: tri_mm(m, i)]
+            if pdl:
+                fns.append(lambda i: bic_mm(m, i, overlap=True))
             rounds = [[time_us(f, nsets) for f in fns] for _ in range(2)]
-            t_bic, t_cub, t_tri = [min(ts) for ts in zip(*rounds)]
+            t_bic, t_cub, t_tri = [min(ts) for ts in zip(*rounds)][:3]
             row = {"N": N, "K": K, "M": m, "config": pick(cfgs, m, N)[0],
                    "bic_tflops": flop / t_bic / 1e6, "cublas_tflops": flop / t_cub / 1e6,
                    "triton_bi_tflops": flop / t_tri / 1e6,
                    "bic_us": t_bic, "cublas_us": t_cub, "triton_bi_us": t_tri,
                    "rounds_us": rounds,
                    "bic_b_bw_fraction": (N * K * 2 / (t_bic * 1e-6)) / (bw * 1e12)}
+            if pdl:
+                t_pdl = min(r[3] for r in rounds)
+                row.update({"bic_pdl_tflops": flop / t_pdl / 1e6, "bic_pdl_us": t_pdl,
+                            "bic_pdl_b_bw_fraction": (N * K * 2 / (t_pdl * 1e-6)) / (bw * 1e12)})
             res["rows"].append(row)
             print(f"{N:>6} {K:>6} {m:>5} | {row['bic_tflops']:7.1f} {row['cublas_tflops']:7.1f} "
                   f"{row['triton_bi_tflops']:8.1f}         | {t_cub / t_bic:10.2f} "
-                  f"{t_tri / t_bic:10.2f} | {100 * row['bic_b_bw_fraction']:6.1f}%  {row['config']}",
+                  f"{t_tri / t_bic:10.2f} | {100 * row['bic_b_bw_fraction']:6.1f}%  {row['config']}"
+                  + (f" | PDL {row['bic_pdl_tflops']:7.1f} x{t_cub / t_pdl:.2f} "
+                     f"{100 * row['bic_pdl_b_bw_fraction']:5.1f}%" if pdl else ""),
                   flush=True)
         print(f"# {N}x{K}: bic rel err {err:.1e}; invariant: "
               + ", ".join(f"{k}={v[f'{N}x{K}']}" for k, v in res["invariant"].items()))

@@ -34,6 +34,12 @@ def main():
             ok = inv.get(name, {}).get(f"{N}x{K}")
             tag = "" if ok is None else (" [invariant]" if ok else " [NOT invariant]")
             ax.plot(m, [r[key] for r in rows], color=color, marker=marker, label=label + tag)
+        if all("bic_pdl_tflops" in r for r in rows):
+            ok = inv.get("bic", {}).get(f"{N}x{K}")
+            tag = "" if ok is None else (" [invariant]" if ok else " [NOT invariant]")
+            ax.plot(m, [r["bic_pdl_tflops"] for r in rows], color="r", marker="s",
+                    linestyle="--", markerfacecolor="none",
+                    label="bic, overlapped launches (PDL)" + tag)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("# Tokens (M)")

@@ -108,6 +108,11 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
         error(p.loc) << "duplicate parameter '" << p.name << "'";
         return nullptr;
       }
+      if (p.weight && p.kind != ast::Param::Kind::Pointer) {
+        error(p.loc) << "@weight marks a pointer to data no kernel writes; '" << p.name
+                     << "' is not a pointer";
+        return nullptr;
+      }
       if (p.kind == ast::Param::Kind::Dtype)
         continue;
       if (p.kind == ast::Param::Kind::Constexpr) {
@@ -214,6 +219,8 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       fn.setArgAttr(i, bic::kArgNameAttr, b.getStringAttr(p->name));
       if (p->batch)
         fn.setArgAttr(i, bic::kBatchArgAttr, b.getUnitAttr());
+      if (p->weight)
+        fn.setArgAttr(i, bic::kWeightArgAttr, b.getUnitAttr());
       if (p->multipleOf != 1)
         fn.setArgAttr(i, bic::kMultipleOfArgAttr,
                       b.getI64IntegerAttr(p->multipleOf));

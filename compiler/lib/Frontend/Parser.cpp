@@ -2,7 +2,7 @@
 //
 // Grammar (Python subset):
 //   module  := (decorator* 'def' NAME '(' params ')' ':' suite)*
-//   param   := NAME ':' type ('@' 'batch' | '@' 'multiple_of' '(' INT ')')*
+//   param   := NAME ':' type ('@' 'batch' | '@' 'multiple_of' '(' INT ')' | '@' 'weight')*
 //              ('=' INT)?
 //   type    := 'ptr' '[' NAME ']' | 'constexpr' | 'dtype' | NAME
 //   stmt    := 'for' NAME 'in' expr ':' suite
@@ -208,6 +208,9 @@ private:
       if (cur().isName("batch")) {
         p.batch = true;
         ++pos;
+      } else if (cur().isName("weight")) {
+        p.weight = true;
+        ++pos;
       } else if (cur().isName("multiple_of")) {
         ++pos;
         if (!expectPunct("(") || !parseIntLit(p.multipleOf) || !expectPunct(")"))
@@ -216,7 +219,7 @@ private:
           return error(cur().loc, "multiple_of needs a positive value");
       } else {
         return error(cur().loc, "unknown parameter annotation " + describe(cur()) +
-                                    " (expected @batch or @multiple_of(n))");
+                                    " (expected @batch, @multiple_of(n) or @weight)");
       }
     }
     if (cur().isPunct("=")) {

@@ -19,12 +19,18 @@ std::string bic::metadataHeader(const std::vector<KernelInfo> &kernels,
     os << "// bic-threads: " << k.threads << "\n";
     if (k.dynamicSmem)
       os << "// bic-smem: " << k.dynamicSmem << "\n";
+    // wait: touches memory only after the previous kernel on the stream
+    // has finished, so a launch may overlap it (programmatic dependent launch).
+    if (k.waitsPriorGrids)
+      os << "// bic-grid-dependency: wait\n";
     for (const auto &p : k.params) {
       os << "// bic-param: " << p.name << " " << p.type;
       if (p.batch)
         os << " batch";
       if (p.multipleOf != 1)
         os << " multiple_of=" << p.multipleOf;
+      if (p.weight)
+        os << " weight";
       os << "\n";
     }
     for (const auto &t : k.tma) {

@@ -92,6 +92,7 @@ static FailureOr<KernelInfo> kernelInfo(func::FuncOp fn) {
     p.name = n ? n.getValue().str() : ("arg" + std::to_string(i));
     p.type = typeText(fn.getArgumentTypes()[i]);
     p.batch = bool(fn.getArgAttr(i, kBatchArgAttr));
+    p.weight = bool(fn.getArgAttr(i, kWeightArgAttr));
     if (auto m = fn.getArgAttrOfType<IntegerAttr>(i, kMultipleOfArgAttr))
       p.multipleOf = m.getInt();
     k.params.push_back(p);
@@ -110,6 +111,50 @@ static FailureOr<KernelInfo> kernelInfo(func::FuncOp fn) {
   k.orderSignature = *sig;
   k.orderHash = signatureHash(*sig);
   return k;
+}
+
+/// A `@weight` argument is read before the kernel waits for the previous
+/// one (bic.wait_prior_grids): a kernel that writes through it, or through
+/// a pointer computed from it, breaks that promise.
+static LogicalResult checkWeightsAreNotWritten(ModuleOp module) {
+  for (auto fn : module.getOps<func::FuncOp>()) {
+    if (fn.isExternal())
+      continue;
+    llvm::DenseMap<Value, unsigned> from; // value -> the weight argument it comes from
+    for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+      if (fn.getArgAttr(i, kWeightArgAttr))
+        from[fn.getArgument(i)] = i;
+    if (from.empty())
+      continue;
+    WalkResult r = fn.walk([&](Operation *op) {
+      auto mem = dyn_cast<MemoryEffectOpInterface>(op);
+      SmallVector<MemoryEffects::EffectInstance> effects;
+      if (mem)
+        mem.getEffects(effects);
+      for (auto &e : effects) {
+        if (!isa<MemoryEffects::Write>(e.getEffect()) || !e.getValue())
+          continue;
+        auto it = from.find(e.getValue());
+        if (it == from.end())
+          continue;
+        auto name = fn.getArgAttrOfType<StringAttr>(it->second, kArgNameAttr);
+        op->emitError("writes through '")
+            << (name ? name.getValue() : StringRef("?"))
+            << "', which is marked @weight (no kernel writes it)";
+        return WalkResult::interrupt();
+      }
+      for (Value v : op->getOperands())
+        if (auto it = from.find(v); it != from.end()) {
+          for (Value res : op->getResults())
+            from[res] = it->second;
+          break;
+        }
+      return WalkResult::advance();
+    });
+    if (r.wasInterrupted())
+      return failure();
+  }
+  return success();
 }
 
 llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
@@ -150,6 +195,8 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
 
   OwningOpRef<ModuleOp> module = mlirGen(ctx, sm, *ast, opts.defines, opts.typeDefines);
   if (!module || failed(verify(*module)))
+    return fail();
+  if (failed(checkWeightsAreNotWritten(*module)))
     return fail();
   // Warp specialisation splits a TMA pipeline, which only sm_90a has.
   if (opts.arch != "sm_90a")
@@ -216,7 +263,19 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
     return result;
   }
 
-  if (failed(run("bic-pipeline-dots,bic-lower-to-gpu,canonicalize,cse")))
+  // sm_90 kernels wait for the previous kernel on the stream before they
+  // touch memory, so that a launch may overlap it (griddepcontrol).
+  bool sm90 = llvm::StringRef(opts.arch).starts_with("sm_90");
+  if (failed(run(sm90 ? "bic-pipeline-dots,bic-wait-prior-grids" : "bic-pipeline-dots")))
+    return fail();
+  for (auto fn : module->getOps<func::FuncOp>()) {
+    bool waits = false;
+    fn.walk([&](WaitPriorGridsOp) { waits = true; });
+    for (auto &k : result.kernels)
+      if (k.name == fn.getName())
+        k.waitsPriorGrids = waits;
+  }
+  if (failed(run("bic-lower-to-gpu,canonicalize,cse")))
     return fail();
   for (auto gm : module->getOps<gpu::GPUModuleOp>())
     for (auto gf : gm.getOps<gpu::GPUFuncOp>())

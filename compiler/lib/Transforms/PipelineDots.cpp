@@ -237,9 +237,11 @@ struct TmaPipeline {
 
   /// The copies of K index `k` (the address computations cloned with the
   /// K loop's variable mapped to `k`, on top of `map`) into the stage of
-  /// stream iteration `g`.
+  /// stream iteration `g`: of the operands in `which` (bit 0: A, bit 1: B),
+  /// the first announcing the stage's bytes unless `announce` is false (an
+  /// earlier copy into the stage did).
   void copies(OpBuilder &b, IRMapping &map, Value k, Value g, Value pred, bool sync,
-              bool afterStore, bool producer) {
+              bool afterStore, bool producer, unsigned which = 3, bool announce = true) {
     Location loc = loop.getLoc();
     map.map(loop.getInductionVar(), k);
     for (Operation *op : address)
@@ -247,8 +249,10 @@ struct TmaPipeline {
     // Each operand's block is BK / 64 boxes of 64 columns, box j at byte
     // j * rows * 128 of the slot; the first copy announces the stage's bytes.
     int64_t bases[2] = {0, S * sa}, slots[2] = {sa, sb};
-    bool first = true;
+    bool first = announce;
     for (auto [i, l] : llvm::enumerate(std::array<LoadTileOp, 2>{la, lb})) {
+      if (!(which & (1u << i)))
+        continue;
       SmallVector<Value> coords;
       for (Value c : l.getCoords())
         coords.push_back(map.lookupOrDefault(c));
@@ -440,9 +444,18 @@ struct TmaPipeline {
       op = next;
     }
 
+    // The consumers touch memory only once the previous kernel on the
+    // stream is done (programmatic dependent launch).
+    OpBuilder::atBlockBegin(consumer.thenBlock()).create<WaitPriorGridsOp>(loc);
+
     // The producer: for each tile of the program, for each K iteration g of
-    // the stream, wait until stage g % S is free, then fill it.
+    // the stream, wait until stage g % S is free, then fill it. Blocks of
+    // `@weight` operands for the first stages are fetched before it waits
+    // for the previous kernel: no kernel writes them.
     OpBuilder pb = producer.getThenBodyBuilder();
+    unsigned weights = (isWeight(la) ? 1u : 0u) | (isWeight(lb) ? 2u : 0u);
+    Value early = weights ? prefetchWeights(pb, weights) : Value();
+    pb.create<WaitPriorGridsOp>(loc);
     IRMapping map;
     Value base;
     if (tiles.outer) {
@@ -459,10 +472,24 @@ struct TmaPipeline {
     Value k = pb.create<arith::AddIOp>(loc, map.lookupOrDefault(f.getLowerBound()),
                                        pb.create<arith::MulIOp>(
                                            loc, it, map.lookupOrDefault(f.getStep())));
-    Value g = i32(pb, base ? pb.create<arith::AddIOp>(loc, base, it).getResult() : it);
+    Value gi = base ? pb.create<arith::AddIOp>(loc, base, it).getResult() : it;
+    Value g = i32(pb, gi);
     pb.create<TmaAcquireOp>(loc, g, pb.getI64IntegerAttr(barriers()), pb.getI64IntegerAttr(S));
     Value yes = pb.create<arith::ConstantIntOp>(loc, i1, 1);
-    copies(pb, map, k, g, yes, /*sync=*/false, /*afterStore=*/false, /*producer=*/true);
+    if (!early) {
+      copies(pb, map, k, g, yes, /*sync=*/false, /*afterStore=*/false, /*producer=*/true);
+    } else {
+      // The first `early` iterations have their weight blocks (and the
+      // stage's announcement) already: only the other operand is left.
+      auto pre = pb.create<scf::IfOp>(
+          loc, TypeRange{}, pb.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, gi, early),
+          /*withElse=*/true);
+      OpBuilder tb = pre.getThenBodyBuilder(), eb = pre.getElseBodyBuilder();
+      IRMapping tm = map, em = map;
+      if (unsigned rest = 3u & ~weights)
+        copies(tb, tm, k, g, yes, false, false, true, rest, /*announce=*/false);
+      copies(eb, em, k, g, yes, false, false, true);
+    }
 
     // The consumers: the dot waits for its stage; once the next one has been
     // issued (one wgmma group left in flight), the previous stage is free.
@@ -500,6 +527,41 @@ struct TmaPipeline {
     }
     release(b, any, last, store != nullptr);
     return success();
+  }
+
+  /// Whether `l` reads a `@weight` argument.
+  bool isWeight(LoadTileOp l) {
+    auto fn = loop->getParentOfType<func::FuncOp>();
+    unsigned idx = l->getAttrOfType<IntegerAttr>("bic.tma_desc").getInt();
+    auto base = fn.getArgAttrOfType<IntegerAttr>(idx, "bic.tma_base");
+    return base && fn.getArgAttr(base.getInt(), kWeightArgAttr);
+  }
+
+  /// The producer's copies, before it waits for the previous kernel, of the
+  /// `which` operands' blocks of the program's first min(S, nk) K iterations
+  /// (each announcing its stage's bytes). Returns that count (0 for a
+  /// program without tiles).
+  Value prefetchWeights(OpBuilder &b, unsigned which) {
+    Location loc = loop.getLoc();
+    Value n = b.create<arith::MinSIOp>(loc, nk, cst(b, S));
+    IRMapping map;
+    if (tiles.outer) {
+      Value t0 = tiles.outer.getLowerBound();
+      cloneTile(b, t0, map);
+      Value any = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, t0,
+                                          tiles.outer.getUpperBound());
+      n = b.create<arith::SelectOp>(loc, any, n, cst(b, 0));
+    }
+    for (int64_t s = 0; s < S; ++s) {
+      Value q = cst(b, s);
+      Value k = b.create<arith::AddIOp>(
+          loc, map.lookupOrDefault(loop.getLowerBound()),
+          b.create<arith::MulIOp>(loc, q, map.lookupOrDefault(loop.getStep())));
+      Value pred = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, q, n);
+      copies(b, map, k, i32(b, q), pred, /*sync=*/false, /*afterStore=*/false,
+             /*producer=*/true, which);
+    }
+    return n;
   }
 
   /// Box rows and box count of the claimed store.

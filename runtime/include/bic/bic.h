@@ -52,6 +52,16 @@ int bic_kernel_require_order(const bic_kernel *k, const char *expected);
 int bic_launch(const bic_kernel *k, unsigned gx, unsigned gy, unsigned gz,
                void *stream, const bic_arg *args, int nargs);
 
+/* bic_launch_ex flags. OVERLAP_PREVIOUS: programmatic dependent launch (the
+   kernel may start while the previous kernel on the stream finishes, and
+   waits for it before touching memory other than @weight arguments); fails
+   for a kernel without that wait (bic_kernel_waits_prior_grids). */
+enum { BIC_LAUNCH_OVERLAP_PREVIOUS = 1 };
+int bic_launch_ex(const bic_kernel *k, unsigned gx, unsigned gy, unsigned gz,
+                  void *stream, const bic_arg *args, int nargs, unsigned flags);
+/* 1 if the kernel may be launched with BIC_LAUNCH_OVERLAP_PREVIOUS, else 0. */
+int bic_kernel_waits_prior_grids(const bic_kernel *k);
+
 /*--- Compilation (defined in libbic_jit, which links LLVM/MLIR) ---------*/
 
 typedef struct bic_jit bic_jit;

@@ -86,6 +86,8 @@ func.func @tile_and_hopper_ops(%a: !bic.ptr<bf16>, %d: !bic.ptr<i8>, %m: i32, %i
   bic.tma_store %d[%m, %m], %h, %it {boxRows = 128 : i64, aBase = 0 : i64, aSlot = 16384 : i64, bBase = 49152 : i64, bSlot = 16384 : i64, stages = 3 : i64, extraBase = 99328 : i64, extraBytes = 0 : i64} : !bic.ptr<i8>, tensor<128x128xbf16, #bic.blocked<sizePerThread = [2, 2], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], rowsLanesFirst = true>>
   // CHECK: bic.tma_store_wait
   bic.tma_store_wait
+  // CHECK: bic.wait_prior_grids
+  bic.wait_prior_grids
   return
 }
 

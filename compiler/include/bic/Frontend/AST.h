@@ -63,6 +63,7 @@ struct Param {
   std::string dtype;            // element type for Pointer, type for Scalar
   bool batch = false;           // `@batch`
   int64_t multipleOf = 1;       // `@multiple_of(n)`
+  bool weight = false;          // `@weight` (pointers)
   std::optional<int64_t> defaultValue; // constexpr default
   std::string defaultType;             // dtype default ("" if none)
 };

@@ -34,6 +34,7 @@ struct KernelParam {
   std::string type; ///< "ptr<bf16>", "i32", "f32", ...
   bool batch = false;
   int64_t multipleOf = 1;
+  bool weight = false; ///< `@weight`: no kernel writes it
 };
 
 /// A hidden parameter the runtime fills: a device pointer to the TMA
@@ -57,6 +58,10 @@ struct KernelInfo {
   std::vector<std::pair<std::string, int64_t>> constexprs;
   std::vector<std::pair<std::string, std::string>> dtypes;
   int64_t dynamicSmem = 0;    ///< bytes of dynamic shared memory per program
+  /// The kernel waits for the previous kernel on the stream before it
+  /// touches memory (bic.wait_prior_grids, sm_90): it may be launched with
+  /// programmatic dependent launch.
+  bool waitsPriorGrids = false;
   std::string orderSignature; ///< canonical text, one line per reduction
   std::string orderHash;      ///< 16 hex digits
 };

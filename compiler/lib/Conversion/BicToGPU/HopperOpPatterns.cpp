@@ -538,10 +538,23 @@ struct TmaStoreWaitLowering : public OpConversionPattern<TmaStoreWaitOp> {
     return success();
   }
 };
+
+/// Lets the next kernel on the stream launch, then waits for the kernels
+/// this one depends on (both no-ops without programmatic dependent launch).
+struct WaitPriorGridsLowering : public OpConversionPattern<WaitPriorGridsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(WaitPriorGridsOp op, OpAdaptor,
+                                ConversionPatternRewriter &rw) const override {
+    rw.create<NVVM::GriddepcontrolOp>(op.getLoc(), NVVM::GridDepActionKind::launch_dependents);
+    rw.create<NVVM::GriddepcontrolOp>(op.getLoc(), NVVM::GridDepActionKind::wait);
+    rw.eraseOp(op);
+    return success();
+  }
+};
 } // namespace
 
 void bic::populateHopperOpPatterns(TileTypeConverter &tc, RewritePatternSet &patterns) {
   patterns.add<TmaInitLowering, TmaLoadLowering, TmaDotLowering, TmaDotWaitLowering,
                TmaStoreLowering, TmaStoreWaitLowering, WarpRoleLowering, TmaAcquireLowering,
-               TmaReleaseLowering>(tc, patterns.getContext());
+               TmaReleaseLowering, WaitPriorGridsLowering>(tc, patterns.getContext());
 }

@@ -32,6 +32,10 @@ inline constexpr llvm::StringLiteral kWarpSpecializeAttr = "bic.warp_specialize"
 inline constexpr llvm::StringLiteral kConstexprsAttr = "bic.constexprs";
 inline constexpr llvm::StringLiteral kDtypesAttr = "bic.dtypes";
 inline constexpr llvm::StringLiteral kBatchArgAttr = "bic.batch";
+/// On a pointer argument (`@weight`): no kernel writes what it points to
+/// while kernels read it (a model's weights), so its copies may start
+/// before the kernel waits for the previous one (bic.wait_prior_grids).
+inline constexpr llvm::StringLiteral kWeightArgAttr = "bic.weight";
 inline constexpr llvm::StringLiteral kMultipleOfArgAttr = "bic.multiple_of";
 inline constexpr llvm::StringLiteral kArgNameAttr = "bic.name";
 /// Grid axes along which programs index the batch (`@kernel(batch_axis=0)`).

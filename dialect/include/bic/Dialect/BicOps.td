@@ -577,4 +577,26 @@ def Bic_TmaReleaseOp : Bic_Op<"tma_release"> {
   let assemblyFormat = "$iter attr-dict";
 }
 
+//===----------------------------------------------------------------------===//
+// Programmatic dependent launch (sm_90): a kernel launched to overlap the
+// one before it on the stream waits for it here.
+//===----------------------------------------------------------------------===//
+
+def Bic_WaitPriorGridsOp : Bic_Op<"wait_prior_grids"> {
+  let summary = "Wait until the kernels this launch depends on have finished";
+  let description = [{
+    Lets the next kernel on the stream start (`griddepcontrol.launch_dependents`)
+    and then waits until the kernels this one depends on have completed and
+    their writes are visible (`griddepcontrol.wait`). Without programmatic
+    dependent launch both are no-ops. No memory access of the kernel may
+    come before it, except copies of `@weight` arguments, which no kernel
+    writes (bic-wait-prior-grids, bic-pipeline-dots).
+
+    ```mlir
+    bic.wait_prior_grids
+    ```
+  }];
+  let assemblyFormat = "attr-dict";
+}
+
 #endif // BIC_OPS_TD

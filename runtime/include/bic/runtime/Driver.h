@@ -30,6 +30,25 @@ using CUfunction = CUfunc_st *;
 using CUstream = CUstream_st *;
 using CUevent = CUevent_st *;
 
+/// cuLaunchKernelEx's configuration (CUlaunchConfig, CUlaunchAttribute).
+struct LaunchAttribute {
+  int id;
+  char pad[4];
+  union {
+    char bytes[64];
+    int value;
+  };
+};
+struct LaunchConfig {
+  unsigned gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ;
+  unsigned sharedMemBytes;
+  CUstream hStream;
+  LaunchAttribute *attrs;
+  unsigned numAttrs;
+};
+/// CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION.
+inline constexpr int kLaunchAttrProgrammaticSerialization = 6;
+
 /// Any failure of the runtime: names the operation and, for driver calls,
 /// the CUDA error (e.g. "cuLaunchKernel(rmsnorm): CUDA_ERROR_INVALID_VALUE").
 class Error : public std::runtime_error {
@@ -64,6 +83,8 @@ struct Driver {
   CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
                              unsigned, unsigned, unsigned, CUstream, void **,
                              void **);
+  /// cuLaunchKernelEx (CUDA 12+ drivers; null if the driver lacks it).
+  CUresult (*cuLaunchKernelEx)(const LaunchConfig *, CUfunction, void **, void **);
   CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
   CUresult (*cuMemFree)(CUdeviceptr);
   CUresult (*cuMemcpyHtoD)(CUdeviceptr, const void *, size_t);

@@ -20,6 +20,7 @@ struct ParamMeta {
   std::string type; ///< "ptr<bf16>", "i32", "i64", "f32"
   bool batch = false;
   int64_t multipleOf = 1;
+  bool weight = false; ///< `@weight`: the kernel may read it before the previous kernel ends
   bool isPointer() const { return type.rfind("ptr<", 0) == 0; }
 };
 
@@ -45,6 +46,10 @@ struct KernelMeta {
   std::string name;
   unsigned threads = 0;
   unsigned dynamicSmem = 0; ///< bytes of dynamic shared memory per program
+  /// `bic-grid-dependency: wait`: the kernel waits for the previous kernel on
+  /// the stream before it touches memory (other than `@weight` arguments),
+  /// so it may be launched to overlap that kernel (LaunchOptions::overlapPrevious).
+  bool waitsPriorGrids = false;
   std::vector<ParamMeta> params; ///< what a caller passes
   std::vector<TmaMeta> tma;      ///< hidden parameters after them
   std::vector<std::pair<std::string, int64_t>> constexprs;

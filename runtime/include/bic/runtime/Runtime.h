@@ -130,6 +130,17 @@ struct Grid {
   Grid(unsigned x_ = 1, unsigned y_ = 1, unsigned z_ = 1) : x(x_), y(y_), z(z_) {}
 };
 
+/// How a kernel is launched, beyond its grid and arguments.
+struct LaunchOptions {
+  /// Programmatic dependent launch (sm_90): the kernel may start while the
+  /// previous kernel on the stream finishes (its programs set up, and copy
+  /// `@weight` blocks, meanwhile) and waits for it before touching any
+  /// other memory. Only for kernels compiled with that wait
+  /// (Kernel::waitsPriorGrids(); every kernel compiled for sm_90/sm_90a);
+  /// the previous kernel's results are visible to it as without overlap.
+  bool overlapPrevious = false;
+};
+
 class Module;
 class TmaDescriptorCache;
 
@@ -141,7 +152,13 @@ public:
   void checkArgs(const std::vector<Arg> &args) const;
   /// Checks then launches on `stream` (the null stream when 0). Hidden TMA
   /// descriptor parameters are encoded from the arguments and appended.
-  void launch(Grid grid, const std::vector<Arg> &args, CUstream stream = nullptr) const;
+  /// With `opts.overlapPrevious`, throws if the kernel has no grid
+  /// dependency wait (compiled for sm_80) or the driver cannot overlap.
+  void launch(Grid grid, const std::vector<Arg> &args, CUstream stream = nullptr,
+              LaunchOptions opts = {}) const;
+  /// Whether the kernel waits for the previous kernel on the stream before
+  /// it touches memory, so that it may be launched with overlapPrevious.
+  bool waitsPriorGrids() const { return meta_->waitsPriorGrids; }
   /// Throws unless the kernel's order signature hash equals `expected`
   /// (the runtime contract of batch invariance).
   void requireOrder(const std::string &expectedHash) const;
