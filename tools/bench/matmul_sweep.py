@@ -5,6 +5,9 @@ configuration's product (M = 100) is compared bit for bit with the first
 configuration's; one that differs is reported and never picked. Writes
 matmul_sweep.json and prints the best configuration per (shape, M).
 
+With BIC_SWEEP_PDL=1 every call is launched to overlap the previous one
+(programmatic dependent launch), as matmul_bench.py's "bic PDL" column.
+
 usage: matmul_sweep.py BUNDLE_DIR OUT_DIR
 """
 import glob
@@ -19,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bicrt  # noqa: E402
 from matmul_bench import SHAPES, time_us, weight_copies  # noqa: E402
 
+PDL = os.environ.get("BIC_SWEEP_PDL", "0") == "1"
 MS = [int(m) for m in os.environ.get("BIC_SWEEP_MS", "1,16,64,256,1024,4096").split(",")]
 
 
@@ -49,8 +53,9 @@ def main():
                               bicrt.ptr(c.data_ptr()), bicrt.ptr(c.data_ptr()),
                               bicrt.i32(m), bicrt.i32(N), bicrt.i32(K)])
             tiles = ((m + cfg[0] - 1) // cfg[0]) * ((N + cfg[1] - 1) // cfg[1])
-            k.rt._check(k.rt.lib.bic_launch(k.handle, min(tiles, resident[cfg]), 1, 1,
-                                            bicrt.ctypes.c_void_p(stream()), args, len(args)))
+            k.rt._check(k.rt.lib.bic_launch_ex(k.handle, min(tiles, resident[cfg]), 1, 1,
+                                               bicrt.ctypes.c_void_p(stream()), args, len(args),
+                                               1 if PDL else 0))
 
         # every configuration must give the same bits (one order class)
         bad, first = set(), None
@@ -72,7 +77,7 @@ def main():
             best = None
             for cfg, k in ks.items():
                 t = time_us(lambda i, k=k, cfg=cfg: launch(k, cfg, m, Bs[i], C), nsets, reps=12)
-                res.append({"N": N, "K": K, "M": m, "cfg": list(cfg), "us": t,
+                res.append({"N": N, "K": K, "M": m, "cfg": list(cfg), "us": t, "pdl": PDL,
                             "cublas_us": t_cub, "bitwise_equal": cfg not in bad})
                 if cfg not in bad and (best is None or t < best[0]):
                     best = (t, cfg)
