@@ -23,6 +23,8 @@ namespace {
 struct Config {
   std::string name, arch;
   int64_t maxM, minN, bm, bn;
+  /// Serves only launches that overlap the previous kernel (`overlap`).
+  bool overlapOnly = false;
 };
 
 /// The table's lines for `arch` (the device's by default).
@@ -36,9 +38,11 @@ std::vector<Config> configs(std::string arch = deviceArch()) {
       continue;
     std::istringstream ls(line);
     Config c;
-    int64_t bk, nw, ns;
+    int64_t bk, nw, ns, ws = 0, overlap = 0;
     ls >> c.name >> c.arch >> c.maxM >> c.minN >> c.bm >> c.bn >> bk >> nw >> ns;
-    // (an optional last column says whether the line is warp-specialised)
+    // optional columns: warp-specialised, then overlapped launches only
+    ls >> ws >> overlap;
+    c.overlapOnly = overlap == 1;
     if (c.arch == arch)
       out.push_back(c);
   }
@@ -55,10 +59,11 @@ std::vector<Config> extraHopperConfigs() {
           {"matmul_ws_128x256", "sm_90a", 0, 0, 128, 256}};
 }
 
-/// The configuration the table picks for M and N (as the benchmark does).
-const Config &pick(const std::vector<Config> &cs, int64_t m, int64_t n) {
+/// The configuration the table picks for M and N (as the benchmark does),
+/// for a plain launch or one that overlaps the previous kernel.
+const Config &pick(const std::vector<Config> &cs, int64_t m, int64_t n, bool overlap = false) {
   for (const Config &c : cs)
-    if ((c.maxM == 0 || m <= c.maxM) && n >= c.minN)
+    if ((c.maxM == 0 || m <= c.maxM) && n >= c.minN && (overlap || !c.overlapOnly))
       return c;
   return cs.back();
 }
@@ -207,6 +212,13 @@ TEST_P(Matmul, CorrectAndBitwiseInvariantAcrossMAndConfigs) {
         << "rows differ at M=" << m << " (" << c.name << ")";
     if (m < Mmax)
       EXPECT_EQ(part[size_t(m) * N], 0xffff) << "wrote past M=" << m;
+    // The line an overlapped launch takes for this M, where it is another.
+    const Config &o = pick(cs, m, N, /*overlap=*/true);
+    if (o.name != c.name) {
+      auto opart = p.run(o.name, o, m);
+      EXPECT_EQ(std::memcmp(opart.data(), full.data(), size_t(m) * N * 2), 0)
+          << "rows differ at M=" << m << " (" << o.name << ", overlapped launches' line)";
+    }
   }
 }
 
@@ -402,7 +414,7 @@ TEST(MatmulOverlap, ChainedOverlappedLaunchesGiveTheSameBits) {
   std::vector<std::pair<Config, int64_t>> cases;
   auto cs = configs();
   for (int64_t m : {1, 64, 1024})
-    cases.push_back({pick(cs, m, N), m});
+    cases.push_back({pick(cs, m, N, /*overlap=*/true), m});
   cases.push_back({extraHopperConfigs()[2], 17}); // matmul_ws_64x32
   for (auto &[cfg, m] : cases) {
     Module mod = loadKernel(cfg.name);

@@ -106,7 +106,7 @@ TEST(OrderSignature, AllMatmulConfigurationsShareTheOrder) {
     std::string name, arch;
     int64_t maxM, minN, bm, bn, bk, nw, ns, ws = 0;
     ls >> name >> arch >> maxM >> minN >> bm >> bn >> bk >> nw >> ns;
-    ls >> ws; // optional: warp-specialised (sm_90a lines only)
+    ls >> ws; // optional: warp-specialised (sm_90a lines only); then `overlap`
     // Either family (TMA + wgmma on sm_90a, mma.sync elsewhere), either B;
     // a warp-specialised line as it is built (sm_90a, B as [N, K]) and as
     // it would be without specialisation.

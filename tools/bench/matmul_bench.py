@@ -56,20 +56,24 @@ def triton_bi_matmul(a, b, c, M, N, K, NUM_SMS: tl.constexpr, BM: tl.constexpr,
 
 
 def configs(path, arch):
-    """The table's lines for `arch`: (name, max_M, BM, BN, min_N)."""
+    """The table's lines for `arch`: (name, max_M, BM, BN, min_N, overlap_only)."""
     out = []
     for line in open(path):
         if line.strip() and not line.startswith("#"):
-            # name arch max_M min_N BM BN BK num_warps num_stages [ws]
-            name, a, max_m, min_n, bm, bn = line.split()[:6]
+            # name arch max_M min_N BM BN BK num_warps num_stages [ws [overlap]]
+            f = line.split()
+            name, a, max_m, min_n, bm, bn = f[:6]
             if a == arch:
-                out.append((name, int(max_m), int(bm), int(bn), int(min_n)))
+                out.append((name, int(max_m), int(bm), int(bn), int(min_n),
+                            len(f) > 10 and f[10] == "1"))
     return out
 
 
-def pick(cfgs, m, n):
+def pick(cfgs, m, n, overlap=False):
+    """The first line serving M and N; lines marked `overlap` serve only
+    launches that overlap the previous kernel."""
     for c in cfgs:
-        if (c[1] == 0 or m <= c[1]) and n >= c[4]:
+        if (c[1] == 0 or m <= c[1]) and n >= c[4] and (overlap or not c[5]):
             return c
     return cfgs[-1]
 
@@ -123,7 +127,7 @@ def main():
         C = torch.empty(8192, N, device="cuda", dtype=torch.bfloat16)
 
         def bic_mm(m, i, c=C, overlap=False):
-            name, _, bm, bn, _ = pick(cfgs, m, N)
+            name, _, bm, bn, _, _ = pick(cfgs, m, N, overlap)
             k = kernels[name]
             args = k.prepare([bicrt.ptr(Afull.data_ptr()), bicrt.ptr(Bs[i].data_ptr()),
                               bicrt.ptr(c.data_ptr()), bicrt.ptr(c.data_ptr()),
@@ -188,6 +192,7 @@ def main():
             if pdl:
                 t_pdl = min(r[3] for r in rounds)
                 row.update({"bic_pdl_tflops": flop / t_pdl / 1e6, "bic_pdl_us": t_pdl,
+                            "pdl_config": pick(cfgs, m, N, True)[0],
                             "bic_pdl_b_bw_fraction": (N * K * 2 / (t_pdl * 1e-6)) / (bw * 1e12)})
             res["rows"].append(row)
             print(f"{N:>6} {K:>6} {m:>5} | {row['bic_tflops']:7.1f} {row['cublas_tflops']:7.1f} "

@@ -31,12 +31,9 @@ def main():
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
     ks = {}
     for p in sorted(glob.glob(os.path.join(bundle, "sweep", "matmul_*.sm_90a.ptx"))):
-        g = re.search(r"matmul_(\d+)_(\d+)_(\d+)_w(\d+)_s(\d+)(?:_g(\d+))?(_ws)?(?:_pf(\d+))?",
-                      p).groups()
-        # (BM, BN, BK, warps, stages, GROUP_M, warp-specialised[, weight_prefetch])
+        g = re.search(r"matmul_(\d+)_(\d+)_(\d+)_w(\d+)_s(\d+)(?:_g(\d+))?(_ws)?", p).groups()
+        # (BM, BN, BK, warps, stages, GROUP_M, warp-specialised)
         key = tuple(int(x) for x in g[:6] if x is not None) + (1 if g[6] else 0,)
-        if g[7]:
-            key += (int(g[7]),)
         ks[key] = rt.kernel(p, "matmul")
     resident = {cfg: k.resident_programs() for cfg, k in ks.items()}
     hashes = {k.order_hash for k in ks.values()}

@@ -48,9 +48,7 @@ Type Gen::parseType(StringRef n) {
 
 OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
   auto module = ModuleOp::create(UnknownLoc::get(&ctx));
-  std::set<std::string> known{"num_warps", "num_stages", "warp_specialize",
-                              "weight_prefetch"},
-      knownTypes;
+  std::set<std::string> known{"num_warps", "num_stages", "warp_specialize"}, knownTypes;
   for (const auto &k : m.kernels)
     for (const auto &p : k.params) {
       if (p.kind == ast::Param::Kind::Constexpr)
@@ -155,7 +153,7 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       argTypes.push_back(t);
       runtimeParams.push_back(&p);
     }
-    int64_t numWarps = 4, numStages = 0, warpSpecialize = 0, weightPrefetch = 0;
+    int64_t numWarps = 4, numStages = 0, warpSpecialize = 0;
     SmallVector<int32_t> batchAxes;
     for (auto &[key, val] : k.decoratorArgs) {
       if (key == "num_warps") {
@@ -164,8 +162,6 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
         numStages = val;
       } else if (key == "warp_specialize") {
         warpSpecialize = val;
-      } else if (key == "weight_prefetch") {
-        weightPrefetch = val;
       } else if (key == "batch_axis") {
         if (val < 0 || val > 2) {
           error(k.loc) << "batch_axis must be 0, 1 or 2";
@@ -174,8 +170,7 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
         batchAxes.push_back(val);
       } else {
         error(k.loc) << "unknown @kernel argument '" << key
-                     << "' (expected num_warps, num_stages, warp_specialize, weight_prefetch or "
-                        "batch_axis)";
+                     << "' (expected num_warps, num_stages, warp_specialize or batch_axis)";
         return nullptr;
       }
     }
@@ -185,17 +180,6 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       numStages = it->second;
     if (auto it = defines.find("warp_specialize"); it != defines.end())
       warpSpecialize = it->second;
-    if (auto it = defines.find("weight_prefetch"); it != defines.end())
-      weightPrefetch = it->second;
-    if (weightPrefetch < 0 || weightPrefetch > 256) {
-      error(k.loc) << "weight_prefetch must be in [0, 256] K iterations, got " << weightPrefetch;
-      return nullptr;
-    }
-    if (weightPrefetch && !warpSpecialize) {
-      error(k.loc) << "weight_prefetch needs warp_specialize=1 (the producer thread "
-                      "prefetches)";
-      return nullptr;
-    }
     if (warpSpecialize != 0 && warpSpecialize != 1) {
       error(k.loc) << "warp_specialize must be 0 or 1, got " << warpSpecialize;
       return nullptr;
@@ -225,8 +209,6 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       fn->setAttr(bic::kNumStagesAttr, b.getI32IntegerAttr(numStages));
     if (warpSpecialize)
       fn->setAttr(bic::kWarpSpecializeAttr, b.getUnitAttr());
-    if (weightPrefetch)
-      fn->setAttr(bic::kWeightPrefetchAttr, b.getI64IntegerAttr(weightPrefetch));
     fn->setAttr(bic::kConstexprsAttr, constexprs.getDictionary(&ctx));
     if (!dtypes.empty())
       fn->setAttr(bic::kDtypesAttr, dtypes.getDictionary(&ctx));

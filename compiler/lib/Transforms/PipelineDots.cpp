@@ -539,13 +539,11 @@ struct TmaPipeline {
 
   /// The producer's copies, before it waits for the previous kernel, of the
   /// `which` operands' blocks of the program's first min(S, nk) K iterations
-  /// (each announcing its stage's bytes), and, with the kernel's
-  /// `weight_prefetch` = L, L2 prefetches of their blocks of the next L.
-  /// Returns the count copied (0 for a program without tiles).
+  /// (each announcing its stage's bytes). Returns that count (0 for a
+  /// program without tiles).
   Value prefetchWeights(OpBuilder &b, unsigned which) {
     Location loc = loop.getLoc();
     Value n = b.create<arith::MinSIOp>(loc, nk, cst(b, S));
-    Value inFirst = nk; // K iterations of the program's first tile
     IRMapping map;
     if (tiles.outer) {
       Value t0 = tiles.outer.getLowerBound();
@@ -553,7 +551,6 @@ struct TmaPipeline {
       Value any = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, t0,
                                           tiles.outer.getUpperBound());
       n = b.create<arith::SelectOp>(loc, any, n, cst(b, 0));
-      inFirst = b.create<arith::SelectOp>(loc, any, nk, cst(b, 0));
     }
     for (int64_t s = 0; s < S; ++s) {
       Value q = cst(b, s);
@@ -563,37 +560,6 @@ struct TmaPipeline {
       Value pred = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, q, n);
       copies(b, map, k, i32(b, q), pred, /*sync=*/false, /*afterStore=*/false,
              /*producer=*/true, which);
-    }
-    auto fn = loop->getParentOfType<func::FuncOp>();
-    if (auto l2 = fn->getAttrOfType<IntegerAttr>(kWeightPrefetchAttr)) {
-      // Iterations S .. min(nk, S + L) - 1 of the first tile, into L2.
-      Value hi = b.create<arith::MinSIOp>(loc, inFirst, cst(b, S + l2.getInt()));
-      auto pf = b.create<scf::ForOp>(loc, cst(b, S), hi, cst(b, 1));
-      OpBuilder fb = OpBuilder::atBlockBegin(pf.getBody());
-      IRMapping m = map;
-      Value k = fb.create<arith::AddIOp>(
-          loc, m.lookupOrDefault(loop.getLowerBound()),
-          fb.create<arith::MulIOp>(loc, pf.getInductionVar(), m.lookupOrDefault(loop.getStep())));
-      m.map(loop.getInductionVar(), k);
-      for (Operation *op : address)
-        fb.clone(*op, m);
-      Value yes = fb.create<arith::ConstantIntOp>(loc, fb.getI1Type(), 1);
-      for (auto [i, l] : llvm::enumerate(std::array<LoadTileOp, 2>{la, lb})) {
-        if (!(which & (1u << i)))
-          continue;
-        SmallVector<Value> coords;
-        for (Value c : l.getCoords())
-          coords.push_back(m.lookupOrDefault(c));
-        auto shape = cast<RankedTensorType>(l.getType()).getShape();
-        for (int64_t j = 0; j < shape[1] / 64; ++j) {
-          SmallVector<Value> at = coords;
-          if (j)
-            at[1] = fb.create<arith::AddIOp>(
-                loc, at[1], fb.create<arith::ConstantIntOp>(loc, at[1].getType(), 64 * j));
-          fb.create<TmaPrefetchOp>(loc, desc(l), at, yes,
-                                   fb.getDenseI64ArrayAttr({shape[0], 64}));
-        }
-      }
     }
     return n;
   }

@@ -75,8 +75,6 @@ func.func @tile_and_hopper_ops(%a: !bic.ptr<bf16>, %d: !bic.ptr<i8>, %m: i32, %i
   bic.tma_init %d, %d {barriers = 98304 : i64, stages = 3 : i64} : !bic.ptr<i8>, !bic.ptr<i8>
   // CHECK: bic.tma_load %{{.*}}[%{{.*}}, %{{.*}}], %{{.*}}, %{{.*}} expect %{{.*}} {barriers = 98304 : i64, base = 0 : i64, box = array<i64: 128, 64>, slotBytes = 16384 : i64, stages = 3 : i64, sync} : !bic.ptr<i8>
   bic.tma_load %d[%m, %m], %it, %pr expect %m {base = 0 : i64, box = array<i64: 128, 64>, slotBytes = 16384 : i64, stages = 3 : i64, barriers = 98304 : i64, sync} : !bic.ptr<i8>
-  // CHECK: bic.tma_prefetch %{{.*}}[%{{.*}}, %{{.*}}], %{{.*}} {box = array<i64: 32, 64>} : !bic.ptr<i8>
-  bic.tma_prefetch %d[%m, %m], %pr {box = array<i64: 32, 64>} : !bic.ptr<i8>
   // CHECK: bic.tma_load %{{.*}}[%{{.*}}, %{{.*}}], %{{.*}}, %{{.*}} {barriers = 98304 : i64, base = 8192 : i64
   bic.tma_load %d[%m, %m], %it, %pr {base = 8192 : i64, box = array<i64: 128, 64>, slotBytes = 16384 : i64, stages = 3 : i64, barriers = 98304 : i64} : !bic.ptr<i8>
   // CHECK: bic.tma_dot %{{.*}}, %{{.*}} {{{.*}}order = #bic.dot_order<kStep = 16>{{.*}}} : tensor<128x128xf32, #bic.blocked<sizePerThread = [2, 2], threadsPerWarp = [8, 4], warpsPerCTA = [4, 1], rowsLanesFirst = true>>

@@ -539,25 +539,6 @@ struct TmaStoreWaitLowering : public OpConversionPattern<TmaStoreWaitOp> {
   }
 };
 
-/// An L2 prefetch of one block, by the thread that runs the op.
-struct TmaPrefetchLowering : public OpConversionPattern<TmaPrefetchOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(TmaPrefetchOp op, OpAdaptor a,
-                                ConversionPatternRewriter &rw) const override {
-    Location loc = op.getLoc();
-    if (a.getCoords().size() != 2)
-      return op.emitOpError("only 2-D TMA prefetches are supported");
-    auto ifOp = rw.create<scf::IfOp>(loc, TypeRange{}, a.getPred(), /*withElse=*/false);
-    rw.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    // TMA coordinates are innermost first.
-    inlineAsm(rw, loc, "cp.async.bulk.prefetch.tensor.2d.L2.global.tile [$0, {$1, $2}];",
-              "l,r,r", ValueRange{a.getDesc(), a.getCoords()[1], a.getCoords()[0]});
-    rw.setInsertionPointAfter(ifOp);
-    rw.eraseOp(op);
-    return success();
-  }
-};
-
 /// Lets the next kernel on the stream launch, then waits for the kernels
 /// this one depends on (both no-ops without programmatic dependent launch).
 struct WaitPriorGridsLowering : public OpConversionPattern<WaitPriorGridsOp> {
@@ -575,6 +556,5 @@ struct WaitPriorGridsLowering : public OpConversionPattern<WaitPriorGridsOp> {
 void bic::populateHopperOpPatterns(TileTypeConverter &tc, RewritePatternSet &patterns) {
   patterns.add<TmaInitLowering, TmaLoadLowering, TmaDotLowering, TmaDotWaitLowering,
                TmaStoreLowering, TmaStoreWaitLowering, WarpRoleLowering, TmaAcquireLowering,
-               TmaReleaseLowering, WaitPriorGridsLowering, TmaPrefetchLowering>(
-      tc, patterns.getContext());
+               TmaReleaseLowering, WaitPriorGridsLowering>(tc, patterns.getContext());
 }

@@ -29,10 +29,6 @@ inline constexpr llvm::StringLiteral kNumStagesAttr = "bic.num_stages";
 /// On a kernel: its TMA pipeline is warp-specialised (`warp_specialize=1`):
 /// one more warp than `num_warps` runs, whose first thread fills the stages.
 inline constexpr llvm::StringLiteral kWarpSpecializeAttr = "bic.warp_specialize";
-/// On a warp-specialised kernel (`weight_prefetch=N`): before it waits for
-/// the previous kernel, the producer also pulls the `@weight` blocks of the
-/// N K iterations after its stages into L2.
-inline constexpr llvm::StringLiteral kWeightPrefetchAttr = "bic.weight_prefetch";
 inline constexpr llvm::StringLiteral kConstexprsAttr = "bic.constexprs";
 inline constexpr llvm::StringLiteral kDtypesAttr = "bic.dtypes";
 inline constexpr llvm::StringLiteral kBatchArgAttr = "bic.batch";

@@ -420,28 +420,6 @@ def Bic_TmaLoadOp : Bic_Op<"tma_load", [AttrSizedOperandSegments]> {
   }];
 }
 
-def Bic_TmaPrefetchOp : Bic_Op<"tma_prefetch"> {
-  let summary = "Start pulling one block of a matrix into L2";
-  let description = [{
-    The thread that runs it asks TMA to bring the block `box` at `coords`
-    (outermost first) of the matrix that `desc` describes into L2
-    (`cp.async.bulk.prefetch.tensor`), without waiting for it and without
-    writing anything; a later `bic.tma_load` of the block reads it from L2.
-    Nothing happens when `pred` is false. A warp-specialised producer issues
-    these for `@weight` blocks past its stages before it waits for the
-    previous kernel (`weight_prefetch`).
-
-    ```mlir
-    bic.tma_prefetch %db[%col, %k], %pred {box = array<i64: 32, 64>} : !bic.ptr<i8>
-    ```
-  }];
-  let arguments = (ins Arg<Bic_Ptr, "", [MemRead]>:$desc, Variadic<I32>:$coords,
-                       I1:$pred, DenseI64ArrayAttr:$box);
-  let assemblyFormat = [{
-    $desc `[` $coords `]` `,` $pred attr-dict `:` qualified(type($desc))
-  }];
-}
-
 def Bic_TmaDotOp : Bic_Op<"tma_dot"> {
   let summary = "bic.dot on operands that TMA staged in shared memory";
   let description = [{
