@@ -48,7 +48,9 @@ Type Gen::parseType(StringRef n) {
 
 OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
   auto module = ModuleOp::create(UnknownLoc::get(&ctx));
-  std::set<std::string> known{"num_warps", "num_stages", "warp_specialize"}, knownTypes;
+  std::set<std::string> known{"num_warps", "num_stages", "warp_specialize",
+                              "prefetch_weights"},
+      knownTypes;
   for (const auto &k : m.kernels)
     for (const auto &p : k.params) {
       if (p.kind == ast::Param::Kind::Constexpr)
@@ -153,7 +155,7 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       argTypes.push_back(t);
       runtimeParams.push_back(&p);
     }
-    int64_t numWarps = 4, numStages = 0, warpSpecialize = 0;
+    int64_t numWarps = 4, numStages = 0, warpSpecialize = 0, prefetchWeights = 0;
     SmallVector<int32_t> batchAxes;
     for (auto &[key, val] : k.decoratorArgs) {
       if (key == "num_warps") {
@@ -162,6 +164,8 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
         numStages = val;
       } else if (key == "warp_specialize") {
         warpSpecialize = val;
+      } else if (key == "prefetch_weights") {
+        prefetchWeights = val;
       } else if (key == "batch_axis") {
         if (val < 0 || val > 2) {
           error(k.loc) << "batch_axis must be 0, 1 or 2";
@@ -170,7 +174,8 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
         batchAxes.push_back(val);
       } else {
         error(k.loc) << "unknown @kernel argument '" << key
-                     << "' (expected num_warps, num_stages, warp_specialize or batch_axis)";
+                     << "' (expected num_warps, num_stages, warp_specialize, prefetch_weights or "
+                        "batch_axis)";
         return nullptr;
       }
     }
@@ -180,6 +185,17 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       numStages = it->second;
     if (auto it = defines.find("warp_specialize"); it != defines.end())
       warpSpecialize = it->second;
+    if (auto it = defines.find("prefetch_weights"); it != defines.end())
+      prefetchWeights = it->second;
+    if (prefetchWeights != 0 && prefetchWeights != 1) {
+      error(k.loc) << "prefetch_weights must be 0 or 1, got " << prefetchWeights;
+      return nullptr;
+    }
+    if (prefetchWeights && !warpSpecialize) {
+      error(k.loc) << "prefetch_weights needs warp_specialize=1 (the producer thread "
+                      "copies the weight blocks)";
+      return nullptr;
+    }
     if (warpSpecialize != 0 && warpSpecialize != 1) {
       error(k.loc) << "warp_specialize must be 0 or 1, got " << warpSpecialize;
       return nullptr;
@@ -209,6 +225,8 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       fn->setAttr(bic::kNumStagesAttr, b.getI32IntegerAttr(numStages));
     if (warpSpecialize)
       fn->setAttr(bic::kWarpSpecializeAttr, b.getUnitAttr());
+    if (prefetchWeights)
+      fn->setAttr(bic::kPrefetchWeightsAttr, b.getUnitAttr());
     fn->setAttr(bic::kConstexprsAttr, constexprs.getDictionary(&ctx));
     if (!dtypes.empty())
       fn->setAttr(bic::kDtypesAttr, dtypes.getDictionary(&ctx));
