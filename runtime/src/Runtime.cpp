@@ -160,8 +160,8 @@ void Kernel::launch(Grid grid, const std::vector<Arg> &args, CUstream stream,
   checkArgs(args);
   if (opts.overlapPrevious && !meta_->waitsPriorGrids)
     throw Error("kernel '" + meta_->name + "' does not wait for the previous kernel on "
-                "the stream (only kernels compiled for sm_90 or sm_90a do): it cannot be "
-                "launched to overlap that kernel");
+                "the stream (kernels built with overlap=1 for sm_90/sm_90a do): it cannot "
+                "be launched to overlap that kernel");
   if (grid.x == 0 || grid.y == 0 || grid.z == 0)
     throw Error("kernel '" + meta_->name + "': empty grid");
   void *params[40];

@@ -400,9 +400,9 @@ TEST(MatmulF32, IeeeAndBitwiseInvariant) {
 // launched back to back, each allowed to overlap the one before it, gives
 // the bits of the same chain launched one after the other (each kernel
 // waits for its input before reading it, and copies only B, a @weight,
-// before that). The table's lines for few and many tokens, and the
-// warp-specialised 64x32 build, whose producer copies B's first stages
-// before the wait. A kernel without the wait (sm_80) is refused.
+// before that). The table's overlap lines (warp-specialised: the producer
+// copies B's first stages before the wait). A kernel built without the
+// wait (the table's other lines, sm_80) is refused.
 TEST(MatmulOverlap, ChainedOverlappedLaunchesGiveTheSameBits) {
   BIC_REQUIRE_GPU();
   if (deviceArch() != "sm_90a")
@@ -413,9 +413,10 @@ TEST(MatmulOverlap, ChainedOverlappedLaunchesGiveTheSameBits) {
   Stream s;
   std::vector<std::pair<Config, int64_t>> cases;
   auto cs = configs();
-  for (int64_t m : {1, 64, 1024})
+  for (int64_t m : {1, 17, 64}) {
     cases.push_back({pick(cs, m, N, /*overlap=*/true), m});
-  cases.push_back({extraHopperConfigs()[2], 17}); // matmul_ws_64x32
+    ASSERT_TRUE(cases.back().first.overlapOnly) << "no overlap line for M = " << m;
+  }
   for (auto &[cfg, m] : cases) {
     Module mod = loadKernel(cfg.name);
     Kernel k = mod.kernel("matmul", Problem::expectedHash());
@@ -446,19 +447,22 @@ TEST(MatmulOverlap, ChainedOverlappedLaunchesGiveTheSameBits) {
       ASSERT_EQ(std::memcmp(chain(true).data(), ref.data(), ref.size() * 2), 0)
           << cfg.name << " at M = " << m << ", overlapped chain " << rep;
   }
-  Module old = loadKernel(cs.back().name, "sm_80");
-  Kernel k80 = old.kernel("matmul", Problem::expectedHash());
-  EXPECT_FALSE(k80.waitsPriorGrids());
-  LaunchOptions o;
-  o.overlapPrevious = true;
-  try {
-    k80.launch(Grid(1), {DevicePtr{p.a.ptr()}, DevicePtr{p.b.ptr()}, DevicePtr{c1.ptr()},
-                         DevicePtr{c1.ptr()}, int32_t(1), int32_t(N), int32_t(K)},
-               s.handle(), o);
-    FAIL() << "an sm_80 kernel was launched to overlap the previous one";
-  } catch (const Error &e) {
-    EXPECT_NE(std::string(e.what()).find("does not wait for the previous kernel"),
-              std::string::npos)
-        << e.what();
+  for (const std::string &arch : {std::string("sm_90a"), std::string("sm_80")}) {
+    Module plain = loadKernel(cs.back().name, arch);
+    Kernel kp = plain.kernel("matmul", Problem::expectedHash());
+    EXPECT_FALSE(kp.waitsPriorGrids()) << cs.back().name << " " << arch;
+    LaunchOptions o;
+    o.overlapPrevious = true;
+    try {
+      kp.launch(Grid(1), {DevicePtr{p.a.ptr()}, DevicePtr{p.b.ptr()}, DevicePtr{c1.ptr()},
+                          DevicePtr{c1.ptr()}, int32_t(1), int32_t(N), int32_t(K)},
+                s.handle(), o);
+      FAIL() << cs.back().name << " (" << arch
+             << ", no grid-dependency wait) was launched to overlap the previous kernel";
+    } catch (const Error &e) {
+      EXPECT_NE(std::string(e.what()).find("does not wait for the previous kernel"),
+                std::string::npos)
+          << e.what();
+    }
   }
 }

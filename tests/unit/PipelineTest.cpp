@@ -113,12 +113,13 @@ def mm(a: ptr[bf16], b: ptr[bf16], c: ptr[bf16], M: i32 @batch,
       << e;
 }
 
-// sm_90 kernels wait for the previous kernel on the stream before they touch
-// memory (so a launch may overlap it) and say so in the header; sm_80 ones
-// cannot. `@weight` reaches the header; writing through one is refused.
+// Built with overlap=1, an sm_90 kernel waits for the previous kernel on the
+// stream before it touches memory (so a launch may overlap it) and says so
+// in the header; without, or on sm_80, no wait. `@weight` reaches the
+// header; writing through one is refused.
 TEST(Pipeline, GridDependencyWaitAndWeights) {
   const char *src = R"(
-@kernel(num_warps=2)
+@kernel(num_warps=2, overlap=1)
 def scale(x: ptr[f32], w: ptr[f32] @weight, y: ptr[f32], n: i32 @batch):
     o = program_id(0) * 256 + arange(0, 256)
     store(y + o, load(x + o, mask=o < n) * load(w + o % 16), mask=o < n)
@@ -132,10 +133,17 @@ def scale(x: ptr[f32], w: ptr[f32] @weight, y: ptr[f32], n: i32 @batch):
   ASSERT_NE(wait, std::string::npos);
   EXPECT_NE(r->text.find("griddepcontrol.launch_dependents"), std::string::npos);
   EXPECT_LT(wait, r->text.find("ld.global")) << "memory is touched only after the wait";
+  std::string plainSrc = src;
+  plainSrc.replace(plainSrc.find(", overlap=1"), 11, "");
+  auto plain = compileSrc(plainSrc, Emit::PTX);
+  ASSERT_TRUE(bool(plain)) << llvm::toString(plain.takeError());
+  EXPECT_EQ(plain->text.find("griddepcontrol"), std::string::npos);
+  EXPECT_EQ(plain->text.find("// bic-grid-dependency"), std::string::npos);
+  EXPECT_NE(plain->text.find("// bic-param: w ptr<f32> weight"), std::string::npos);
   auto old = compileSrc(src, Emit::PTX, "sm_80");
-  ASSERT_TRUE(bool(old)) << llvm::toString(old.takeError());
-  EXPECT_EQ(old->text.find("griddepcontrol"), std::string::npos);
-  EXPECT_EQ(old->text.find("// bic-grid-dependency"), std::string::npos);
+  ASSERT_FALSE(bool(old));
+  std::string oe = llvm::toString(old.takeError());
+  EXPECT_NE(oe.find("overlap needs sm_90"), std::string::npos) << oe;
 
   std::string e = errorOf(R"(
 @kernel(num_warps=1)

@@ -77,7 +77,7 @@ class Kernel:
 
     @property
     def waits_prior_grids(self):
-        """Whether it may be launched with overlap=True (sm_90 kernels)."""
+        """Whether it may be launched with overlap=True (built with overlap=1)."""
         return bool(self.rt.lib.bic_kernel_waits_prior_grids(self.handle))
 
     def launch(self, grid, arr, stream, overlap=False):

@@ -6,8 +6,9 @@ batch-invariant recipe), M = 1 .. 8192 on three (N, K). TFLOP/s, the share of
 copy bandwidth on B's bytes, and whether each is batch-invariant (row 0 of an
 M=16 product equal to row 0 of the M=8192 product). Times are GPU time per
 call from CUDA graph replays (weights rotated out of L2: enough copies of
-each to fill 200 MB). On sm_90 bic is also timed with every call launched
-to overlap the one before it (programmatic dependent launch, "bic PDL": a
+each to fill 200 MB). Where the table has a line for overlapped launches
+(sm_90a, few tokens), bic is also timed with every call launched to
+overlap the one before it (programmatic dependent launch, "bic PDL": a
 call starts while the previous one finishes and copies its first blocks of
 B, a @weight, before it waits for it), which is how a model's sequence of
 kernels can launch them; cuBLAS and Triton are launched without. Writes
@@ -108,9 +109,11 @@ def main():
                for c in cfgs}
     resident = {n: k.resident_programs() for n, k in kernels.items()}
     order = {k.order_hash for k in kernels.values()}
-    # Overlapped launches where every configuration waits for the previous
-    # kernel (sm_90 builds).
-    pdl = all(k.waits_prior_grids for k in kernels.values())
+    # Overlapped launches on the lines built for them (the table's overlap
+    # column; each must wait for the previous kernel).
+    assert all(k.waits_prior_grids == c[5] for c in cfgs for n, k in kernels.items()
+               if n == c[0]), "a line's overlap column and its kernel disagree"
+    pdl = any(c[5] for c in cfgs)
     assert len(order) == 1, f"configurations with different orders: {order}"
     bw = copy_bandwidth()
     res = {"gpu": dev.name, "commit": os.environ.get("BIC_COMMIT", "?"),
@@ -179,7 +182,8 @@ def main():
             # better median, so that a one-off slow stretch does not decide a
             # ratio (both rounds are in the JSON).
             fns = [lambda i: bic_mm(m, i), lambda i: torch_mm(m, i), lambda i: tri_mm(m, i)]
-            if pdl:
+            over = pdl and pick(cfgs, m, N, True)[5]
+            if over:
                 fns.append(lambda i: bic_mm(m, i, overlap=True))
             rounds = [[time_us(f, nsets) for f in fns] for _ in range(2)]
             t_bic, t_cub, t_tri = [min(ts) for ts in zip(*rounds)][:3]
@@ -189,7 +193,7 @@ def main():
                    "bic_us": t_bic, "cublas_us": t_cub, "triton_bi_us": t_tri,
                    "rounds_us": rounds,
                    "bic_b_bw_fraction": (N * K * 2 / (t_bic * 1e-6)) / (bw * 1e12)}
-            if pdl:
+            if over:
                 t_pdl = min(r[3] for r in rounds)
                 row.update({"bic_pdl_tflops": flop / t_pdl / 1e6, "bic_pdl_us": t_pdl,
                             "pdl_config": pick(cfgs, m, N, True)[0],
@@ -199,7 +203,7 @@ def main():
                   f"{row['triton_bi_tflops']:8.1f}         | {t_cub / t_bic:10.2f} "
                   f"{t_tri / t_bic:10.2f} | {100 * row['bic_b_bw_fraction']:6.1f}%  {row['config']}"
                   + (f" | PDL {row['bic_pdl_tflops']:7.1f} x{t_cub / t_pdl:.2f} "
-                     f"{100 * row['bic_pdl_b_bw_fraction']:5.1f}%" if pdl else ""),
+                     f"{100 * row['bic_pdl_b_bw_fraction']:5.1f}%" if over else ""),
                   flush=True)
         print(f"# {N}x{K}: bic rel err {err:.1e}; invariant: "
               + ", ".join(f"{k}={v[f'{N}x{K}']}" for k, v in res["invariant"].items()))

@@ -34,10 +34,11 @@ def main():
             ok = inv.get(name, {}).get(f"{N}x{K}")
             tag = "" if ok is None else (" [invariant]" if ok else " [NOT invariant]")
             ax.plot(m, [r[key] for r in rows], color=color, marker=marker, label=label + tag)
-        if all("bic_pdl_tflops" in r for r in rows):
+        pdl = [r for r in rows if "bic_pdl_tflops" in r]
+        if pdl:
             ok = inv.get("bic", {}).get(f"{N}x{K}")
             tag = "" if ok is None else (" [invariant]" if ok else " [NOT invariant]")
-            ax.plot(m, [r["bic_pdl_tflops"] for r in rows], color="r", marker="s",
+            ax.plot([r["M"] for r in pdl], [r["bic_pdl_tflops"] for r in pdl], color="r", marker="s",
                     linestyle="--", markerfacecolor="none",
                     label="bic, overlapped launches (PDL)" + tag)
         ax.set_xscale("log", base=2)

@@ -49,7 +49,7 @@ Type Gen::parseType(StringRef n) {
 OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
   auto module = ModuleOp::create(UnknownLoc::get(&ctx));
   std::set<std::string> known{"num_warps", "num_stages", "warp_specialize",
-                              "prefetch_weights"},
+                              "overlap"},
       knownTypes;
   for (const auto &k : m.kernels)
     for (const auto &p : k.params) {
@@ -155,7 +155,7 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       argTypes.push_back(t);
       runtimeParams.push_back(&p);
     }
-    int64_t numWarps = 4, numStages = 0, warpSpecialize = 0, prefetchWeights = 0;
+    int64_t numWarps = 4, numStages = 0, warpSpecialize = 0, overlap = 0;
     SmallVector<int32_t> batchAxes;
     for (auto &[key, val] : k.decoratorArgs) {
       if (key == "num_warps") {
@@ -164,8 +164,8 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
         numStages = val;
       } else if (key == "warp_specialize") {
         warpSpecialize = val;
-      } else if (key == "prefetch_weights") {
-        prefetchWeights = val;
+      } else if (key == "overlap") {
+        overlap = val;
       } else if (key == "batch_axis") {
         if (val < 0 || val > 2) {
           error(k.loc) << "batch_axis must be 0, 1 or 2";
@@ -174,7 +174,7 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
         batchAxes.push_back(val);
       } else {
         error(k.loc) << "unknown @kernel argument '" << key
-                     << "' (expected num_warps, num_stages, warp_specialize, prefetch_weights or "
+                     << "' (expected num_warps, num_stages, warp_specialize, overlap or "
                         "batch_axis)";
         return nullptr;
       }
@@ -185,15 +185,10 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       numStages = it->second;
     if (auto it = defines.find("warp_specialize"); it != defines.end())
       warpSpecialize = it->second;
-    if (auto it = defines.find("prefetch_weights"); it != defines.end())
-      prefetchWeights = it->second;
-    if (prefetchWeights != 0 && prefetchWeights != 1) {
-      error(k.loc) << "prefetch_weights must be 0 or 1, got " << prefetchWeights;
-      return nullptr;
-    }
-    if (prefetchWeights && !warpSpecialize) {
-      error(k.loc) << "prefetch_weights needs warp_specialize=1 (the producer thread "
-                      "copies the weight blocks)";
+    if (auto it = defines.find("overlap"); it != defines.end())
+      overlap = it->second;
+    if (overlap != 0 && overlap != 1) {
+      error(k.loc) << "overlap must be 0 or 1, got " << overlap;
       return nullptr;
     }
     if (warpSpecialize != 0 && warpSpecialize != 1) {
@@ -225,8 +220,8 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       fn->setAttr(bic::kNumStagesAttr, b.getI32IntegerAttr(numStages));
     if (warpSpecialize)
       fn->setAttr(bic::kWarpSpecializeAttr, b.getUnitAttr());
-    if (prefetchWeights)
-      fn->setAttr(bic::kPrefetchWeightsAttr, b.getUnitAttr());
+    if (overlap)
+      fn->setAttr(bic::kOverlapAttr, b.getUnitAttr());
     fn->setAttr(bic::kConstexprsAttr, constexprs.getDictionary(&ctx));
     if (!dtypes.empty())
       fn->setAttr(bic::kDtypesAttr, dtypes.getDictionary(&ctx));

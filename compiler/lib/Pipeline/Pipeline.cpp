@@ -198,6 +198,13 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
     return fail();
   if (failed(checkWeightsAreNotWritten(*module)))
     return fail();
+  // griddepcontrol is sm_90's.
+  if (!llvm::StringRef(opts.arch).starts_with("sm_90"))
+    for (auto fn : module->getOps<func::FuncOp>())
+      if (fn->hasAttr(kOverlapAttr)) {
+        fn.emitError("overlap needs sm_90 (griddepcontrol); compiling for ") << opts.arch;
+        return fail();
+      }
   // Warp specialisation splits a TMA pipeline, which only sm_90a has.
   if (opts.arch != "sm_90a")
     for (auto fn : module->getOps<func::FuncOp>())
@@ -263,8 +270,8 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
     return result;
   }
 
-  // sm_90 kernels wait for the previous kernel on the stream before they
-  // touch memory, so that a launch may overlap it (griddepcontrol).
+  // Kernels built for overlapped launches (`overlap=1`) wait for the
+  // previous kernel on the stream before they touch memory (griddepcontrol).
   bool sm90 = llvm::StringRef(opts.arch).starts_with("sm_90");
   if (failed(run(sm90 ? "bic-pipeline-dots,bic-wait-prior-grids" : "bic-pipeline-dots")))
     return fail();

@@ -428,13 +428,7 @@ struct TmaPipeline {
         return op->emitOpError("warp_specialize: the producer thread recomputes this tile "
                                "coordinate or address alone, and it touches memory or "
                                "synchronises");
-    unsigned weights = 0;
-    if (fn->hasAttr(kPrefetchWeightsAttr)) {
-      weights = (isWeight(la) ? 1u : 0u) | (isWeight(lb) ? 2u : 0u);
-      if (!weights)
-        return dot.emitOpError("prefetch_weights: neither operand of the K loop's dot "
-                               "is read from a @weight parameter");
-    }
+    bool overlap = fn->hasAttr(kOverlapAttr);
     OpBuilder b(top);
     prepare(b, numWarps);
     Type i1 = b.getI1Type();
@@ -451,19 +445,22 @@ struct TmaPipeline {
       op = next;
     }
 
-    // The consumers touch memory only once the previous kernel on the
-    // stream is done (programmatic dependent launch).
-    OpBuilder::atBlockBegin(consumer.thenBlock()).create<WaitPriorGridsOp>(loc);
+    // Built for overlapped launches (`overlap`), the consumers touch memory
+    // only once the previous kernel on the stream is done.
+    if (overlap)
+      OpBuilder::atBlockBegin(consumer.thenBlock()).create<WaitPriorGridsOp>(loc);
 
     // The producer: for each tile of the program, for each K iteration g of
-    // the stream, wait until stage g % S is free, then fill it. With
-    // `prefetch_weights`, blocks of `@weight` operands for the first stages
-    // are fetched before it waits for the previous kernel: no kernel writes
-    // them. (Launched plainly that order costs: the other operand's first
-    // blocks queue behind them.)
+    // the stream, wait until stage g % S is free, then fill it. Built for
+    // overlapped launches, it first copies the blocks of `@weight` operands
+    // for the first stages, then waits for the previous kernel (no kernel
+    // writes them; launched plainly, that order would cost: the other
+    // operand's first blocks queue behind them).
     OpBuilder pb = producer.getThenBodyBuilder();
+    unsigned weights = overlap ? (isWeight(la) ? 1u : 0u) | (isWeight(lb) ? 2u : 0u) : 0u;
     Value early = weights ? prefetchWeights(pb, weights) : Value();
-    pb.create<WaitPriorGridsOp>(loc);
+    if (overlap)
+      pb.create<WaitPriorGridsOp>(loc);
     IRMapping map;
     Value base;
     if (tiles.outer) {

@@ -55,7 +55,8 @@ int bic_launch(const bic_kernel *k, unsigned gx, unsigned gy, unsigned gz,
 /* bic_launch_ex flags. OVERLAP_PREVIOUS: programmatic dependent launch (the
    kernel may start while the previous kernel on the stream finishes, and
    waits for it before touching memory other than @weight arguments); fails
-   for a kernel without that wait (bic_kernel_waits_prior_grids). */
+   for a kernel without that wait (built without overlap=1;
+   bic_kernel_waits_prior_grids). */
 enum { BIC_LAUNCH_OVERLAP_PREVIOUS = 1 };
 int bic_launch_ex(const bic_kernel *k, unsigned gx, unsigned gy, unsigned gz,
                   void *stream, const bic_arg *args, int nargs, unsigned flags);

@@ -9,7 +9,7 @@
 // CHECK-NOT:  nvvm.griddepcontrol
 // CHECK:      llvm.store
 // CHECK-NOT:  bic.
-func.func @scale(%x: !bic.ptr<f32>) attributes {bic.kernel, bic.num_warps = 1 : i32} {
+func.func @scale(%x: !bic.ptr<f32>) attributes {bic.kernel, bic.num_warps = 1 : i32, bic.overlap} {
   %p = bic.program_id 0 : i32
   %v = arith.sitofp %p : i32 to f32
   bic.store %x, %v : !bic.ptr<f32>, f32

@@ -67,31 +67,3 @@ func.func @reduce_before(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf
   return
 }
 
-// -----
-
-// prefetch_weights without a @weight operand: an error, not a kernel that
-// silently prefetches nothing.
-func.func @no_weight(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf16>,
-                      %m: i32, %n: i32, %k: i32) attributes {bic.kernel, bic.num_warps = 4 : i32, bic.num_stages = 4 : i32, bic.warp_specialize, bic.prefetch_weights} {
-  %c0 = arith.constant 0 : i32
-  %c64 = arith.constant 64 : i32
-  %c128 = arith.constant 128 : i32
-  %z = arith.constant 0.0 : f32
-  %p = bic.program_id 0 : i32
-  %np = bic.num_programs 0 : i32
-  %tiles = arith.constant 12 : i32
-  scf.for %t = %p to %tiles step %np : i32 {
-    %row = arith.muli %t, %c128 : i32
-    %acc0 = bic.splat %z : f32 -> tensor<128x128xf32>
-    %r = scf.for %i = %c0 to %k step %c64 iter_args(%acc = %acc0) -> (tensor<128x128xf32>) : i32 {
-      %ta = bic.load_tile %a[%m, %k] at [%row, %i] : !bic.ptr<bf16> -> tensor<128x64xbf16>
-      %tb = bic.load_tile %b[%n, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<128x64xbf16>
-      // expected-error @+1 {{prefetch_weights: neither operand of the K loop's dot is read from a @weight parameter}}
-      %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>, transB} : tensor<128x64xbf16>, tensor<128x64xbf16>, tensor<128x128xf32> -> tensor<128x128xf32>
-      scf.yield %d : tensor<128x128xf32>
-    }
-    %o = arith.truncf %r : tensor<128x128xf32> to tensor<128x128xbf16>
-    bic.store_tile %c[%m, %n] at [%row, %c0], %o : !bic.ptr<bf16>, tensor<128x128xbf16>
-  }
-  return
-}

@@ -1,7 +1,7 @@
 // RUN: bic-opt %s --bic-tma-dots --bic-expand-tiles --bic-assign-layouts --bic-pipeline-dots | FileCheck %s
 
-// A warp-specialised pipeline with prefetch_weights whose B is a @weight
-// (bic.weight): before it
+// A warp-specialised pipeline built for overlapped launches (bic.overlap)
+// whose B is a @weight (bic.weight): before it
 // waits for the previous kernel on the stream, the producer copies B's
 // blocks of the program's first min(stages, K iterations) stream iterations
 // (none if the program has no tile), each announcing its stage's bytes;
@@ -36,7 +36,7 @@
 // CHECK-NOT: bic.tma_load
 // CHECK:   bic.tma_dot
 func.func @persistent(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16> {bic.weight}, %c: !bic.ptr<bf16>,
-                      %m: i32, %n: i32, %k: i32) attributes {bic.kernel, bic.num_warps = 4 : i32, bic.num_stages = 4 : i32, bic.warp_specialize, bic.prefetch_weights} {
+                      %m: i32, %n: i32, %k: i32) attributes {bic.kernel, bic.num_warps = 4 : i32, bic.num_stages = 4 : i32, bic.warp_specialize, bic.overlap} {
   %c0 = arith.constant 0 : i32
   %c64 = arith.constant 64 : i32
   %c128 = arith.constant 128 : i32
@@ -59,20 +59,20 @@ func.func @persistent(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16> {bic.weight}, %c: !
   return
 }
 
-// Without prefetch_weights (a kernel for plain launches: there the weight's
-// blocks queued first delay the other operand's) the producer waits first
-// and fills its stages in stream order.
+// Built for plain launches (no bic.overlap) nothing waits, and the
+// producer fills its stages in stream order.
 // CHECK-LABEL: func.func @plain
+// CHECK-NOT: bic.wait_prior_grids
 // CHECK: %[[PROD2:.*]] = bic.warp_role "producer"
 // CHECK: scf.if %[[PROD2]] {
 // CHECK-NOT: bic.tma_load
-// CHECK:   bic.wait_prior_grids
 // CHECK:   scf.for
 // CHECK:     scf.for
 // CHECK:       bic.tma_acquire %[[G2:.*]] {
 // CHECK-NEXT:  %{{.*}} = arith.constant true
 // CHECK-NEXT:  bic.tma_load %arg6[{{.*}}], %[[G2]], %{{.*}} expect
 // CHECK-NEXT:  bic.tma_load %arg7[{{.*}}], %[[G2]]
+// CHECK-NOT: bic.wait_prior_grids
 func.func @plain(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16> {bic.weight}, %c: !bic.ptr<bf16>,
                       %m: i32, %n: i32, %k: i32) attributes {bic.kernel, bic.num_warps = 4 : i32, bic.num_stages = 4 : i32, bic.warp_specialize} {
   %c0 = arith.constant 0 : i32

@@ -157,16 +157,18 @@ def BicPipelineDots : Pass<"bic-pipeline-dots", "mlir::ModuleOp"> {
 def BicWaitPriorGrids : Pass<"bic-wait-prior-grids", "mlir::ModuleOp"> {
   let summary = "Let a kernel overlap the one before it on the stream (sm_90)";
   let description = [{
-    Puts `bic.wait_prior_grids` first in every kernel that has none yet, so
-    that a launch with programmatic dependent launch may start while the
-    previous kernel on the stream finishes: its set-up overlaps that
-    kernel's last programs, and it touches memory only once that kernel is
-    done. bic-pipeline-dots places the wait itself in a warp-specialised
-    kernel, after the producer's first copies of `@weight` operands. Nothing
-    computed changes, so neither does the order signature.
+    Puts `bic.wait_prior_grids` first in every kernel built for overlapped
+    launches (`bic.overlap`, `overlap=1`) that has none yet, so that a
+    launch with programmatic dependent launch may start while the previous
+    kernel on the stream finishes: its set-up overlaps that kernel's last
+    programs, and it touches memory only once that kernel is done.
+    bic-pipeline-dots places the wait itself in a warp-specialised kernel,
+    after the producer's first copies of `@weight` operands. Other kernels
+    are left alone. Nothing computed changes, so neither does the order
+    signature.
 
-    Before: `func.func @k(...) attributes {bic.kernel} { <body> }`
-    After:  `func.func @k(...) attributes {bic.kernel} { bic.wait_prior_grids <body> }`
+    Before: `func.func @k(...) attributes {bic.kernel, bic.overlap} { <body> }`
+    After:  `func.func @k(...) attributes {bic.kernel, bic.overlap} { bic.wait_prior_grids <body> }`
   }];
   let dependentDialects = ["bic::BicDialect"];
 }

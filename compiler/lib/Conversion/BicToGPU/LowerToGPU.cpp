@@ -72,7 +72,7 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
                                        TypeRange{});
     gf->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
     gf.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({int32_t(threadsOf(fn)), 1, 1}));
-    for (auto name : {kNumWarpsAttr, kConstexprsAttr, kWarpSpecializeAttr, kPrefetchWeightsAttr})
+    for (auto name : {kNumWarpsAttr, kConstexprsAttr, kWarpSpecializeAttr, kOverlapAttr})
       if (Attribute a = fn->getAttr(name))
         gf->setAttr(name, a);
 

@@ -29,10 +29,11 @@ inline constexpr llvm::StringLiteral kNumStagesAttr = "bic.num_stages";
 /// On a kernel: its TMA pipeline is warp-specialised (`warp_specialize=1`):
 /// one more warp than `num_warps` runs, whose first thread fills the stages.
 inline constexpr llvm::StringLiteral kWarpSpecializeAttr = "bic.warp_specialize";
-/// On a warp-specialised kernel (`prefetch_weights=1`): the producer copies
-/// the `@weight` operand's first stages before it waits for the previous
-/// kernel (faster launched to overlap that kernel, slower launched plainly).
-inline constexpr llvm::StringLiteral kPrefetchWeightsAttr = "bic.prefetch_weights";
+/// On a kernel (`overlap=1`, sm_90): built for launches that overlap the
+/// previous kernel on the stream. It waits for that kernel before touching
+/// memory (bic.wait_prior_grids), and a warp-specialised producer copies
+/// the `@weight` operand's first stages before that wait.
+inline constexpr llvm::StringLiteral kOverlapAttr = "bic.overlap";
 inline constexpr llvm::StringLiteral kConstexprsAttr = "bic.constexprs";
 inline constexpr llvm::StringLiteral kDtypesAttr = "bic.dtypes";
 inline constexpr llvm::StringLiteral kBatchArgAttr = "bic.batch";

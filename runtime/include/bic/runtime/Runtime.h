@@ -136,7 +136,7 @@ struct LaunchOptions {
   /// previous kernel on the stream finishes (its programs set up, and copy
   /// `@weight` blocks, meanwhile) and waits for it before touching any
   /// other memory. Only for kernels compiled with that wait
-  /// (Kernel::waitsPriorGrids(); every kernel compiled for sm_90/sm_90a);
+  /// (Kernel::waitsPriorGrids(): built with `overlap=1` for sm_90/sm_90a);
   /// the previous kernel's results are visible to it as without overlap.
   bool overlapPrevious = false;
 };
@@ -153,7 +153,7 @@ public:
   /// Checks then launches on `stream` (the null stream when 0). Hidden TMA
   /// descriptor parameters are encoded from the arguments and appended.
   /// With `opts.overlapPrevious`, throws if the kernel has no grid
-  /// dependency wait (compiled for sm_80) or the driver cannot overlap.
+  /// dependency wait (not built with overlap=1) or the driver cannot overlap.
   void launch(Grid grid, const std::vector<Arg> &args, CUstream stream = nullptr,
               LaunchOptions opts = {}) const;
   /// Whether the kernel waits for the previous kernel on the stream before
