@@ -72,6 +72,9 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
           p.batch = true;
         else if (flag == "weight" && p.isPointer())
           p.weight = true;
+        else if (flag == "weight")
+          throw bad("parameter '" + p.name + "' of type " + p.type +
+                    " is marked weight, which only pointers can be");
         else if (flag.rfind("multiple_of=", 0) == 0)
           p.multipleOf = std::stoll(flag.substr(12));
         else

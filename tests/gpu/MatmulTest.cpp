@@ -239,6 +239,8 @@ TEST(MatmulLayouts, WeightAsNKOrKNGivesTheSameBits) {
   auto cs = configs();
   Problem p(1000, 3000, 1000);
   for (const Config &c : cs) {
+    if (c.overlapOnly) // B as [N, K] only (kernels_src/CMakeLists.txt)
+      continue;
     auto nk = p.run(c.name, c, 1000);
     auto kn = p.run(c.name, c, 1000, /*kn=*/true);
     EXPECT_EQ(std::memcmp(nk.data(), kn.data(), nk.size() * 2), 0) << c.name;
@@ -407,21 +409,19 @@ TEST(MatmulOverlap, ChainedOverlappedLaunchesGiveTheSameBits) {
   BIC_REQUIRE_GPU();
   if (deviceArch() != "sm_90a")
     GTEST_SKIP() << "programmatic dependent launch needs sm_90";
-  const int64_t N = 4096, K = 4096;
-  Problem p(N, K, 1024);
-  DeviceBuffer c1(size_t(1024) * N * 2), c2(size_t(1024) * N * 2), c3(size_t(1024) * N * 2);
-  Stream s;
-  std::vector<std::pair<Config, int64_t>> cases;
   auto cs = configs();
-  for (int64_t m : {1, 17, 64}) {
-    cases.push_back({pick(cs, m, N, /*overlap=*/true), m});
-    ASSERT_TRUE(cases.back().first.overlapOnly) << "no overlap line for M = " << m;
-  }
-  for (auto &[cfg, m] : cases) {
+  Stream s;
+  // A chain on N = K (so that each result is the next A), plainly and then
+  // overlapped 10 times; `grid` overrides the persistent grid.
+  auto check = [&](int64_t NK, int64_t m, std::optional<Grid> grid = std::nullopt) {
+    const Config &cfg = pick(cs, m, NK, /*overlap=*/true);
+    ASSERT_TRUE(cfg.overlapOnly) << "no overlap line for M = " << m << ", N = " << NK;
+    Problem p(NK, NK, m);
+    DeviceBuffer c1(size_t(m) * NK * 2), c2(size_t(m) * NK * 2), c3(size_t(m) * NK * 2);
     Module mod = loadKernel(cfg.name);
     Kernel k = mod.kernel("matmul", Problem::expectedHash());
     ASSERT_TRUE(k.waitsPriorGrids()) << cfg.name;
-    Grid g = persistentGrid(k, cfg.bm, cfg.bn, m, N);
+    Grid g = grid ? *grid : persistentGrid(k, cfg.bm, cfg.bn, m, NK);
     auto chain = [&](bool overlap) {
       for (DeviceBuffer *c : {&c1, &c2, &c3})
         c->fill(0xff);
@@ -429,12 +429,13 @@ TEST(MatmulOverlap, ChainedOverlappedLaunchesGiveTheSameBits) {
       CUdeviceptr in[3] = {p.a.ptr(), c1.ptr(), c2.ptr()}, out[3] = {c1.ptr(), c2.ptr(), c3.ptr()};
       LaunchOptions o;
       o.overlapPrevious = overlap;
+      // (HAS_BIAS = 0: bias is not read; B stands in for it, a @weight too)
       for (int i = 0; i < 3; ++i)
         k.launch(g, {DevicePtr{in[i]}, DevicePtr{p.b.ptr()}, DevicePtr{out[i]},
-                     DevicePtr{out[i]}, int32_t(m), int32_t(N), int32_t(K)},
+                     DevicePtr{p.b.ptr()}, int32_t(m), int32_t(NK), int32_t(NK)},
                  s.handle(), o);
       s.synchronize();
-      std::vector<uint16_t> h(size_t(m) * N);
+      std::vector<uint16_t> h(size_t(m) * NK);
       c3.download(h.data(), h.size() * 2);
       return h;
     };
@@ -445,8 +446,54 @@ TEST(MatmulOverlap, ChainedOverlappedLaunchesGiveTheSameBits) {
     EXPECT_EQ(nan, 0u) << cfg.name << ": the plain chain left poisoned or infinite values";
     for (int rep = 0; rep < 10; ++rep)
       ASSERT_EQ(std::memcmp(chain(true).data(), ref.data(), ref.size() * 2), 0)
-          << cfg.name << " at M = " << m << ", overlapped chain " << rep;
+          << cfg.name << " at M = " << m << ", N = K = " << NK << " on " << g.x
+          << " programs, overlapped chain " << rep;
+    // A @weight argument that is also a written one is refused when overlapped.
+    LaunchOptions o;
+    o.overlapPrevious = true;
+    try {
+      k.launch(g, {DevicePtr{p.a.ptr()}, DevicePtr{p.b.ptr()}, DevicePtr{c1.ptr()},
+                   DevicePtr{c1.ptr()}, int32_t(m), int32_t(NK), int32_t(NK)},
+               s.handle(), o);
+      ADD_FAILURE() << "bias = c was launched overlapped";
+    } catch (const Error &e) {
+      EXPECT_NE(std::string(e.what()).find("is the same pointer as 'c'"), std::string::npos)
+          << e.what();
+    }
+  };
+  for (int64_t m : {1, 17, 64})
+    check(4096, m);
+  check(4096, 64, Grid(7)); // several tiles per program: the stream crosses tiles
+  check(256, 1);            // fewer K iterations (1) than stages
+  check(256, 17);           // (2)
+  // The wide overlap line: overlapped launches give the plain launch's bits.
+  {
+    const int64_t N = 14336, K = 4096;
+    Problem p(N, K, 64);
+    for (int64_t m : {1, 64}) {
+      const Config &cfg = pick(cs, m, N, /*overlap=*/true);
+      ASSERT_TRUE(cfg.overlapOnly) << "no overlap line for M = " << m << ", N = " << N;
+      auto ref = p.run(pick(cs, m, N).name, pick(cs, m, N), m);
+      Module mod = loadKernel(cfg.name);
+      Kernel k = mod.kernel("matmul", Problem::expectedHash());
+      p.c.fill(0xff);
+      context().synchronize();
+      LaunchOptions o;
+      o.overlapPrevious = true;
+      for (int i = 0; i < 3; ++i)
+        k.launch(persistentGrid(k, cfg.bm, cfg.bn, m, N),
+                 {DevicePtr{p.a.ptr()}, DevicePtr{p.b.ptr()}, DevicePtr{p.c.ptr()},
+                  DevicePtr{p.b.ptr()}, int32_t(m), int32_t(N), int32_t(K)},
+                 s.handle(), o);
+      s.synchronize();
+      std::vector<uint16_t> out(ref.size());
+      p.c.download(out.data(), out.size() * 2);
+      EXPECT_EQ(std::memcmp(out.data(), ref.data(), size_t(m) * N * 2), 0)
+          << cfg.name << " overlapped at M = " << m;
+    }
   }
+  Problem p(4096, 4096, 1);
+  DeviceBuffer c1(size_t(4096) * 2);
   for (const std::string &arch : {std::string("sm_90a"), std::string("sm_80")}) {
     Module plain = loadKernel(cs.back().name, arch);
     Kernel kp = plain.kernel("matmul", Problem::expectedHash());
@@ -455,7 +502,7 @@ TEST(MatmulOverlap, ChainedOverlappedLaunchesGiveTheSameBits) {
     o.overlapPrevious = true;
     try {
       kp.launch(Grid(1), {DevicePtr{p.a.ptr()}, DevicePtr{p.b.ptr()}, DevicePtr{c1.ptr()},
-                          DevicePtr{c1.ptr()}, int32_t(1), int32_t(N), int32_t(K)},
+                          DevicePtr{p.b.ptr()}, int32_t(1), int32_t(4096), int32_t(4096)},
                 s.handle(), o);
       FAIL() << cs.back().name << " (" << arch
              << ", no grid-dependency wait) was launched to overlap the previous kernel";

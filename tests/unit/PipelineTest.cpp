@@ -132,7 +132,9 @@ def scale(x: ptr[f32], w: ptr[f32] @weight, y: ptr[f32], n: i32 @batch):
   size_t wait = r->text.find("griddepcontrol.wait");
   ASSERT_NE(wait, std::string::npos);
   EXPECT_NE(r->text.find("griddepcontrol.launch_dependents"), std::string::npos);
-  EXPECT_LT(wait, r->text.find("ld.global")) << "memory is touched only after the wait";
+  size_t load = r->text.find("ld.global");
+  ASSERT_NE(load, std::string::npos);
+  EXPECT_LT(wait, load) << "memory is touched only after the wait";
   std::string plainSrc = src;
   plainSrc.replace(plainSrc.find(", overlap=1"), 11, "");
   auto plain = compileSrc(plainSrc, Emit::PTX);

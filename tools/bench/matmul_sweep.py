@@ -6,7 +6,9 @@ configuration's; one that differs is reported and never picked. Writes
 matmul_sweep.json and prints the best configuration per (shape, M).
 
 With BIC_SWEEP_PDL=1 every call is launched to overlap the previous one
-(programmatic dependent launch), as matmul_bench.py's "bic PDL" column.
+(programmatic dependent launch), as matmul_bench.py's "bic PDL" column;
+only configurations built with overlap=1 (`_ov` in the file name) can be,
+and the others are left out.
 
 usage: matmul_sweep.py BUNDLE_DIR OUT_DIR
 """
@@ -31,10 +33,16 @@ def main():
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
     ks = {}
     for p in sorted(glob.glob(os.path.join(bundle, "sweep", "matmul_*.sm_90a.ptx"))):
-        g = re.search(r"matmul_(\d+)_(\d+)_(\d+)_w(\d+)_s(\d+)(?:_g(\d+))?(_ws)?", p).groups()
+        g = re.search(r"matmul_(\d+)_(\d+)_(\d+)_w(\d+)_s(\d+)(?:_g(\d+))?(_ws)?(_ov)?",
+                      p).groups()
         # (BM, BN, BK, warps, stages, GROUP_M, warp-specialised)
         key = tuple(int(x) for x in g[:6] if x is not None) + (1 if g[6] else 0,)
-        ks[key] = rt.kernel(p, "matmul")
+        if g[7]:
+            key += ("ov",)
+        k = rt.kernel(p, "matmul")
+        if PDL and not k.waits_prior_grids:
+            continue
+        ks[key] = k
     resident = {cfg: k.resident_programs() for cfg, k in ks.items()}
     hashes = {k.order_hash for k in ks.values()}
     assert len(hashes) == 1, hashes
@@ -50,7 +58,7 @@ def main():
 
         def launch(k, cfg, m, b, c):
             args = k.prepare([bicrt.ptr(A.data_ptr()), bicrt.ptr(b.data_ptr()),
-                              bicrt.ptr(c.data_ptr()), bicrt.ptr(c.data_ptr()),
+                              bicrt.ptr(c.data_ptr()), bicrt.ptr(b.data_ptr()),
                               bicrt.i32(m), bicrt.i32(N), bicrt.i32(K)])
             tiles = ((m + cfg[0] - 1) // cfg[0]) * ((N + cfg[1] - 1) // cfg[1])
             k.rt._check(k.rt.lib.bic_launch_ex(k.handle, min(tiles, resident[cfg]), 1, 1,

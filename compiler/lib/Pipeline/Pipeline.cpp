@@ -115,17 +115,50 @@ static FailureOr<KernelInfo> kernelInfo(func::FuncOp fn) {
 
 /// A `@weight` argument is read before the kernel waits for the previous
 /// one (bic.wait_prior_grids): a kernel that writes through it, or through
-/// a pointer computed from it, breaks that promise.
+/// a pointer that may have come from it, breaks that promise. "May have
+/// come from" is closed over every op (results of an op with such an
+/// operand), region arguments (loop-carried values, from the init or the
+/// yielded value) and region results (from any yield), until nothing
+/// changes: conservative, never a miss.
 static LogicalResult checkWeightsAreNotWritten(ModuleOp module) {
   for (auto fn : module.getOps<func::FuncOp>()) {
     if (fn.isExternal())
       continue;
-    llvm::DenseMap<Value, unsigned> from; // value -> the weight argument it comes from
+    llvm::DenseMap<Value, unsigned> from; // value -> a weight argument it may come from
     for (unsigned i = 0; i < fn.getNumArguments(); ++i)
       if (fn.getArgAttr(i, kWeightArgAttr))
         from[fn.getArgument(i)] = i;
     if (from.empty())
       continue;
+    auto mark = [&](ValueRange vs, unsigned w, bool &changed) {
+      for (Value v : vs)
+        changed |= from.try_emplace(v, w).second;
+    };
+    for (bool changed = true; changed;) {
+      changed = false;
+      fn.walk([&](Operation *op) {
+        for (Value v : op->getOperands()) {
+          auto it = from.find(v);
+          if (it == from.end())
+            continue;
+          unsigned w = it->second;
+          mark(op->getResults(), w, changed);
+          for (Region &r : op->getRegions())
+            for (Block &blk : r)
+              mark(blk.getArguments(), w, changed);
+          // A terminator passes values to its parent's results and to the
+          // arguments of the parent's regions (the next iteration).
+          if (op->hasTrait<OpTrait::IsTerminator>())
+            if (Operation *parent = op->getParentOp(); parent && parent != fn) {
+              mark(parent->getResults(), w, changed);
+              for (Region &r : parent->getRegions())
+                for (Block &blk : r)
+                  mark(blk.getArguments(), w, changed);
+            }
+          break;
+        }
+      });
+    }
     WalkResult r = fn.walk([&](Operation *op) {
       auto mem = dyn_cast<MemoryEffectOpInterface>(op);
       SmallVector<MemoryEffects::EffectInstance> effects;
@@ -140,15 +173,10 @@ static LogicalResult checkWeightsAreNotWritten(ModuleOp module) {
         auto name = fn.getArgAttrOfType<StringAttr>(it->second, kArgNameAttr);
         op->emitError("writes through '")
             << (name ? name.getValue() : StringRef("?"))
-            << "', which is marked @weight (no kernel writes it)";
+            << "', which is marked @weight (no kernel writes it), or through a pointer "
+               "that may come from it";
         return WalkResult::interrupt();
       }
-      for (Value v : op->getOperands())
-        if (auto it = from.find(v); it != from.end()) {
-          for (Value res : op->getResults())
-            from[res] = it->second;
-          break;
-        }
       return WalkResult::advance();
     });
     if (r.wasInterrupted())

@@ -31,7 +31,7 @@ using CUstream = CUstream_st *;
 using CUevent = CUevent_st *;
 
 /// cuLaunchKernelEx's configuration (CUlaunchConfig, CUlaunchAttribute).
-struct LaunchAttribute {
+struct alignas(8) LaunchAttribute {
   int id;
   char pad[4];
   union {
@@ -46,6 +46,11 @@ struct LaunchConfig {
   LaunchAttribute *attrs;
   unsigned numAttrs;
 };
+static_assert(sizeof(LaunchAttribute) == 72 && offsetof(LaunchAttribute, bytes) == 8,
+              "LaunchAttribute must match CUlaunchAttribute");
+static_assert(sizeof(LaunchConfig) == 56 && offsetof(LaunchConfig, attrs) == 40 &&
+                  offsetof(LaunchConfig, numAttrs) == 48,
+              "LaunchConfig must match CUlaunchConfig");
 /// CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION.
 inline constexpr int kLaunchAttrProgrammaticSerialization = 6;
 
