@@ -157,25 +157,23 @@ void Kernel::checkArgs(const std::vector<Arg> &args) const {
 
 void Kernel::launch(Grid grid, const std::vector<Arg> &args, CUstream stream,
                     LaunchOptions opts) const {
-  checkArgs(args);
-  // An overlapped launch reads @weight arguments before the previous kernel
-  // ends: one that is also passed as another (writable) pointer breaks the
-  // promise that no kernel writes it.
-  if (opts.overlapPrevious)
-    for (size_t i = 0; i < meta_->params.size() && i < args.size(); ++i)
-      if (meta_->params[i].weight)
-        for (size_t j = 0; j < meta_->params.size() && j < args.size(); ++j)
-          if (j != i && !meta_->params[j].weight && meta_->params[j].isPointer() &&
-              args[j].asPtr() == args[i].asPtr())
-            throw Error("kernel '" + meta_->name + "': @weight argument '" +
-                        meta_->params[i].name + "' is the same pointer as '" +
-                        meta_->params[j].name +
-                        "', which the kernel may write; an overlapped launch reads "
-                        "@weight arguments before the previous kernel ends");
+  checkArgs(args); // (also: as many arguments as parameters)
   if (opts.overlapPrevious && !meta_->waitsPriorGrids)
     throw Error("kernel '" + meta_->name + "' does not wait for the previous kernel on "
                 "the stream (kernels built with overlap=1 for sm_90/sm_90a do): it cannot "
                 "be launched to overlap that kernel");
+  // An overlapped launch reads @weight arguments before the previous kernel
+  // ends: one that is also passed as another (writable) pointer breaks the
+  // promise that no kernel writes it.
+  const auto &ps = meta_->params;
+  if (opts.overlapPrevious)
+    for (size_t i = 0; i < ps.size(); ++i)
+      for (size_t j = 0; j < ps.size() && ps[i].weight; ++j)
+        if (ps[j].isPointer() && !ps[j].weight && args[j].asPtr() == args[i].asPtr())
+          throw Error("kernel '" + meta_->name + "': @weight argument '" + ps[i].name +
+                      "' is the same pointer as '" + ps[j].name +
+                      "', which the kernel may write; an overlapped launch reads "
+                      "@weight arguments before the previous kernel ends");
   if (grid.x == 0 || grid.y == 0 || grid.z == 0)
     throw Error("kernel '" + meta_->name + "': empty grid");
   void *params[40];

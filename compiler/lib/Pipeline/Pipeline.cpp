@@ -71,6 +71,8 @@ static FailureOr<KernelInfo> kernelInfo(func::FuncOp fn) {
   KernelInfo k;
   k.name = fn.getName().str();
   k.threads = threadsOf(fn);
+  // bic-wait-prior-grids gives every such kernel its wait.
+  k.waitsPriorGrids = fn->hasAttr(kOverlapAttr);
   for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
     if (auto base = fn.getArgAttrOfType<IntegerAttr>(i, "bic.tma_base")) {
       TmaParam t;
@@ -298,19 +300,10 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
     return result;
   }
 
-  // Kernels built for overlapped launches (`overlap=1`) wait for the
-  // previous kernel on the stream before they touch memory (griddepcontrol).
-  bool sm90 = llvm::StringRef(opts.arch).starts_with("sm_90");
-  if (failed(run(sm90 ? "bic-pipeline-dots,bic-wait-prior-grids" : "bic-pipeline-dots")))
-    return fail();
-  for (auto fn : module->getOps<func::FuncOp>()) {
-    bool waits = false;
-    fn.walk([&](WaitPriorGridsOp) { waits = true; });
-    for (auto &k : result.kernels)
-      if (k.name == fn.getName())
-        k.waitsPriorGrids = waits;
-  }
-  if (failed(run("bic-lower-to-gpu,canonicalize,cse")))
+  // Kernels built for overlapped launches (`overlap=1`, sm_90 only: checked
+  // above) wait for the previous kernel on the stream before they touch
+  // memory (griddepcontrol); the pass leaves every other kernel alone.
+  if (failed(run("bic-pipeline-dots,bic-wait-prior-grids,bic-lower-to-gpu,canonicalize,cse")))
     return fail();
   for (auto gm : module->getOps<gpu::GPUModuleOp>())
     for (auto gf : gm.getOps<gpu::GPUFuncOp>())

@@ -227,3 +227,12 @@ func.func @tma_release_type(%it: i64) {
   "bic.tma_release"(%it) {barriers = 0 : i64, stages = 3 : i64} : (i64) -> ()
   return
 }
+
+// -----
+
+// bic.wait_prior_grids takes nothing and yields nothing.
+func.func @wait_prior_grids_operand(%x: i32) {
+  // expected-error @+1 {{'bic.wait_prior_grids' op requires zero operands}}
+  "bic.wait_prior_grids"(%x) : (i32) -> ()
+  return
+}
