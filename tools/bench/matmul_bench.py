@@ -11,8 +11,10 @@ each to fill 200 MB). Where the table has a line for overlapped launches
 overlap the one before it (programmatic dependent launch, "bic PDL": a
 call starts while the previous one finishes and copies its first blocks of
 B, a @weight, before it waits for it), which is how a model's sequence of
-kernels can launch them; cuBLAS and Triton are launched without. Writes
-matmul.json.
+kernels can launch them; cuBLAS and Triton are launched without. For
+each shape it also times a kernel that only reads B's bytes (and an empty
+kernel), the same way: what streaming the weight alone costs in this
+harness, fixed costs included ("read_b"). Writes matmul.json.
 
 usage: matmul_bench.py BUNDLE_DIR OUT_DIR
 """
@@ -54,6 +56,48 @@ def triton_bi_matmul(a, b, c, M, N, K, NUM_SMS: tl.constexpr, BM: tl.constexpr,
             acc = tl.dot(at, bt, acc)
         tl.store(c + rm[:, None] * N + rn[None, :], acc.to(tl.bfloat16),
                  mask=(rm[:, None] < M) & (rn[None, :] < N))
+
+
+@triton.jit
+def read_only(x, out, nblocks, BLOCK: tl.constexpr):
+    """Reads x (int32 words) and writes one word per program: the bytes of
+    B moved and nothing else (the sum keeps the loads alive)."""
+    pid = tl.program_id(0)
+    acc = tl.zeros((BLOCK,), dtype=tl.int32)
+    for blk in range(pid, nblocks, tl.num_programs(0)):
+        acc += tl.load(x + blk * BLOCK + tl.arange(0, BLOCK))
+    tl.store(out + pid, tl.sum(acc))
+
+
+@triton.jit
+def empty_kernel(out):
+    pass
+
+
+def read_reference(Bs, sms):
+    """GPU time of reading B's bytes and nothing else, timed like the
+    matmuls (graph replays, the same rotated copies): the fastest of a few
+    grid-stride Triton read kernels. Not a bound (a better read kernel may
+    exist) but what a plain kernel that only streams the weight takes in
+    this harness, fixed costs included; and the time per call of an empty
+    kernel on one program per SM (the launch and drain alone)."""
+    words = [b.view(torch.int32).view(-1) for b in Bs]
+    out = torch.empty(8 * sms, dtype=torch.int32, device="cuda")
+    best = None
+    for block in (1024, 2048, 4096):
+        for per_sm in (1, 2, 4, 8):
+            for warps in (4, 8):
+                nblocks = words[0].numel() // block
+                if nblocks * block != words[0].numel():
+                    continue
+                grid = (min(per_sm * sms, nblocks),)
+                t = graph_time_us(lambda i: read_only[grid](words[i], out, nblocks, BLOCK=block,
+                                                            num_warps=warps), len(Bs),
+                                  calls=12, reps=20)
+                if best is None or t < best[0]:
+                    best = (t, f"BLOCK={block} programs={grid[0]} warps={warps}")
+    empty = graph_time_us(lambda i: empty_kernel[(sms,)](out), 1, calls=12, reps=20)
+    return best, empty
 
 
 def configs(path, arch):
@@ -177,6 +221,13 @@ def main():
         # or alone were not.
         for f in (lambda i: bic_mm(1, i), lambda i: torch_mm(1, i), lambda i: tri_mm(1, i)):
             time_us(f, nsets)
+        (t_read, read_cfg), t_empty = read_reference(Bs, sms)
+        res.setdefault("read_b", {})[f"{N}x{K}"] = {
+            "us": t_read, "bw_fraction": (N * K * 2 / (t_read * 1e-6)) / (bw * 1e12),
+            "config": read_cfg, "empty_kernel_us": t_empty}
+        print(f"# {N}x{K}: reading B alone {t_read:.2f} us "
+              f"({100 * res['read_b'][f'{N}x{K}']['bw_fraction']:.1f}% of copy bandwidth; "
+              f"{read_cfg}); an empty kernel {t_empty:.2f} us per call", flush=True)
         for m in MS:
             flop = 2.0 * m * N * K
             # Two rounds, the three implementations in turn, each keeping its

@@ -8,7 +8,8 @@ matmul_sweep.json and prints the best configuration per (shape, M).
 With BIC_SWEEP_PDL=1 every call is launched to overlap the previous one
 (programmatic dependent launch), as matmul_bench.py's "bic PDL" column;
 only configurations built with overlap=1 (`_ov` in the file name) can be,
-and the others are left out.
+and the others are left out. BIC_SWEEP_MS and BIC_SWEEP_SHAPES ("NxK,...")
+narrow the token counts and shapes.
 
 usage: matmul_sweep.py BUNDLE_DIR OUT_DIR
 """
@@ -26,6 +27,9 @@ from matmul_bench import SHAPES, time_us, weight_copies  # noqa: E402
 
 PDL = os.environ.get("BIC_SWEEP_PDL", "0") == "1"
 MS = [int(m) for m in os.environ.get("BIC_SWEEP_MS", "1,16,64,256,1024,4096").split(",")]
+# BIC_SWEEP_SHAPES="14336x4096,..." (N x K) narrows the benchmark's shapes.
+SWEEP_SHAPES = [tuple(int(x) for x in s.split("x"))
+                for s in os.environ.get("BIC_SWEEP_SHAPES", "").split(",") if s] or SHAPES
 
 
 def main():
@@ -48,7 +52,7 @@ def main():
     assert len(hashes) == 1, hashes
     stream = lambda: torch.cuda.current_stream().cuda_stream  # noqa: E731
     res = []
-    for N, K in SHAPES:
+    for N, K in SWEEP_SHAPES:
         # Copies of the weight, rotated, so that it never sits in L2.
         nsets = weight_copies(N * K * 2)
         Bs = [torch.randn(N, K, device="cuda").to(torch.bfloat16) for _ in range(nsets)]
