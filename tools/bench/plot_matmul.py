@@ -1,5 +1,6 @@
 """TFLOP/s against tokens (log-log), one line per implementation and one
-panel per (N, K): the chart of shared/seeds/000 with bic added.
+panel per (N, K): the chart of shared/seeds/000 with bic added, and (where
+the results have it) the ceiling that reading B alone sets at few tokens.
 
 usage: plot_matmul.py RESULTS.json OUT.png
 """
@@ -41,6 +42,13 @@ def main():
             ax.plot([r["M"] for r in pdl], [r["bic_pdl_tflops"] for r in pdl], color="r", marker="s",
                     linestyle="--", markerfacecolor="none",
                     label="bic, overlapped launches (PDL)" + tag)
+        rb = d.get("read_b", {}).get(f"{N}x{K}")
+        if rb:
+            # The TFLOP/s a product would reach if it took no longer than
+            # reading B alone: the memory ceiling at few tokens.
+            small = [x for x in m if x <= 256]
+            ax.plot(small, [2.0 * x * N * K / rb["us"] / 1e6 for x in small], color="0.5",
+                    linestyle=":", label=f"reading B alone ({rb['us']:.1f} us)")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("# Tokens (M)")
