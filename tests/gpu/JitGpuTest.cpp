@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "GpuTestUtil.h"
 #include "bic/jit/JIT.h"
+#include "bic/jit/TunedKernel.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -94,6 +95,69 @@ TEST(JitGpu, CompileErrorsAreValuesNotCrashes) {
   EXPECT_THROW(jit.load(context(), "@kernel\ndef k(x: ptr[f32]):\n    y = nope\n", "k",
                         {}, "bad.bic"),
                Error);
+}
+
+// The shipped matmul through TunedKernel: the table picks a different line
+// for 1, 100 and 1000 tokens and for an overlapped launch; every row has the
+// same bits whichever line computed it, and matches fp64.
+TEST(JitGpu, TunedMatmulPicksPerShapeWithOneOrder) {
+  BIC_REQUIRE_GPU();
+  Context &ctx = context();
+  jit::Compiler jit("none");
+  const char *dir = std::getenv("BIC_KERNELS_SRC");
+  std::string src = std::string(dir ? dir : BIC_KERNELS_SRC);
+  jit::TunedKernel mm = jit::TunedKernel::fromFiles(jit, ctx, src + "/matmul.bic", "matmul",
+                                                    src + "/matmul_configs.txt");
+  const int N = 4096, K = 4096, Mmax = 1000;
+  auto af = randomFloats(size_t(Mmax) * K, 11, -1, 1);
+  auto bf = randomFloats(size_t(N) * K, 12, -1, 1);
+  std::vector<uint16_t> ha(af.size()), hb(bf.size());
+  for (size_t i = 0; i < af.size(); ++i)
+    ha[i] = toBF16(af[i]);
+  for (size_t i = 0; i < bf.size(); ++i)
+    hb[i] = toBF16(bf[i]);
+  DeviceBuffer a(ha.size() * 2), b(hb.size() * 2), c(size_t(Mmax) * N * 2);
+  a.upload(ha.data(), ha.size() * 2);
+  b.upload(hb.data(), hb.size() * 2);
+  auto run = [&](int m, bool overlap) {
+    c.fill(0xff);
+    LaunchOptions o;
+    o.overlapPrevious = overlap;
+    mm.launch(m, N, {DevicePtr{a.ptr()}, DevicePtr{b.ptr()}, DevicePtr{c.ptr()},
+                     DevicePtr{b.ptr()}, int32_t(m), int32_t(N), int32_t(K)},
+              nullptr, o);
+    ctx.synchronize();
+    std::vector<uint16_t> out(size_t(m) * N);
+    c.download(out.data(), out.size() * 2);
+    return out;
+  };
+  std::vector<std::string> picked;
+  std::vector<uint16_t> big = run(Mmax, false);
+  picked.push_back(mm.pick(Mmax, N).name);
+  for (auto [m, overlap] : {std::pair{1, false}, {100, false}, {7, true}}) {
+    if (overlap && deviceArch() != "sm_90a")
+      continue;
+    std::vector<uint16_t> small = run(m, overlap);
+    picked.push_back(mm.pick(m, N, overlap).name);
+    EXPECT_EQ(std::memcmp(small.data(), big.data(), small.size() * 2), 0)
+        << "rows of M = " << m << (overlap ? " (overlapped)" : "") << " on line "
+        << picked.back() << " differ from M = " << Mmax << " on " << picked.front();
+  }
+  // Different lines were picked (else the test proves little).
+  EXPECT_NE(picked[0], picked[1]);
+  EXPECT_NE(picked[1], picked[2]);
+  // fp64 on sampled entries of the large product.
+  double num = 0, den = 0;
+  for (int r = 0; r < Mmax; r += 97)
+    for (int col = 0; col < N; col += 131) {
+      double ref = 0;
+      for (int k = 0; k < K; ++k)
+        ref += double(fromBF16(ha[size_t(r) * K + k])) * fromBF16(hb[size_t(col) * K + k]);
+      double d = fromBF16(big[size_t(r) * N + col]) - ref;
+      num += d * d;
+      den += ref * ref;
+    }
+  EXPECT_LT(std::sqrt(num / den), 1e-2);
 }
 
 // Runs anywhere: the statically linked compiler works on its own.

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "GpuTestUtil.h"
+#include "bic/runtime/ConfigTable.h"
 
 #include <algorithm>
 #include <cmath>
@@ -27,25 +28,15 @@ struct Config {
   bool overlapOnly = false;
 };
 
-/// The table's lines for `arch` (the device's by default).
+/// The table's lines for `arch` (the device's by default), read by the
+/// runtime's parser (bic::ConfigTable).
 std::vector<Config> configs(std::string arch = deviceArch()) {
   const char *dir = std::getenv("BIC_KERNELS_SRC");
-  std::ifstream in(std::string(dir ? dir : BIC_KERNELS_SRC) + "/matmul_configs.txt");
+  ConfigTable t =
+      ConfigTable::load(std::string(dir ? dir : BIC_KERNELS_SRC) + "/matmul_configs.txt");
   std::vector<Config> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#')
-      continue;
-    std::istringstream ls(line);
-    Config c;
-    int64_t bk, nw, ns, ws = 0, overlap = 0;
-    ls >> c.name >> c.arch >> c.maxM >> c.minN >> c.bm >> c.bn >> bk >> nw >> ns;
-    // optional columns: warp-specialised, then overlapped launches only
-    ls >> ws >> overlap;
-    c.overlapOnly = overlap == 1;
-    if (c.arch == arch)
-      out.push_back(c);
-  }
+  for (const ConfigLine &l : t.forArch(arch))
+    out.push_back({l.name, l.arch, l.maxM, l.minN, l.get("BM"), l.get("BN"), l.overlapOnly});
   return out;
 }
 

@@ -1,6 +1,7 @@
 //===- JitTest.cpp - run-time compilation and its cache, without a GPU ----===//
 #include "bic/bic.h"
 #include "bic/jit/JIT.h"
+#include "bic/jit/TunedKernel.h"
 
 #include <gtest/gtest.h>
 
@@ -206,4 +207,68 @@ TEST(Jit, CApi) {
   EXPECT_EQ(bic_jit_compile_ptx(j, "@kernel\ndef k(:\n", "k.bic", nullptr, nullptr, 0, &ptx), -1);
   EXPECT_NE(std::string(bic_last_error()).find("k.bic:3:1: error: unexpected end of file inside brackets"), std::string::npos);
   bic_jit_destroy(j);
+}
+
+// A per-shape table may change tiles, never the order: TunedKernel's check,
+// without a GPU, on the shipped matmul table and on a table that changes
+// the order.
+TEST(TunedKernel, ShippedMatmulTableHasOneOrderPerArch) {
+  jit::Compiler c("none");
+  std::string src;
+  {
+    std::ifstream in(std::string(BIC_KERNELS_SRC) + "/matmul.bic");
+    src.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ConfigTable t = ConfigTable::load(std::string(BIC_KERNELS_SRC) + "/matmul_configs.txt");
+  std::string h90 = jit::verifyTableOrder(c, src, "matmul", t, "sm_90a", {}, "matmul.bic");
+  std::string h80 = jit::verifyTableOrder(c, src, "matmul", t, "sm_80", {}, "matmul.bic");
+  EXPECT_EQ(h90, h80); // (the same order on either lowering)
+  // B as [K, N] takes no TMA: base defines override the lines' columns.
+  jit::Options kn;
+  kn.defines = {{"B_NK", 0}, {"warp_specialize", 0}};
+  EXPECT_EQ(jit::verifyTableOrder(c, src, "matmul", t, "sm_90a", kn, "matmul.bic"), h90);
+  // Without the override, a line the compiler refuses is named.
+  kn.defines = {{"B_NK", 0}};
+  try {
+    jit::verifyTableOrder(c, src, "matmul", t, "sm_90a", kn, "matmul.bic");
+    FAIL() << "no error";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("matmul_configs.txt:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("warp_specialize needs"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(TunedKernel, RefusesATableThatChangesTheOrder) {
+  jit::Compiler c("none");
+  std::string src;
+  {
+    std::ifstream in(std::string(BIC_KERNELS_SRC) + "/rmsnorm.bic");
+    src.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // BLOCK is the extent of the row reduction: it changes the order.
+  ConfigTable t = ConfigTable::parse("# columns: name arch max_M min_N BLOCK\n"
+                                     "narrow sm_90a 64 0 4096\n"
+                                     "wide   sm_90a 0  0 8192\n",
+                                     "rms.txt");
+  try {
+    jit::verifyTableOrder(c, src, "rmsnorm", t, "sm_90a");
+    FAIL() << "no error";
+  } catch (const Error &e) {
+    std::string w = e.what();
+    EXPECT_NE(w.find("rms.txt: the sm_90a lines compile 'rmsnorm' to different reduction "
+                     "orders"),
+              std::string::npos)
+        << w;
+    EXPECT_NE(w.find("line 2 'narrow'"), std::string::npos) << w;
+    EXPECT_NE(w.find("line 3 'wide'"), std::string::npos) << w;
+    EXPECT_NE(w.find("extent=8192"), std::string::npos) << w;
+  }
+  // One line, or lines that agree, pass; a kernel the source lacks is named.
+  ConfigTable one = ConfigTable::parse("# columns: name arch max_M min_N BLOCK\n"
+                                       "a sm_90a 0 0 4096\n",
+                                       "rms.txt");
+  EXPECT_FALSE(jit::verifyTableOrder(c, src, "rmsnorm", one, "sm_90a").empty());
+  EXPECT_THROW(jit::verifyTableOrder(c, src, "nosuch", one, "sm_90a"), Error);
+  EXPECT_THROW(jit::verifyTableOrder(c, src, "rmsnorm", one, "sm_80"), Error);
 }

@@ -1,0 +1,119 @@
+//===- TunedKernel.cpp - one kernel, per-shape configurations, one order --===//
+#include "bic/jit/TunedKernel.h"
+
+#include "bic/runtime/Metadata.h"
+
+#include <fstream>
+#include <sstream>
+
+using namespace bic;
+using namespace bic::jit;
+
+namespace {
+std::string readFile(const std::string &path, const char *what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw Error(std::string("cannot read ") + what + " '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const KernelMeta &kernelIn(const ModuleMeta &m, const std::string &name,
+                           const std::string &where) {
+  for (const KernelMeta &k : m.kernels)
+    if (k.name == name)
+      return k;
+  throw Error(where + ": the source has no kernel '" + name + "'");
+}
+} // namespace
+
+Options bic::jit::optionsForLine(const ConfigLine &line, const Options &base,
+                                 const std::string &arch) {
+  Options o = base;
+  o.arch = arch;
+  for (const auto &[k, v] : line.defines)
+    o.defines.emplace(k, v); // (keeps base's value where it has one)
+  return o;
+}
+
+std::string bic::jit::verifyTableOrder(Compiler &jit, const std::string &source,
+                                       const std::string &name, const ConfigTable &table,
+                                       const std::string &arch, const Options &base,
+                                       const std::string &filename) {
+  std::vector<ConfigLine> lines = table.forArch(arch);
+  if (lines.empty())
+    throw Error(table.filename() + ": no line for " + arch);
+  struct Seen {
+    const ConfigLine *line;
+    std::string hash, signature;
+  };
+  std::vector<Seen> seen;
+  for (const ConfigLine &l : lines) {
+    std::string where = table.filename() + ":" + std::to_string(l.line) + " ('" + l.name + "')";
+    std::string ptx;
+    try {
+      ptx = jit.compileToPTX(source, optionsForLine(l, base, arch), filename);
+    } catch (const Error &e) {
+      throw Error(where + ": " + e.what());
+    }
+    ModuleMeta meta = parseMetadata(ptx);
+    const KernelMeta &k = kernelIn(meta, name, where);
+    seen.push_back({&l, k.orderHash, k.orderSignature});
+  }
+  for (const Seen &s : seen)
+    if (s.hash != seen.front().hash) {
+      auto describe = [&](const Seen &x) {
+        return "  line " + std::to_string(x.line->line) + " '" + x.line->name + "': hash " +
+               x.hash + "\n    " + x.signature + "\n";
+      };
+      throw Error(table.filename() + ": the " + arch + " lines compile '" + name +
+                  "' to different reduction orders, so the result would depend on the "
+                  "shape that picks a line (a table may change tiles, never the order):\n" +
+                  describe(seen.front()) + describe(s));
+    }
+  return seen.front().hash;
+}
+
+TunedKernel::TunedKernel(Compiler &jit, const Context &ctx, std::string source,
+                         std::string name, ConfigTable table, Options base,
+                         std::string filename)
+    : jit_(jit), ctx_(ctx), source_(std::move(source)), name_(std::move(name)),
+      filename_(std::move(filename)), table_(std::move(table)), base_(std::move(base)) {
+  arch_ = base_.arch == "auto" ? archForDevice(ctx_) : base_.arch;
+  hash_ = verifyTableOrder(jit_, source_, name_, table_, arch_, base_, filename_);
+}
+
+TunedKernel TunedKernel::fromFiles(Compiler &jit, const Context &ctx,
+                                   const std::string &sourcePath, const std::string &name,
+                                   const std::string &tablePath, Options base) {
+  return TunedKernel(jit, ctx, readFile(sourcePath, "kernel source"), name,
+                     ConfigTable::load(tablePath), std::move(base), sourcePath);
+}
+
+const Kernel &TunedKernel::kernel(const ConfigLine &line) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = loaded_.find(line.name);
+  if (it == loaded_.end()) {
+    LoadedKernel k = jit_.load(ctx_, source_, name_, optionsForLine(line, base_, arch_),
+                               filename_);
+    if (k.kernel().meta().orderHash != hash_) // (the cache returned other PTX)
+      throw Error(table_.filename() + ":" + std::to_string(line.line) + " ('" + line.name +
+                  "'): kernel order hash " + k.kernel().meta().orderHash +
+                  " is not the table's " + hash_);
+    it = loaded_.emplace(line.name, std::move(k)).first;
+  }
+  return it->second.kernel();
+}
+
+void TunedKernel::launch(int64_t m, int64_t n, const std::vector<Arg> &args, CUstream stream,
+                         LaunchOptions opts) {
+  const ConfigLine &line = pick(m, n, opts.overlapPrevious);
+  const Kernel &k = kernel(line);
+  k.launch(persistentGrid(k, line, m, n), args, stream, opts);
+}
+
+void TunedKernel::launch(int64_t m, int64_t n, Grid grid, const std::vector<Arg> &args,
+                         CUstream stream, LaunchOptions opts) {
+  kernel(pick(m, n, opts.overlapPrevious)).launch(grid, args, stream, opts);
+}

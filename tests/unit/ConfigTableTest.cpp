@@ -1,0 +1,105 @@
+//===- ConfigTableTest.cpp - per-shape configuration tables, no GPU -------===//
+#include "bic/runtime/ConfigTable.h"
+
+#include <gtest/gtest.h>
+
+using namespace bic;
+
+namespace {
+std::string errorOf(const std::string &text) {
+  try {
+    ConfigTable::parse(text, "t.txt");
+  } catch (const Error &e) {
+    return e.what();
+  }
+  return "";
+}
+
+const char *kTable = R"(# a comment
+# columns: name arch max_M min_N BM BN BK num_warps num_stages [warp_specialize] [overlap]
+few_ov   sm_90a  16   0     16  32  256  4  8  1  1
+wide     sm_90a  64   8192  64  128 64   4  6
+few      sm_90a  64   0     64  32  128  4  8  1
+any      sm_90a  0    0     128 256 64   8  4
+any80    sm_80   0    0     128 256 32   8  3
+)";
+} // namespace
+
+TEST(ConfigTable, PicksTheFirstLineServingMNAndTheLaunchMode) {
+  ConfigTable t = ConfigTable::parse(kTable, "t.txt");
+  ASSERT_EQ(t.lines().size(), 5u);
+  EXPECT_EQ(t.pick("sm_90a", 1, 4096).name, "few");
+  EXPECT_EQ(t.pick("sm_90a", 1, 4096, /*overlap=*/true).name, "few_ov");
+  EXPECT_EQ(t.pick("sm_90a", 17, 4096, true).name, "few");
+  EXPECT_EQ(t.pick("sm_90a", 64, 14336).name, "wide");
+  EXPECT_EQ(t.pick("sm_90a", 65, 14336).name, "any");
+  EXPECT_EQ(t.pick("sm_80", 1, 4096).name, "any80");
+  const ConfigLine &few = t.pick("sm_90a", 1, 4096);
+  EXPECT_EQ(few.get("BM"), 64);
+  EXPECT_EQ(few.get("warp_specialize"), 1);
+  EXPECT_EQ(few.get("overlap", -1), -1); // (left out: not a define of the line)
+  EXPECT_FALSE(few.overlapOnly);
+  EXPECT_TRUE(t.pick("sm_90a", 1, 4096, true).overlapOnly);
+  EXPECT_EQ(few.line, 5u);
+  EXPECT_EQ(t.forArch("sm_80").size(), 1u);
+}
+
+TEST(ConfigTable, NoServingLineIsAnErrorNotAFallback) {
+  ConfigTable t = ConfigTable::parse("x sm_90a 64 0 64 32 128 4 8\n", "t.txt");
+  try {
+    t.pick("sm_90a", 65, 4096);
+    FAIL() << "no error";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("no line for sm_90a serves M = 65, N = 4096"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(t.pick("sm_80", 1, 4096), Error);
+}
+
+TEST(ConfigTable, CustomColumns) {
+  ConfigTable t = ConfigTable::parse("# columns: name arch max_M min_N BLOCK num_warps\n"
+                                     "small sm_90a 0 0 4096 4\n",
+                                     "t.txt");
+  EXPECT_EQ(t.lines()[0].get("BLOCK"), 4096);
+  EXPECT_EQ(t.lines()[0].defines.size(), 2u);
+}
+
+TEST(ConfigTable, MalformedTablesNameFileLineAndProblem) {
+  EXPECT_EQ(errorOf("x sm_90a 64 0 64 32 128 4\n"),
+            "t.txt:1: line 'x' has 8 columns; expected 9 to 11 (name arch max_M min_N BM BN BK "
+            "num_warps num_stages [warp_specialize] [overlap])");
+  EXPECT_EQ(errorOf("\n\nx sm_90a 64 0 64 32 12x 4 8\n"),
+            "t.txt:3: line 'x': BK '12x' is not an integer");
+  EXPECT_EQ(errorOf("x sm_75 64 0 64 32 128 4 8\n"),
+            "t.txt:1: line 'x': unknown arch 'sm_75' (sm_80, sm_90 or sm_90a)");
+  EXPECT_EQ(errorOf("x sm_90a -1 0 64 32 128 4 8\n"),
+            "t.txt:1: line 'x': max_M '-1' is not a count (0: any M)");
+  EXPECT_EQ(errorOf("x sm_90a 0 0 64 32 128 4 8\nx sm_80 0 0 64 32 128 4 8\n"),
+            "t.txt:2: line 'x' is named twice");
+  EXPECT_EQ(errorOf("x sm_90a 0 0 64 32 128 4 8\n# columns: name arch max_M min_N A\n"),
+            "t.txt:2: '# columns:' must come once, before the first line");
+  EXPECT_EQ(errorOf("# columns: name arch max_M min_N [A] B\n"),
+            "t.txt:1: column 'B' follows an optional column: optional columns come last");
+  EXPECT_EQ(errorOf("# columns: name arch M N A\n"),
+            "t.txt:1: '# columns:' must start with 'name arch max_M min_N' and name at least "
+            "one more column");
+  EXPECT_EQ(errorOf("# only comments\n"), "t.txt: no configuration lines");
+  EXPECT_THROW(ConfigTable::load("/nonexistent/table.txt"), Error);
+}
+
+TEST(ConfigTable, ShippedMatmulTableParses) {
+  ConfigTable t = ConfigTable::load(std::string(BIC_KERNELS_SRC) + "/matmul_configs.txt");
+  for (const char *arch : {"sm_80", "sm_90a"}) {
+    ASSERT_FALSE(t.forArch(arch).empty()) << arch;
+    // every arch ends with a catch-all: any M, any N, plain launches
+    const ConfigLine &last = t.forArch(arch).back();
+    EXPECT_EQ(last.maxM, 0) << arch;
+    EXPECT_EQ(last.minN, 0) << arch;
+    EXPECT_FALSE(last.overlapOnly) << arch;
+    for (int64_t m : {1, 16, 64, 100, 1024, 8192})
+      for (int64_t n : {1000, 4096, 14336})
+        EXPECT_LE(t.pick(arch, m, n).get("BM"), std::max<int64_t>(m, 256)) << arch << m << n;
+  }
+  EXPECT_TRUE(t.pick("sm_90a", 1, 4096, true).overlapOnly);
+}
