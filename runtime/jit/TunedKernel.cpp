@@ -3,6 +3,7 @@
 
 #include "bic/runtime/Metadata.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -82,6 +83,20 @@ TunedKernel::TunedKernel(Compiler &jit, const Context &ctx, std::string source,
       filename_(std::move(filename)), table_(std::move(table)), base_(std::move(base)) {
   arch_ = base_.arch == "auto" ? archForDevice(ctx_) : base_.arch;
   hash_ = verifyTableOrder(jit_, source_, name_, table_, arch_, base_, filename_);
+  for (const ConfigLine &line : table_.forArch(arch_)) {
+    Options o = optionsForLine(line, base_, arch_);
+    LoadedKernel k = jit_.load(ctx_, source_, name_, o, filename_);
+    if (k.kernel().meta().orderHash != hash_) // (the cache returned other PTX)
+      throw Error(table_.filename() + ":" + std::to_string(line.line) + " ('" + line.name +
+                  "'): kernel order hash " + k.kernel().meta().orderHash +
+                  " is not the table's " + hash_);
+    auto def = [&](const char *key) {
+      auto it = o.defines.find(key);
+      return it == o.defines.end() ? int64_t(0) : it->second;
+    };
+    unsigned resident = std::max(1u, k.kernel().residentPrograms());
+    loaded_.emplace(line.name, Loaded{std::move(k), def("BM"), def("BN"), resident});
+  }
 }
 
 TunedKernel TunedKernel::fromFiles(Compiler &jit, const Context &ctx,
@@ -91,29 +106,30 @@ TunedKernel TunedKernel::fromFiles(Compiler &jit, const Context &ctx,
                      ConfigTable::load(tablePath), std::move(base), sourcePath);
 }
 
-const Kernel &TunedKernel::kernel(const ConfigLine &line) {
-  std::lock_guard<std::mutex> l(mu_);
-  auto it = loaded_.find(line.name);
-  if (it == loaded_.end()) {
-    LoadedKernel k = jit_.load(ctx_, source_, name_, optionsForLine(line, base_, arch_),
-                               filename_);
-    if (k.kernel().meta().orderHash != hash_) // (the cache returned other PTX)
-      throw Error(table_.filename() + ":" + std::to_string(line.line) + " ('" + line.name +
-                  "'): kernel order hash " + k.kernel().meta().orderHash +
-                  " is not the table's " + hash_);
-    it = loaded_.emplace(line.name, std::move(k)).first;
-  }
-  return it->second.kernel();
+const Kernel &TunedKernel::kernel(const std::string &lineName) const {
+  auto it = loaded_.find(lineName);
+  if (it == loaded_.end())
+    throw Error(table_.filename() + ": no " + arch_ + " line named '" + lineName + "'");
+  return it->second.kernel.kernel();
+}
+
+Grid TunedKernel::persistentGrid(int64_t m, int64_t n, bool overlap) const {
+  const Loaded &l = loaded_.at(pick(m, n, overlap).name);
+  if (l.bm <= 0 || l.bn <= 0 || m <= 0 || n <= 0)
+    return Grid(l.resident);
+  int64_t tiles = ((m + l.bm - 1) / l.bm) * ((n + l.bn - 1) / l.bn);
+  return Grid(unsigned(std::max<int64_t>(1, std::min<int64_t>(tiles, l.resident))));
 }
 
 void TunedKernel::launch(int64_t m, int64_t n, const std::vector<Arg> &args, CUstream stream,
-                         LaunchOptions opts) {
-  const ConfigLine &line = pick(m, n, opts.overlapPrevious);
-  const Kernel &k = kernel(line);
-  k.launch(persistentGrid(k, line, m, n), args, stream, opts);
+                         LaunchOptions opts) const {
+  launch(m, n, persistentGrid(m, n, opts.overlapPrevious), args, stream, opts);
 }
 
 void TunedKernel::launch(int64_t m, int64_t n, Grid grid, const std::vector<Arg> &args,
-                         CUstream stream, LaunchOptions opts) {
-  kernel(pick(m, n, opts.overlapPrevious)).launch(grid, args, stream, opts);
+                         CUstream stream, LaunchOptions opts) const {
+  const Kernel &k = kernel(pick(m, n, opts.overlapPrevious).name);
+  if (!k.meta().waitsPriorGrids)
+    opts.overlapPrevious = false;
+  k.launch(grid, args, stream, opts);
 }

@@ -2,6 +2,7 @@
 #include "bic/runtime/ConfigTable.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -29,7 +30,8 @@ bool parseInt(const std::string &s, int64_t &out) {
   if (s.empty())
     return false;
   size_t i = s[0] == '-' ? 1 : 0;
-  if (i == s.size() || !std::all_of(s.begin() + i, s.end(), ::isdigit) || s.size() > 18)
+  if (i == s.size() || s.size() > 18 ||
+      !std::all_of(s.begin() + i, s.end(), [](char c) { return std::isdigit((unsigned char)c); }))
     return false;
   out = std::stoll(s);
   return true;
@@ -64,6 +66,8 @@ ConfigTable ConfigTable::parse(const std::string &text, const std::string &filen
     std::vector<std::string> w = words(raw);
     if (w.empty())
       continue;
+    if (w[0][0] != '#' && raw.find('#') != std::string::npos)
+      w = words(raw.substr(0, raw.find('#'))); // (a comment after a line)
     if (w[0][0] == '#') {
       // "# columns: name arch max_M min_N C1 C2 [C3]" names the columns.
       std::string rest = raw.substr(raw.find('#') + 1);
@@ -74,7 +78,7 @@ ConfigTable ConfigTable::parse(const std::string &text, const std::string &filen
         throw bad("'# columns:' must come once, before the first line");
       sawColumns = true;
       static const char *const fixed[] = {"name", "arch", "max_M", "min_N"};
-      if (h.size() < 5 || !std::equal(fixed, fixed + 4, h.begin() + 1))
+      if (h.size() < 6 || !std::equal(fixed, fixed + 4, h.begin() + 1))
         throw bad("'# columns:' must start with 'name arch max_M min_N' and name at "
                   "least one more column");
       cols.clear();
@@ -164,13 +168,4 @@ const ConfigLine &ConfigTable::pick(const std::string &arch, int64_t m, int64_t 
               ", N = " + std::to_string(n) +
               (overlap ? " (overlapped launch)" : " (plain launch)") +
               " (a table ends each arch with a line of max_M 0 and min_N 0)");
-}
-
-Grid bic::persistentGrid(const Kernel &k, const ConfigLine &c, int64_t m, int64_t n) {
-  int64_t resident = std::max<unsigned>(1, k.residentPrograms());
-  int64_t bm = c.get("BM"), bn = c.get("BN");
-  if (bm <= 0 || bn <= 0 || m <= 0 || n <= 0)
-    return Grid(unsigned(resident));
-  int64_t tiles = ((m + bm - 1) / bm) * ((n + bn - 1) / bn);
-  return Grid(unsigned(std::max<int64_t>(1, std::min(tiles, resident))));
 }

@@ -57,6 +57,15 @@ TEST(ConfigTable, NoServingLineIsAnErrorNotAFallback) {
   EXPECT_THROW(t.pick("sm_80", 1, 4096), Error);
 }
 
+TEST(ConfigTable, CommentsAfterALineTabsAndCRLF) {
+  ConfigTable t = ConfigTable::parse("x\tsm_90a 0 0 64 32 128 4 8   # the fast one\r\n"
+                                     "y sm_80 0 0 64 32 128 4 8\r\n",
+                                     "t.txt");
+  ASSERT_EQ(t.lines().size(), 2u);
+  EXPECT_EQ(t.lines()[0].get("num_stages"), 8);
+  EXPECT_EQ(t.lines()[1].get("num_stages"), 8);
+}
+
 TEST(ConfigTable, CustomColumns) {
   ConfigTable t = ConfigTable::parse("# columns: name arch max_M min_N BLOCK num_warps\n"
                                      "small sm_90a 0 0 4096 4\n",
@@ -84,6 +93,13 @@ TEST(ConfigTable, MalformedTablesNameFileLineAndProblem) {
   EXPECT_EQ(errorOf("# columns: name arch M N A\n"),
             "t.txt:1: '# columns:' must start with 'name arch max_M min_N' and name at least "
             "one more column");
+  EXPECT_EQ(errorOf("# columns: name arch max_M min_N\n"),
+            "t.txt:1: '# columns:' must start with 'name arch max_M min_N' and name at least "
+            "one more column");
+  EXPECT_EQ(errorOf("x sm_90a 0 0 +64 32 128 4 8\n"),
+            "t.txt:1: line 'x': BM '+64' is not an integer");
+  EXPECT_EQ(errorOf("x sm_90a 0 0 1234567890123456789 32 128 4 8\n"),
+            "t.txt:1: line 'x': BM '1234567890123456789' is not an integer");
   EXPECT_EQ(errorOf("# only comments\n"), "t.txt: no configuration lines");
   EXPECT_THROW(ConfigTable::load("/nonexistent/table.txt"), Error);
 }
@@ -99,7 +115,12 @@ TEST(ConfigTable, ShippedMatmulTableParses) {
     EXPECT_FALSE(last.overlapOnly) << arch;
     for (int64_t m : {1, 16, 64, 100, 1024, 8192})
       for (int64_t n : {1000, 4096, 14336})
-        EXPECT_LE(t.pick(arch, m, n).get("BM"), std::max<int64_t>(m, 256)) << arch << m << n;
+        EXPECT_NO_THROW(t.pick(arch, m, n, true)) << arch << m << n;
   }
+  EXPECT_EQ(t.pick("sm_90a", 1, 4096).name, "matmul_h64");
+  EXPECT_EQ(t.pick("sm_90a", 1, 4096, true).name, "matmul_h16p");
+  EXPECT_EQ(t.pick("sm_90a", 64, 14336).name, "matmul_hwide");
+  EXPECT_EQ(t.pick("sm_90a", 8192, 4096).name, "matmul_hlarge");
+  EXPECT_EQ(t.pick("sm_80", 1, 4096).name, "matmul_m16");
   EXPECT_TRUE(t.pick("sm_90a", 1, 4096, true).overlapOnly);
 }

@@ -21,7 +21,6 @@
 #include "bic/runtime/ConfigTable.h"
 
 #include <map>
-#include <mutex>
 #include <string>
 
 namespace bic::jit {
@@ -39,13 +38,18 @@ std::string verifyTableOrder(Compiler &jit, const std::string &source, const std
 /// defines (a define `base` also sets keeps base's value) and `arch`.
 Options optionsForLine(const ConfigLine &line, const Options &base, const std::string &arch);
 
+/// `jit` and `ctx` must outlive it. Every line's module is loaded (and its
+/// resident programs counted) when it is constructed, so a launch compiles
+/// and loads nothing (a launch may be captured in a CUDA graph).
 class TunedKernel {
 public:
-  /// Verifies the table for the context's device (verifyTableOrder);
-  /// `base` holds what every line shares (e.g. T, B_NK, HAS_BIAS; a define
-  /// here overrides the table's column of that name).
+  /// Verifies the table for the context's device (verifyTableOrder) and
+  /// loads every line; `base` holds what every line shares (e.g. T, B_NK,
+  /// HAS_BIAS; a define here overrides the table's column of that name).
   TunedKernel(Compiler &jit, const Context &ctx, std::string source, std::string name,
               ConfigTable table, Options base = {}, std::string filename = "<source>");
+  TunedKernel(Compiler &, const Context &&, std::string, std::string, ConfigTable,
+              Options = {}, std::string = {}) = delete; // (a temporary context)
   /// As above, reading the source and the table from files.
   static TunedKernel fromFiles(Compiler &jit, const Context &ctx, const std::string &sourcePath,
                                const std::string &name, const std::string &tablePath,
@@ -59,16 +63,24 @@ public:
   const ConfigLine &pick(int64_t m, int64_t n, bool overlap = false) const {
     return table_.pick(arch_, m, n, overlap);
   }
-  /// The line's kernel, compiled (or found in the cache) and loaded once,
-  /// demanding the table's order hash.
-  const Kernel &kernel(const ConfigLine &line);
+  /// The kernel of the table's line named `lineName` (throws for another).
+  const Kernel &kernel(const std::string &lineName) const;
+  /// The grid of a persistent tiled kernel over an m x n output for the
+  /// line picked: one program per BM x BN tile (the line's compiled BM and
+  /// BN), at most as many as run at once; its resident programs if it has
+  /// no BM or BN.
+  Grid persistentGrid(int64_t m, int64_t n, bool overlap = false) const;
   /// Launches the line picked for (m, n) on persistentGrid(); `m`, `n` are
-  /// the extents the table selects on (also passed in `args`).
+  /// the extents the table selects on (also passed in `args`). An
+  /// overlapped launch (opts.overlapPrevious) of a shape whose line was not
+  /// built to wait for the previous kernel (no `overlap` line serves it, as
+  /// the matmul table's from M = 65) is launched plainly: same kernel order,
+  /// it only starts after the previous kernel.
   void launch(int64_t m, int64_t n, const std::vector<Arg> &args, CUstream stream = nullptr,
-              LaunchOptions opts = {});
+              LaunchOptions opts = {}) const;
   /// As above, on an explicit grid (a kernel that is not persistent).
   void launch(int64_t m, int64_t n, Grid grid, const std::vector<Arg> &args,
-              CUstream stream = nullptr, LaunchOptions opts = {});
+              CUstream stream = nullptr, LaunchOptions opts = {}) const;
 
 private:
   Compiler &jit_;
@@ -76,8 +88,12 @@ private:
   std::string source_, name_, filename_, arch_, hash_;
   ConfigTable table_;
   Options base_;
-  std::mutex mu_;
-  std::map<std::string, LoadedKernel> loaded_;
+  struct Loaded {
+    LoadedKernel kernel;
+    int64_t bm, bn;    ///< as compiled (0: none)
+    unsigned resident; ///< programs that run at once
+  };
+  std::map<std::string, Loaded> loaded_; ///< by line name, every line of arch_
 };
 
 } // namespace bic::jit

@@ -25,7 +25,7 @@
 #ifndef BIC_RUNTIME_CONFIGTABLE_H
 #define BIC_RUNTIME_CONFIGTABLE_H
 
-#include "bic/runtime/Runtime.h"
+#include "bic/runtime/Driver.h"
 
 #include <cstdint>
 #include <map>
@@ -73,11 +73,6 @@ private:
   std::vector<ConfigLine> lines_;
 };
 
-/// The grid of a persistent tiled kernel over an m x n output: one program
-/// per BM x BN tile (the line's BM and BN columns), at most as many as run
-/// at once on the device; the kernel's resident programs if the line has no
-/// BM or BN.
-Grid persistentGrid(const Kernel &k, const ConfigLine &c, int64_t m, int64_t n);
 
 } // namespace bic
 
