@@ -73,7 +73,6 @@ private:
   std::vector<ConfigLine> lines_;
 };
 
-
 } // namespace bic
 
 #endif // BIC_RUNTIME_CONFIGTABLE_H
