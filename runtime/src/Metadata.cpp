@@ -88,11 +88,11 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
         throw bad("unsupported parameter type '" + p.type + "'");
       cur->params.push_back(p);
     } else if (startsWith(line, "// bic-tma: ", rest)) {
-      // base=B shape=I,J box=R,C swizzle=128 [rows=fit]
+      // base=B shape=I,J box=R,C swizzle=128 [rows=fit] by=value
       std::istringstream ts(rest);
       std::string field;
       TmaMeta t;
-      bool haveBase = false;
+      bool haveBase = false, byValue = false;
       auto list = [&](const std::string &text, std::vector<unsigned> &out) {
         std::istringstream ls(text);
         std::string item;
@@ -110,12 +110,17 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
           list(v, t.box);
         } else if (field == "rows=fit") {
           t.fitRows = true;
+        } else if (field == "by=value") {
+          byValue = true;
         } else if (field != "swizzle=128") {
           throw bad("unknown bic-tma field '" + field + "'");
         }
       }
       if (!haveBase || t.shape.size() != 2 || t.box.size() != 2)
         throw bad("bic-tma needs base=, a 2-D shape= and a 2-D box=");
+      if (!byValue)
+        throw bad("bic-tma without by=value: the kernel was compiled by a bic before 0.2, "
+                  "which took TMA descriptors by pointer; compile it again");
       if (t.base >= cur->params.size() || !cur->params[t.base].isPointer())
         throw bad("bic-tma base is not a pointer parameter");
       for (unsigned d : t.shape)

@@ -177,14 +177,14 @@ void Kernel::launch(Grid grid, const std::vector<Arg> &args, CUstream stream,
   if (grid.x == 0 || grid.y == 0 || grid.z == 0)
     throw Error("kernel '" + meta_->name + "': empty grid");
   void *params[40];
-  CUdeviceptr hidden[8];
+  TmaDescriptor hidden[8]; // copied into the launch's parameters by the driver
   if (args.size() > 32 || meta_->tma.size() > 8)
     throw Error("kernel '" + meta_->name + "': too many arguments");
   size_t n = 0;
   for (size_t i = 0; i < args.size(); ++i)
     params[n++] = const_cast<void *>(args[i].data());
   for (size_t i = 0; i < meta_->tma.size(); ++i) {
-    hidden[i] = tma_->get(*meta_, meta_->tma[i], args);
+    hidden[i] = encodeTma(*meta_, meta_->tma[i], args);
     params[n++] = &hidden[i];
   }
   if (!opts.overlapPrevious) {
@@ -267,14 +267,11 @@ Module::~Module() {
     drv().cuModuleUnload(mod_);
 }
 
-Module::Module() : tma_(std::make_unique<TmaDescriptorCache>()) {}
+Module::Module() = default;
 
-Module::Module(Module &&o) noexcept
-    : mod_(o.mod_), meta_(std::move(o.meta_)), tma_(std::move(o.tma_)) {
+Module::Module(Module &&o) noexcept : mod_(o.mod_), meta_(std::move(o.meta_)) {
   o.mod_ = nullptr;
 }
-
-size_t Module::tmaDescriptorCount() const { return tma_ ? tma_->size() : 0; }
 
 Kernel Module::kernel(const std::string &name) const {
   for (const KernelMeta &k : meta_->kernels)
@@ -286,7 +283,7 @@ Kernel Module::kernel(const std::string &name) const {
         check(drv().cuFuncSetAttribute(f, 8, int(k.dynamicSmem)),
               "cuFuncSetAttribute(" + name + ", " + std::to_string(k.dynamicSmem) +
                   " bytes of shared memory)");
-      return Kernel(f, &k, tma_.get());
+      return Kernel(f, &k);
     }
   std::string known;
   for (const KernelMeta &k : meta_->kernels)

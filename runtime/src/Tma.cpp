@@ -26,8 +26,8 @@ ElemType elemOf(const std::string &ptrType, const std::string &where) {
 }
 } // namespace
 
-CUdeviceptr TmaDescriptorCache::get(const KernelMeta &k, const TmaMeta &t,
-                                    const std::vector<Arg> &args) {
+TmaDescriptor bic::encodeTma(const KernelMeta &k, const TmaMeta &t,
+                             const std::vector<Arg> &args) {
   const ParamMeta &bp = k.params[t.base];
   std::string where = "kernel '" + k.name + "' matrix '" + bp.name + "'";
   ElemType e = elemOf(bp.type, where);
@@ -49,34 +49,15 @@ CUdeviceptr TmaDescriptorCache::get(const KernelMeta &k, const TmaMeta &t,
   uint32_t box[2] = {t.box[1], t.boxRowsFor(rows)}, elemStrides[2] = {1, 1};
   void *base = reinterpret_cast<void *>(args[t.base].asPtr());
 
-  std::array<uint64_t, 16> map{};
+  TmaDescriptor map{};
   const Driver &d = Driver::get();
   if (!d.cuTensorMapEncodeTiled)
     throw Error(where + ": the CUDA driver has no cuTensorMapEncodeTiled "
                 "(TMA needs a CUDA 12 or newer driver)");
-  check(d.cuTensorMapEncodeTiled(map.data(), e.code, 2, base, dims, strides, box,
+  check(d.cuTensorMapEncodeTiled(map.words, e.code, 2, base, dims, strides, box,
                                  elemStrides, /*interleave=*/0, kSwizzle128B,
                                  kL2Promotion256B, kOobZero),
         "cuTensorMapEncodeTiled(" + where + ", " + std::to_string(rows) + " x " +
             std::to_string(cols) + ")");
-
-  std::lock_guard<std::mutex> lock(mu_);
-  if (auto it = slots_.find(map); it != slots_.end())
-    return it->second;
-  if (!pool_.ptr())
-    pool_ = DeviceBuffer(kSlots * kBytes);
-  if (used_ == kSlots) { // every slot taken: wait until no kernel reads one
-    check(d.cuCtxSynchronize(), "cuCtxSynchronize (recycling TMA descriptors)");
-    slots_.clear();
-    used_ = 0;
-  }
-  CUdeviceptr slot = pool_.ptr() + used_++ * kBytes;
-  pool_.upload(map.data(), kBytes, slot - pool_.ptr());
-  slots_.emplace(map, slot);
-  return slot;
-}
-
-size_t TmaDescriptorCache::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return slots_.size();
+  return map;
 }

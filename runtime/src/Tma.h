@@ -1,14 +1,15 @@
 //===- Tma.h - TMA descriptors for hidden kernel parameters -----*- C++ -*-===//
 //
 // Kernels that copy operand blocks with TMA take, after the caller's
-// arguments, one device pointer per descriptor (see `// bic-tma:` in the
-// header). The runtime encodes each CUtensorMap with cuTensorMapEncodeTiled
-// from the launch's base pointer and extents (a `rows=fit` box narrowed to
-// the matrix's rows, as the kernel expects), and keeps a device copy per
-// distinct descriptor: a launch with the same matrices reuses it (no copy,
-// so launches stay capturable in CUDA graphs once warm). When the cache is
-// full, the context is synchronised (no kernel can still read a copy) and
-// the slots are reused.
+// arguments, one CUtensorMap per descriptor by value (see `// bic-tma:` in
+// the header): a 128-byte, 64-byte-aligned grid-constant parameter, as
+// CUDA's `__grid_constant__ const CUtensorMap`. The runtime encodes each one
+// with cuTensorMapEncodeTiled from the launch's base pointer and extents (a
+// `rows=fit` box narrowed to the matrix's rows, as the kernel expects) and
+// passes it with the launch: nothing lives in device memory, so a launch
+// copies nothing, waits for nothing and is capturable in a CUDA graph, and
+// a program's first copy does not wait for its descriptor to come from
+// global memory.
 //
 //===----------------------------------------------------------------------===//
 #ifndef BIC_RUNTIME_TMA_H
@@ -16,26 +17,19 @@
 
 #include "bic/runtime/Runtime.h"
 
-#include <array>
-#include <map>
-#include <mutex>
+#include <cstdint>
 
 namespace bic {
 
-class TmaDescriptorCache {
-public:
-  static constexpr size_t kSlots = 4096, kBytes = 128;
-
-  /// Device address of the descriptor for `t` with the launch's `args`.
-  CUdeviceptr get(const KernelMeta &k, const TmaMeta &t, const std::vector<Arg> &args);
-  size_t size() const;
-
-private:
-  mutable std::mutex mu_;
-  std::map<std::array<uint64_t, 16>, CUdeviceptr> slots_;
-  DeviceBuffer pool_;
-  size_t used_ = 0;
+/// A CUtensorMap: opaque, 128 bytes, 64-byte aligned.
+struct alignas(64) TmaDescriptor {
+  uint64_t words[16];
 };
+static_assert(sizeof(TmaDescriptor) == 128, "CUtensorMap is 128 bytes");
+
+/// Encodes the descriptor `t` of kernel `k` for the launch's `args`; throws
+/// bic::Error naming the kernel and the matrix when TMA cannot copy it.
+TmaDescriptor encodeTma(const KernelMeta &k, const TmaMeta &t, const std::vector<Arg> &args);
 
 } // namespace bic
 

@@ -67,16 +67,17 @@ TEST(Metadata, ParsesTmaDescriptors) {
            "// bic-threads: 128\n// bic-param: a ptr<bf16>\n// bic-param: M i32 batch\n"
            "// bic-param: K i32\n" + tma + "// bic-order-hash: 0\n// bic-end\n";
   };
-  ModuleMeta m = parseMetadata(header("// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128\n"));
+  ModuleMeta m =
+      parseMetadata(header("// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128 by=value\n"));
   ASSERT_EQ(m.kernels[0].tma.size(), 1u);
   const TmaMeta &t = m.kernels[0].tma[0];
   EXPECT_EQ(t.base, 0u);
   EXPECT_EQ(t.shape, (std::vector<unsigned>{1, 2}));
   EXPECT_EQ(t.box, (std::vector<unsigned>{128, 64}));
-  EXPECT_FALSE(t.fitRows) << "without rows=fit the box keeps its rows (older kernels)";
+  EXPECT_FALSE(t.fitRows) << "without rows=fit the box keeps its rows";
   EXPECT_EQ(m.kernels[0].params.size(), 3u) << "hidden parameters are not the caller's";
   ModuleMeta fit =
-      parseMetadata(header("// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128 rows=fit\n"));
+      parseMetadata(header("// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128 rows=fit by=value\n"));
   EXPECT_TRUE(fit.kernels[0].tma[0].fitRows);
   // The box the runtime encodes: narrowed to the matrix's rows only with
   // rows=fit (the kernel then expects that many bytes), never widened.
@@ -85,13 +86,23 @@ TEST(Metadata, ParsesTmaDescriptors) {
   EXPECT_EQ(fit.kernels[0].tma[0].boxRowsFor(128), 128u);
   EXPECT_EQ(fit.kernels[0].tma[0].boxRowsFor(8192), 128u);
   EXPECT_EQ(t.boxRowsFor(1), 128u);
-  for (const char *bad : {"// bic-tma: base=1 shape=1,2 box=128,64 swizzle=128\n",
-                          "// bic-tma: base=0 shape=0,2 box=128,64 swizzle=128\n",
-                          "// bic-tma: base=0 shape=1,9 box=128,64 swizzle=128\n",
-                          "// bic-tma: base=0 shape=1 box=128,64 swizzle=128\n",
-                          "// bic-tma: base=0 shape=1,2 box=128,64 swizzle=64\n",
-                          "// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128 rows=all\n"})
+  for (const char *bad : {"// bic-tma: base=1 shape=1,2 box=128,64 swizzle=128 by=value\n",
+                          "// bic-tma: base=0 shape=0,2 box=128,64 swizzle=128 by=value\n",
+                          "// bic-tma: base=0 shape=1,9 box=128,64 swizzle=128 by=value\n",
+                          "// bic-tma: base=0 shape=1 box=128,64 swizzle=128 by=value\n",
+                          "// bic-tma: base=0 shape=1,2 box=128,64 swizzle=64 by=value\n",
+                          "// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128 rows=all by=value\n",
+                          "// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128 by=pointer\n"})
     EXPECT_THROW(parseMetadata(header(bad)), Error) << bad;
+  // A kernel compiled before descriptors were passed by value takes a
+  // pointer where the runtime would pass 128 bytes: refused by name.
+  try {
+    parseMetadata(header("// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128 rows=fit\n"));
+    ADD_FAILURE() << "a bic-tma line without by=value was accepted";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("by=value"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("compile it again"), std::string::npos) << e.what();
+  }
 }
 
 // `bic-grid-dependency: wait` (the kernel may overlap the previous one on

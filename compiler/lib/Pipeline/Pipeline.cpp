@@ -10,6 +10,7 @@
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Index/IR/IndexDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
@@ -332,6 +333,34 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
       g.removeValueAttr();
     }
   });
+  // TMA descriptors are kernel parameters by value (128 bytes, 64-byte
+  // aligned, grid-constant: CUDA's `__grid_constant__ const CUtensorMap`):
+  // the copy engine reads them from the launch's parameter bank, so a
+  // program's first copy does not wait for a descriptor to come from
+  // global memory. The kernel takes each one's generic address (NVPTX:
+  // `cvta.param`), which is all the copies and `prefetch.tensormap` use.
+  for (auto &k : result.kernels) {
+    if (k.tma.empty())
+      continue;
+    module->walk([&](LLVM::LLVMFuncOp f) {
+      if (f.getName() != k.name || f.isExternal())
+        return;
+      auto generic = LLVM::LLVMPointerType::get(&ctx);
+      auto bytes = LLVM::LLVMArrayType::get(IntegerType::get(&ctx, 8), 128);
+      SmallVector<Type> types(f.getFunctionType().getParams());
+      for (size_t i = k.params.size(); i < types.size(); ++i) {
+        types[i] = generic;
+        f.getBody().getArgument(i).setType(generic);
+        f.setArgAttr(i, LLVM::LLVMDialect::getByValAttrName(), TypeAttr::get(bytes));
+        f.setArgAttr(i, LLVM::LLVMDialect::getAlignAttrName(),
+                     IntegerAttr::get(IntegerType::get(&ctx, 32), 64));
+        f.setArgAttr(i, NVVM::NVVMDialect::getGridConstantAttrName(),
+                     UnitAttr::get(&ctx));
+      }
+      f.setFunctionType(LLVM::LLVMFunctionType::get(
+          f.getFunctionType().getReturnType(), types));
+    });
+  }
   if (emit == Emit::LLVM) {
     result.text = print(*module);
     return result;

@@ -37,8 +37,8 @@ struct KernelParam {
   bool weight = false; ///< `@weight`: no kernel writes it
 };
 
-/// A hidden parameter the runtime fills: a device pointer to the TMA
-/// descriptor (CUtensorMap) of the row-major matrix at parameter `base`
+/// A hidden parameter the runtime fills: the TMA descriptor (CUtensorMap,
+/// 128 bytes by value, grid-constant) of the row-major matrix at parameter `base`
 /// with extents parameters `shape` (outermost first), copied in blocks of
 /// `box` elements with 128-byte swizzle. Hidden parameters follow the
 /// user's, in this order.

@@ -24,10 +24,10 @@ struct ParamMeta {
   bool isPointer() const { return type.rfind("ptr<", 0) == 0; }
 };
 
-/// A hidden parameter the runtime fills with a device pointer to the TMA
-/// descriptor of the row-major matrix at parameter `base`, whose extents
-/// are parameters `shape` (outermost first), copied in `box` blocks with a
-/// 128-byte swizzle.
+/// A hidden parameter the runtime fills with the TMA descriptor (a
+/// CUtensorMap, passed by value) of the row-major matrix at parameter
+/// `base`, whose extents are parameters `shape` (outermost first), copied
+/// in `box` blocks with a 128-byte swizzle.
 struct TmaMeta {
   unsigned base = 0;
   std::vector<unsigned> shape;

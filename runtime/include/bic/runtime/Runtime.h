@@ -142,7 +142,6 @@ struct LaunchOptions {
 };
 
 class Module;
-class TmaDescriptorCache;
 
 class Kernel {
 public:
@@ -151,7 +150,8 @@ public:
   /// argument, what was expected and what was given.
   void checkArgs(const std::vector<Arg> &args) const;
   /// Checks then launches on `stream` (the null stream when 0). Hidden TMA
-  /// descriptor parameters are encoded from the arguments and appended.
+  /// descriptor parameters are encoded from the arguments and passed by
+  /// value (nothing is copied to the device; launches are graph-capturable).
   /// With `opts.overlapPrevious`, throws if the kernel has no grid
   /// dependency wait (not built with overlap=1) or the driver cannot overlap.
   void launch(Grid grid, const std::vector<Arg> &args, CUstream stream = nullptr,
@@ -170,11 +170,9 @@ public:
 
 private:
   friend class Module;
-  Kernel(CUfunction fn, const KernelMeta *m, TmaDescriptorCache *tma)
-      : fn_(fn), meta_(m), tma_(tma) {}
+  Kernel(CUfunction fn, const KernelMeta *m) : fn_(fn), meta_(m) {}
   CUfunction fn_;
   const KernelMeta *meta_;
-  TmaDescriptorCache *tma_;
 };
 
 class Module {
@@ -184,8 +182,6 @@ public:
   static Module fromFile(const Context &ctx, const std::string &path);
   ~Module();
   Module(Module &&o) noexcept;
-  /// Device copies of the TMA descriptors this module's launches used.
-  size_t tmaDescriptorCount() const;
   Module(const Module &) = delete;
   Module &operator=(const Module &) = delete;
 
@@ -198,7 +194,6 @@ private:
   Module();
   CUmodule mod_ = nullptr;
   std::unique_ptr<ModuleMeta> meta_;
-  std::unique_ptr<TmaDescriptorCache> tma_;
 };
 
 } // namespace bic
