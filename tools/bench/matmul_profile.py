@@ -2,7 +2,11 @@
 warm-up, between cudaProfilerStart/Stop, for Nsight Compute:
 
   ncu --profile-from-start off --clock-control none --set full -o REPORT \\
-      python3 tools/bench/matmul_profile.py BUNDLE N,K,M,PTX [N,K,M,PTX ...]
+      python3 tools/bench/matmul_profile.py BUNDLE CASE [CASE ...]
+
+CASE is N,K,M,PTX (a bic matmul, then cuBLAS on the same shape), `empty`
+(matmul_bench.py's empty kernel on one program per SM) or `read,N,K` (its
+read-only kernel over an N x K bf16 matrix, 4 programs per SM).
 
 PTX is a file of BUNDLE/kernels or BUNDLE/sweep (e.g. matmul_hlarge.sm_90a.ptx
 or matmul_128_256_64_w8_s4_g16.sm_90a.ptx); its BM and BN are read from the
@@ -17,7 +21,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bicrt  # noqa: E402
-from matmul_bench import configs  # noqa: E402
+from matmul_bench import configs, empty_kernel, read_only  # noqa: E402
 
 
 def tile_of(name, table):
@@ -35,7 +39,18 @@ def main():
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
     table = configs(os.path.join("kernels_src", "matmul_configs.txt"), "sm_90a")
     runs = []
+    sms = torch.cuda.get_device_properties(0).multi_processor_count
+    out = torch.empty(8 * sms, dtype=torch.int32, device="cuda")
     for case in cases:
+        if case == "empty":  # the launch and drain alone, one program per SM
+            runs.append((case, lambda: empty_kernel[(sms,)](out), None))
+            continue
+        if case.startswith("read,"):  # matmul_bench.py's read of B's bytes
+            n, k = (int(v) for v in case.split(",")[1:])
+            words = torch.randn(n, k, device="cuda").to(torch.bfloat16).view(torch.int32).view(-1)
+            runs.append((case, lambda w=words: read_only[(4 * sms,)](
+                w, out, w.numel() // 4096, BLOCK=4096, num_warps=8), None))
+            continue
         n, k, m, name = case.split(",")
         n, k, m = int(n), int(k), int(m)
         path = next(p for p in (os.path.join(bundle, d, name) for d in ("kernels", "sweep"))
@@ -61,13 +76,15 @@ def main():
         runs.append((case, bic, cub))
     for _, bic, cub in runs:  # warm-up (module load, cuBLAS heuristics)
         bic()
-        cub()
+        if cub:
+            cub()
     torch.cuda.synchronize()
     torch.cuda.profiler.start()
     for case, bic, cub in runs:
-        print(f"profiling {case}: bic, then cuBLAS", flush=True)
+        print(f"profiling {case}" + (": bic, then cuBLAS" if cub else ""), flush=True)
         bic()
-        cub()
+        if cub:
+            cub()
     torch.cuda.synchronize()
     torch.cuda.profiler.stop()
 
