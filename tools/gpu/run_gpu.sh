@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs on a GPU machine from the repository root, with the bundle from
-# tools/gpu/bundle.sh in .gpu/: GPU tests, launch overhead, RMSNorm
-# benchmark. Writes logs and JSON to $OUT and prints a short table last.
+# tools/gpu/bundle.sh in .gpu/: GPU tests, launch overhead, RMSNorm,
+# matmul and attention benchmarks. Writes logs and JSON to $OUT and prints a short table last.
 set -uo pipefail
 B="${BIC_BUNDLE:-.gpu}"
 OUT="${OUT:?set OUT}"
@@ -31,6 +31,10 @@ if [ -n "${BIC_RUN_SWEEP:-}" ]; then
 fi
 echo "== matmul benchmark"
 BIC_KERNELS_SRC=kernels_src python3 tools/bench/matmul_bench.py "$B" "$OUT" 2>&1 | tee "$OUT/matmul.log"
+if [ -z "${BIC_SKIP_ATTENTION:-}" ]; then
+  echo "== attention benchmark"
+  python3 tools/bench/attention_bench.py "$B" "$OUT" 2>&1 | tee "$OUT/attention.log"
+fi
 echo "== cuBLAS's kernels (what the table competes with)"
 python3 tools/bench/cublas_kernels.py "$OUT" > "$OUT/cublas_kernels.log" 2>&1 || echo "cublas_kernels.py failed"
 exit $rc

@@ -99,12 +99,21 @@ FailureOr<std::string> bic::orderSignature(func::FuncOp fn) {
            << " accumulates dots in place (any K step)\n";
         return;
       }
+      // Each element of a carried tile goes through the same operations in
+      // the same order whatever the tile's row count: what crosses elements
+      // is a reduce or a dot, signed on its own line with its extent. So
+      // the rows (the leading dimension: BM, which a per-shape table may
+      // change) are `?`; the loop's step and the other dimensions stay.
       SmallVector<std::string> acc;
       for (auto [i, t] : llvm::enumerate(f.getInitArgs().getTypes()))
         if (isa<FloatType>(getElementTypeOrSelf(t)) && isAccumulator(f, i)) {
           auto rt = dyn_cast<RankedTensorType>(t);
-          acc.push_back(rt ? typeStr(RankedTensorType::get(rt.getShape(),
-                                                           rt.getElementType()))
+          SmallVector<int64_t> shape;
+          if (rt) {
+            shape.assign(rt.getShape().begin(), rt.getShape().end());
+            shape[0] = ShapedType::kDynamic;
+          }
+          acc.push_back(rt ? typeStr(RankedTensorType::get(shape, rt.getElementType()))
                            : typeStr(t));
         }
       if (acc.empty())

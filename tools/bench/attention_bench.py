@@ -1,0 +1,111 @@
+"""Attention benchmark: bic's attention.bic (through bic's runtime) against
+torch's scaled_dot_product_attention (FlashAttention on Hopper), bf16,
+H = 32 query heads on H_KV = 8 KV heads, D = 64, causal. Prefill: S = L
+queries; decode: one query at position L - 1 over L keys. GPU time per call
+from CUDA graph replays (PERF.md, Method). Also checks, for bic, that the
+last token's decode output has the bits of its prefill row, and the error
+of both against fp32 math. Writes attention.json.
+
+usage: attention_bench.py BUNDLE_DIR OUT_DIR
+"""
+import json
+import math
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bicrt  # noqa: E402
+from rmsnorm_bench import graph_time_us  # noqa: E402
+
+H, HKV, D = 32, 8, 64
+SCALE = math.log2(math.e) / math.sqrt(D)
+PREFILL = [256, 512, 1024, 2048, 4096, 8192]
+DECODE = [512, 2048, 8192, 32768]
+
+
+def flops(S, L, causal_prefill):
+    # 2 products of 2 * S * L * D each per head; causal prefill sees half.
+    f = 4.0 * S * L * D * H
+    return f / 2 if causal_prefill else f
+
+
+def main():
+    bundle, out = sys.argv[1], sys.argv[2]
+    rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
+    kernels = {n: rt.kernel(os.path.join(bundle, "kernels", n + ".sm_90a.ptx"), "attention")
+               for n in ("attention", "attention_m32", "attention_m128")}
+    bms = {"attention": 64, "attention_m32": 32, "attention_m128": 128}
+    hashes = {k.order_hash for k in kernels.values()}
+    assert len(hashes) == 1, f"attention builds with different orders: {hashes}"
+    stream = lambda: torch.cuda.current_stream().cuda_stream  # noqa: E731
+    res = {"gpu": torch.cuda.get_device_name(0), "commit": os.environ.get("BIC_COMMIT", ""),
+           "order_hash": hashes.pop(), "H": H, "H_KV": HKV, "D": D, "rows": []}
+
+    def bic_call(name, q, k, v, o, S, L, q_start):
+        kern = kernels[name]
+        args = kern.prepare([bicrt.ptr(q.data_ptr()), bicrt.ptr(k.data_ptr()),
+                             bicrt.ptr(v.data_ptr()), bicrt.ptr(o.data_ptr()), bicrt.i32(S),
+                             bicrt.i32(L), bicrt.i32(q_start), bicrt.i32(H), bicrt.i32(HKV),
+                             bicrt.f32(SCALE)])
+        grid = (S + bms[name] - 1) // bms[name]
+        return lambda i=0: kern.rt._check(kern.rt.lib.bic_launch(
+            kern.handle, grid, H, 1, bicrt.ctypes.c_void_p(stream()), args, len(args)))
+
+    print(f"# {res['gpu']}: attention, H={H} H_KV={HKV} D={D}, causal, bf16")
+    print("  phase      S      L |  bic us  sdpa us | bic TF/s sdpa TF/s | ratio | bic build")
+    for phase, S, L in [("prefill", s, s) for s in PREFILL] + [("decode", 1, l) for l in DECODE]:
+        q = torch.randn(L, H, D, device="cuda").to(torch.bfloat16)
+        k = torch.randn(L, HKV, D, device="cuda").to(torch.bfloat16)
+        v = torch.randn(L, HKV, D, device="cuda").to(torch.bfloat16)
+        o = torch.empty_like(q)
+        q_start = L - S
+        qs = q[q_start:]
+        # torch: [1, heads, tokens, D] views of the same memory.
+        tq = qs.unsqueeze(0).transpose(1, 2)
+        tk, tv = k.unsqueeze(0).transpose(1, 2), v.unsqueeze(0).transpose(1, 2)
+        if S == 1:
+            sdpa = lambda i=0: F.scaled_dot_product_attention(tq, tk, tv, enable_gqa=True)  # noqa
+        else:
+            sdpa = lambda i=0: F.scaled_dot_product_attention(tq, tk, tv, is_causal=True,  # noqa
+                                                              enable_gqa=True)
+        t_sdpa = graph_time_us(sdpa, 1)
+        best = None
+        for name in kernels:
+            call = bic_call(name, qs, k, v, o[q_start:], S, L, q_start)
+            t = graph_time_us(call, 1)
+            if best is None or t < best[0]:
+                best = (t, name)
+        t_bic, name = best
+        # Error of both against fp32 math on the same inputs.
+        bic_call(name, qs, k, v, o[q_start:], S, L, q_start)()
+        ref = F.scaled_dot_product_attention(tq.float(), tk.float(), tv.float(),
+                                             is_causal=S > 1, enable_gqa=True)
+        got = o[q_start:].unsqueeze(0).transpose(1, 2).float()
+        err_bic = (got - ref).abs().max().item()
+        err_sdpa = (sdpa().float() - ref).abs().max().item()
+        row = {"phase": phase, "S": S, "L": L, "bic_us": t_bic, "sdpa_us": t_sdpa,
+               "bic_build": name, "bic_TFLOPs": flops(S, L, S > 1) / t_bic / 1e6,
+               "sdpa_TFLOPs": flops(S, L, S > 1) / t_sdpa / 1e6,
+               "bic_max_err": err_bic, "sdpa_max_err": err_sdpa}
+        if phase == "prefill":
+            # The last token decoded alone: the bits of its prefill row.
+            last = o[L - 1].clone()
+            o2 = torch.empty_like(q)
+            bic_call("attention", q[L - 1:], k, v, o2[L - 1:], 1, L, L - 1)()
+            torch.cuda.synchronize()
+            row["decode_bits_equal_prefill"] = bool(torch.equal(
+                last.view(torch.int16), o2[L - 1].view(torch.int16)))
+        res["rows"].append(row)
+        print(f"  {phase:8} {S:5} {L:6} | {t_bic:7.1f} {t_sdpa:8.1f} | "
+              f"{row['bic_TFLOPs']:8.1f} {row['sdpa_TFLOPs']:9.1f} | {t_sdpa / t_bic:5.2f} | {name}"
+              + (f"  decode==prefill bits: {row['decode_bits_equal_prefill']}"
+                 if "decode_bits_equal_prefill" in row else "")
+              + f"  err bic {err_bic:.1e} sdpa {err_sdpa:.1e}", flush=True)
+    json.dump(res, open(os.path.join(out, "attention.json"), "w"), indent=1)
+
+
+if __name__ == "__main__":
+    main()
