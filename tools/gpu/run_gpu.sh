@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs on a GPU machine from the repository root, with the bundle from
 # tools/gpu/bundle.sh in .gpu/: GPU tests, launch overhead, RMSNorm,
-# matmul and attention benchmarks. Writes logs and JSON to $OUT and prints a short table last.
+# matmul and attention benchmarks. Writes logs and JSON to $OUT and prints
+# a short table last.
 set -uo pipefail
 B="${BIC_BUNDLE:-.gpu}"
 OUT="${OUT:?set OUT}"
