@@ -1,8 +1,6 @@
 //===- Tma.cpp - TMA descriptors for hidden kernel parameters -------------===//
 #include "Tma.h"
 
-#include <cstring>
-
 using namespace bic;
 
 namespace {

@@ -1,6 +1,8 @@
 //===- RuntimeTest.cpp - the runtime on a machine without a GPU -----------===//
 #include "bic/bic.h"
+#include "bic/runtime/Metadata.h"
 #include "bic/runtime/Runtime.h"
+#include "../../runtime/src/Tma.h" // the runtime's own, not installed
 
 #include <gtest/gtest.h>
 
@@ -33,4 +35,28 @@ TEST(Runtime, ArgDescriptions) {
   EXPECT_EQ(Arg(int32_t(3)).describe(), "i32 3");
   EXPECT_EQ(Arg(int64_t(-1)).describe(), "i64 -1");
   EXPECT_EQ(Arg(DevicePtr{16}).kind(), Arg::Kind::Ptr);
+}
+
+// A TMA descriptor the copy engine cannot use is refused at launch, naming
+// the kernel and the matrix, before the driver is asked (no GPU needed).
+TEST(Tma, RefusesMatricesItCannotCopy) {
+  ModuleMeta m = parseMetadata(
+      "// bic-version: 0.2.0\n// bic-arch: sm_90a\n// bic-kernel: mm\n// bic-threads: 128\n"
+      "// bic-param: a ptr<bf16>\n// bic-param: M i32 batch\n// bic-param: K i32\n"
+      "// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128 rows=fit by=value\n"
+      "// bic-order-hash: 0\n// bic-end\n");
+  const KernelMeta &k = m.kernels[0];
+  auto refused = [&](int32_t rows, int32_t cols) -> std::string {
+    try {
+      encodeTma(k, k.tma[0], {DevicePtr{0x10000}, rows, cols});
+    } catch (const Error &e) {
+      return e.what();
+    }
+    return "";
+  };
+  std::string odd = refused(100, 4100); // rows of 8200 bytes
+  EXPECT_NE(odd.find("kernel 'mm' matrix 'a'"), std::string::npos) << odd;
+  EXPECT_NE(odd.find("not a multiple of 16 bytes"), std::string::npos) << odd;
+  std::string empty = refused(0, 4096);
+  EXPECT_NE(empty.find("must be positive"), std::string::npos) << empty;
 }
