@@ -339,6 +339,9 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
   // program's first copy does not wait for a descriptor to come from
   // global memory. The kernel takes each one's generic address (NVPTX:
   // `cvta.param`), which is all the copies and `prefetch.tensormap` use.
+  // Done here, on the LLVM kernels, because the NVVM dialect accepts
+  // `nvvm.grid_constant` only on arguments of an LLVM kernel function, not
+  // on the gpu.func that bic-lower-to-gpu creates.
   for (auto &k : result.kernels) {
     if (k.tma.empty())
       continue;

@@ -109,10 +109,10 @@ FailureOr<std::string> bic::orderSignature(func::FuncOp fn) {
         if (isa<FloatType>(getElementTypeOrSelf(t)) && isAccumulator(f, i)) {
           auto rt = dyn_cast<RankedTensorType>(t);
           SmallVector<int64_t> shape;
-          if (rt) {
+          if (rt)
             shape.assign(rt.getShape().begin(), rt.getShape().end());
+          if (!shape.empty())
             shape[0] = ShapedType::kDynamic;
-          }
           acc.push_back(rt ? typeStr(RankedTensorType::get(shape, rt.getElementType()))
                            : typeStr(t));
         }
