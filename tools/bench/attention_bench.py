@@ -4,7 +4,8 @@ H = 32 query heads on H_KV = 8 KV heads, D = 64, causal. Prefill: S = L
 queries; decode: one query at position L - 1 over L keys. GPU time per call
 from CUDA graph replays (PERF.md, Method). Also checks, for bic, that the
 last token's decode output has the bits of its prefill row, and the error
-of both against fp32 math. Writes attention.json.
+of both against fp32 math. Writes attention.json (draw it with
+plot_attention.py).
 
 usage: attention_bench.py BUNDLE_DIR OUT_DIR
 """
