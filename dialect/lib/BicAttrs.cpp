@@ -45,12 +45,16 @@ BlockedLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 LogicalResult
 ReduceOrderAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                         StringRef kind, int64_t perThread,
-                        ArrayRef<int64_t> lanes, int64_t warps) {
+                        ArrayRef<int64_t> lanes, int64_t warps, int64_t run) {
   if (kind != "tree")
     return emitError() << "unknown reduction order kind '" << kind
                        << "' (expected \"tree\")";
-  if (perThread < 0 || warps < 0)
+  if (perThread < 0 || warps < 0 || run < 0)
     return emitError() << "reduction order counts must not be negative";
+  if (run && (run >= perThread || perThread % run))
+    return emitError() << "a run of " << run << " must divide perThread ("
+                       << perThread << ") and be smaller (omit it when a "
+                       << "thread's elements are all consecutive)";
   for (int64_t l : lanes)
     if (l <= 0 || l >= 32 || (l & (l - 1)))
       return emitError() << "butterfly lane offset " << l

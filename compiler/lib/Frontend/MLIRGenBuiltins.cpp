@@ -457,7 +457,7 @@ std::optional<GVal> Gen::call(const Expr &e) {
       if (i != axis)
         rs.push_back(tt.getShape()[i]);
     Type rt = withShape(tt.getElementType(), rs);
-    auto order = bic::ReduceOrderAttr::get(&ctx, "tree", 0, {}, 0);
+    auto order = bic::ReduceOrderAttr::get(&ctx, "tree", 0, {}, 0, 0);
     return GVal::of(b.create<bic::ReduceOp>(l, rt, *x, b.getStringAttr(fn),
                                             b.getI32IntegerAttr(axis), order));
   }

@@ -2,13 +2,23 @@
 //
 // Layouts depend only on tile shapes and the kernel's warp count, never on a
 // run-time value, so the reduction orders they imply are compile-time facts.
-// Forward walk: producers of fresh tiles (arange, splat, load, broadcast)
-// take the default blocked layout of their shape; element-wise ops take
-// their first operand's; a dot's accumulator the mma fragment layout; a
-// reduction leaves a slice of its operand's layout and `x[:, None]` of a
-// slice gives back the parent. Where an operand disagrees,
-// cheap producers (arange, splat and element-wise ops of them) are
-// re-created in the wanted layout; anything else gets a bic.convert_layout.
+// Forward walk: producers of fresh tiles (arange, splat, load) take the
+// default blocked layout of their shape; a dot's accumulator the mma
+// fragment layout; a reduction leaves a slice of its operand's layout and
+// `x[:, None]` of a slice gives back the parent. Element-wise ops and
+// broadcasts take the layout of their most firmly placed operand (see
+// `strength`): a value computed by a load, dot or reduction rather than a
+// cheap one. Where an operand disagrees, cheap producers (arange, splat
+// and element-wise ops of them) are re-created in the wanted layout;
+// anything else gets a bic.convert_layout.
+//
+// Loop-carried values whose initial value is cheap (`m = full(...)`) take
+// the layout the loop body gives the value it yields, found by a first
+// walk over a copy of the function, so that the loop does not convert them
+// on every iteration. A dot whose result is reduced along its rows or feeds
+// the A operand of another dot (attention's scores) puts its warps along
+// the rows, and so does that other dot: then a row never leaves its warp
+// and the A operand comes straight from the first dot's registers.
 //
 //===----------------------------------------------------------------------===//
 #include "bic/Transforms/Layout.h"
@@ -33,24 +43,104 @@ bool isElementwise(Operation *op) {
          isa<AddPtrOp>(op);
 }
 
+/// Per scf.for (numbered in walk order), the layout of each value its body
+/// yields, before it is matched to the loop-carried value's.
+using LoopHints = std::vector<SmallVector<Attribute>>;
+
 class Assigner {
 public:
-  Assigner(func::FuncOp fn, unsigned numWarps)
-      : fn(fn), numWarps(numWarps), b(fn.getContext()) {}
+  Assigner(func::FuncOp fn, unsigned numWarps, const LoopHints *hints)
+      : fn(fn), numWarps(numWarps), b(fn.getContext()), hints(hints) {}
 
   LogicalResult run() { return processBlock(fn.getBody().front()); }
+  LoopHints takeYielded() { return std::move(yielded); }
 
 private:
   func::FuncOp fn;
   unsigned numWarps;
   OpBuilder b;
+  const LoopHints *hints;
+  LoopHints yielded;
+  unsigned numLoops = 0;
+  DenseMap<Operation *, Attribute> accLayouts;
+
+  /// Whether `v` (a dot result) is reduced along its rows or becomes the A
+  /// operand of a dot, through element-wise ops.
+  static bool feedsRowConsumer(Value v, int depth = 0) {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    if (!t || depth > 12)
+      return false;
+    for (OpOperand &u : v.getUses()) {
+      Operation *o = u.getOwner();
+      if (auto r = dyn_cast<ReduceOp>(o); r && r.getAxis() == t.getRank() - 1)
+        return true;
+      if (isa<DotOp>(o) && u.getOperandNumber() == 0)
+        return true;
+      if ((isElementwise(o) || isa<ConvertLayoutOp>(o)) && o->getNumResults() == 1 &&
+          feedsRowConsumer(o->getResult(0), depth + 1))
+        return true;
+    }
+    return false;
+  }
+  /// Whether `v` is computed element-wise from a dot whose warps go along
+  /// its rows.
+  bool derivesFromRowDot(Value v, int depth = 0) {
+    Operation *def = v.getDefiningOp();
+    if (!def || depth > 12)
+      return false;
+    if (auto d = dyn_cast<DotOp>(def))
+      return warpsAlongRows(d);
+    if (!isElementwise(def) && !isa<ConvertLayoutOp>(def))
+      return false;
+    return llvm::any_of(def->getOperands(), [&](Value o) {
+      return isa<RankedTensorType>(o.getType()) && derivesFromRowDot(o, depth + 1);
+    });
+  }
+  bool warpsAlongRows(DotOp d) {
+    return feedsRowConsumer(d.getResult()) || derivesFromRowDot(d.getA());
+  }
 
   Attribute accLayout(DotOp d) {
     if (d->hasAttr("bic.tma_dot") && !d->hasAttr("bic.tma_mma_sync")) // bic-tma-dots
       return wgmmaAccumulatorLayout(fn.getContext(), numWarps);
+    // Decided once, while the dot's uses are still the original ones.
+    auto it = accLayouts.find(d);
+    if (it != accLayouts.end())
+      return it->second;
     auto t = d.getType();
-    return mmaAccumulatorLayout(fn.getContext(), t.getShape()[0],
-                                t.getShape()[1], numWarps);
+    Attribute l = mmaAccumulatorLayout(fn.getContext(), t.getShape()[0],
+                                       t.getShape()[1], numWarps,
+                                       warpsAlongRows(d));
+    accLayouts[d] = l;
+    return l;
+  }
+
+  /// How firmly `v`'s layout is placed: 2 when it is computed (through
+  /// element-wise ops) from a load, dot, reduction or conversion, whose
+  /// result is costly to move; 1 for a loop-carried value with a cheap
+  /// initial value, whose layout the loop hints may still choose; 0 for
+  /// cheap values (aranges, splats and element-wise ops of them), which are
+  /// re-created in whatever layout a user wants.
+  int strength(Value v, int depth = 0) {
+    if (depth > 10)
+      return 2;
+    if (auto ba = dyn_cast<BlockArgument>(v)) {
+      auto f = dyn_cast_or_null<scf::ForOp>(ba.getOwner()->getParentOp());
+      if (f && ba.getArgNumber() > 0)
+        return strength(f.getInitArgs()[ba.getArgNumber() - 1], depth + 1) ? 2 : 1;
+      return 2;
+    }
+    Operation *def = v.getDefiningOp();
+    bool cheap = def && !def->getNumRegions() && def->getNumResults() == 1 &&
+                 (isa<ArangeOp, SplatOp, BroadcastOp, ExpandDimsOp>(def) ||
+                  isElementwise(def));
+    if (!cheap)
+      return 2;
+    int s = 0;
+    for (Value o : def->getOperands())
+      if (isa<RankedTensorType>(o.getType()))
+        s = std::max(s, strength(o, depth + 1));
+    return s;
   }
   Attribute defaultFor(RankedTensorType t) {
     return defaultBlockedLayout(fn.getContext(), t.getShape(), numWarps);
@@ -76,6 +166,12 @@ private:
     if (!cheap || depth > 10) {
       if (!convertLeaves || depth == 0)
         return {};
+      // Convert a conversion's source, not the conversion.
+      if (auto c = dyn_cast_or_null<ConvertLayoutOp>(def)) {
+        if (encOf(c.getSrc()) == enc)
+          return c.getSrc();
+        v = c.getSrc();
+      }
       b.setInsertionPoint(user);
       auto t = withEncoding(cast<RankedTensorType>(v.getType()), enc);
       return b.create<ConvertLayoutOp>(user->getLoc(), t, v);
@@ -147,12 +243,23 @@ private:
   LogicalResult processOp(Operation *op) {
     Location loc = op->getLoc();
     if (auto f = dyn_cast<scf::ForOp>(op)) {
+      unsigned loop = numLoops++;
+      if (yielded.size() <= loop)
+        yielded.resize(loop + 1);
       // A loop-carried dot accumulator lives in the accumulator layout from
-      // its initial value on, so the K loop never moves it.
+      // its initial value on, so the K loop never moves it; another value
+      // with a cheap initial value takes the layout of what the body yields.
       Operation *yield = f.getBody()->getTerminator();
-      for (unsigned i = 0; i < f.getNumRegionIterArgs(); ++i)
-        if (auto dot = yield->getOperand(i).getDefiningOp<DotOp>())
+      for (unsigned i = 0; i < f.getNumRegionIterArgs(); ++i) {
+        if (auto dot = yield->getOperand(i).getDefiningOp<DotOp>()) {
           require(op, 3 + i, accLayout(dot));
+          continue;
+        }
+        Value init = f.getInitArgs()[i];
+        if (hints && loop < hints->size() && i < (*hints)[loop].size() &&
+            (*hints)[loop][i] && strength(init) == 0)
+          require(op, 3 + i, (*hints)[loop][i]);
+      }
       for (auto [init, arg, res] :
            llvm::zip(f.getInitArgs(), f.getRegionIterArgs(), f.getResults())) {
         arg.setType(init.getType());
@@ -161,6 +268,9 @@ private:
       if (failed(processBlock(*f.getBody())))
         return failure();
       Operation *y = f.getBody()->getTerminator();
+      yielded[loop].clear();
+      for (Value v : y->getOperands())
+        yielded[loop].push_back(encOf(v));
       for (auto [i, arg] : llvm::enumerate(f.getRegionIterArgs()))
         if (auto e = encOf(arg))
           require(y, i, e);
@@ -219,9 +329,13 @@ private:
       return success();
     }
     if (auto bc = dyn_cast<BroadcastOp>(op)) {
-      // The result takes the layout its shape wants; the (smaller) operand
-      // is re-created or converted to match.
+      // The result keeps a firmly placed operand's layout (a row statistic
+      // broadcast back over the tile it came from); otherwise it takes the
+      // layout its shape wants and the (cheap) operand is re-created.
       Attribute enc = defaultFor(bc.getType());
+      if (auto src = dyn_cast_or_null<BlockedLayoutAttr>(encOf(bc.getSrc()));
+          src && strength(bc.getSrc()) == 2)
+        enc = src;
       require(op, 0, enc);
       setEnc(bc.getResult(), enc);
       return success();
@@ -272,10 +386,14 @@ private:
     }
     if (isElementwise(op)) {
       Attribute enc;
+      int best = -1;
       for (Value o : op->getOperands())
         if (auto e = encOf(o)) {
-          enc = e;
-          break;
+          int st = strength(o);
+          if (st > best) {
+            best = st;
+            enc = e;
+          }
         }
       if (!enc)
         return op->emitOpError("has no tile operand to take a layout from");
@@ -303,7 +421,19 @@ struct AssignLayoutsPass
     for (auto fn : getOperation().getOps<func::FuncOp>()) {
       if (!fn->hasAttr(kKernelAttr))
         continue;
-      if (failed(Assigner(fn, numWarpsOf(fn)).run()))
+      // First walk, on a copy and silently: which layout each loop body
+      // gives the values it carries.
+      LoopHints hints;
+      {
+        ScopedDiagnosticHandler quiet(fn.getContext(),
+                                      [](Diagnostic &) { return success(); });
+        func::FuncOp copy = fn.clone();
+        Assigner dry(copy, numWarpsOf(fn), nullptr);
+        if (succeeded(dry.run()))
+          hints = dry.takeYielded();
+        copy.erase();
+      }
+      if (failed(Assigner(fn, numWarpsOf(fn), &hints).run()))
         return signalPassFailure();
     }
   }

@@ -125,7 +125,16 @@ RankedTensorType bic::withEncoding(RankedTensorType t, Attribute enc) {
 }
 
 BlockedLayoutAttr bic::mmaAccumulatorLayout(MLIRContext *ctx, int64_t m,
-                                            int64_t n, unsigned numWarps) {
+                                            int64_t n, unsigned numWarps,
+                                            bool warpsAlongRows) {
+  if (warpsAlongRows) {
+    unsigned wm = 1;
+    while (wm < numWarps && m >= 16 * wm * 2)
+      wm *= 2;
+    unsigned wn = numWarps / wm;
+    if (n >= 8 * wn)
+      return BlockedLayoutAttr::get(ctx, {1, 2}, {8, 4}, {wm, wn}, false);
+  }
   unsigned wm = 1, wn = 1;
   while (wm * wn < numWarps) {
     bool mFits = m >= 16 * wm * 2, nFits = n >= 8 * wn * 2;
@@ -151,7 +160,9 @@ ReduceOrderAttr bic::realisedTreeOrder(MLIRContext *ctx, const TileLayout &layou
   SmallVector<int64_t> lanes;
   for (int j = llvm::Log2_32(d.tpw) - 1; j >= 0; --j)
     lanes.push_back(int64_t(1) << (d.laneShift + j));
-  return ReduceOrderAttr::get(ctx, "tree", d.perThread(), lanes, d.wpc);
+  // Runs of sptEff consecutive coordinates, one per cover of lanes and warps.
+  int64_t run = d.sptEff() < d.perThread() ? d.sptEff() : 0;
+  return ReduceOrderAttr::get(ctx, "tree", d.perThread(), lanes, d.wpc, run);
 }
 
 int64_t bic::exchangeScratchWords(Operation *op) {

@@ -69,7 +69,10 @@ FailureOr<std::string> bic::orderSignature(func::FuncOp fn) {
          << " extent=" << t.getShape()[r.getAxis()] << " tree(perThread="
          << o.getPerThread() << " lanes=[";
       llvm::interleave(o.getLanes(), os, ",");
-      os << "] warps=" << o.getWarps() << ")\n";
+      os << "] warps=" << o.getWarps();
+      if (o.getRun())
+        os << " run=" << o.getRun();
+      os << ")\n";
       return;
     }
     if (auto d = dyn_cast<DotOp>(op)) {

@@ -236,3 +236,11 @@ func.func @wait_prior_grids_operand(%x: i32) {
   "bic.wait_prior_grids"(%x) : (i32) -> ()
   return
 }
+
+// -----
+
+func.func @reduce_run(%x: tensor<64xf32>) {
+  // expected-error @+1 {{a run of 3 must divide perThread (8) and be smaller}}
+  %s = bic.reduce sum %x {axis = 0 : i32, order = #bic.reduce_order<kind = "tree", perThread = 8, lanes = [2, 1], warps = 1, run = 3>} : tensor<64xf32> -> f32
+  return
+}

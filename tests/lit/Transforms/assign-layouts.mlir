@@ -4,7 +4,7 @@
 // the order that layout realises.
 // CHECK-LABEL: func.func @sum1d
 // CHECK: bic.arange 0, 2048 : tensor<2048xi32, #bic.blocked<sizePerThread = [8], threadsPerWarp = [32], warpsPerCTA = [4]>>
-// CHECK: bic.reduce sum %{{.*}} {axis = 0 : i32, order = #bic.reduce_order<kind = "tree", perThread = 16, lanes = [16, 8, 4, 2, 1], warps = 4>} : tensor<2048xf32, #bic.blocked<sizePerThread = [8], threadsPerWarp = [32], warpsPerCTA = [4]>> -> f32
+// CHECK: bic.reduce sum %{{.*}} {axis = 0 : i32, order = #bic.reduce_order<kind = "tree", perThread = 16, lanes = [16, 8, 4, 2, 1], warps = 4, run = 8>} : tensor<2048xf32, #bic.blocked<sizePerThread = [8], threadsPerWarp = [32], warpsPerCTA = [4]>> -> f32
 func.func @sum1d(%p: !bic.ptr<f32>) attributes {bic.kernel, bic.num_warps = 4 : i32} {
   %r = bic.arange 0, 2048 : tensor<2048xi32>
   %ps = bic.splat %p : !bic.ptr<f32> -> tensor<2048x!bic.ptr<f32>>

@@ -77,8 +77,13 @@ BlockedLayoutAttr defaultBlockedLayout(mlir::MLIRContext *ctx,
 /// m16n8 fragment (8 row groups x 4 lanes, 2 consecutive columns per
 /// thread), warps tiled over M and N. Pairs of row repetitions form the two
 /// halves of one m16 instruction, so M must cover 16 rows per warp row.
+/// With `warpsAlongRows`, warps go down M first (as far as 16 rows per
+/// warp allow), so that one warp holds whole rows: a row reduction then
+/// stays within the warp, and the tile can be the A operand of a next
+/// product straight from registers.
 BlockedLayoutAttr mmaAccumulatorLayout(mlir::MLIRContext *ctx, int64_t m,
-                                       int64_t n, unsigned numWarps);
+                                       int64_t n, unsigned numWarps,
+                                       bool warpsAlongRows = false);
 
 /// The accumulator layout of wgmma.m64nNk16 over an MxN tile: warps along
 /// M, warp w owning rows 16w + {lane/4, lane/4 + 8} of each 16*numWarps

@@ -4,7 +4,10 @@
 // newer): the operand tiles are written to shared memory (A row-major, B as
 // N x K or K x N with rows padded by 16 bytes against bank conflicts), then
 // each warp walks K in steps of 16, ascending, and accumulates every m16n8
-// block of its accumulator fragment in place. The accumulator layout is the
+// block of its accumulator fragment in place. Fragments come from shared
+// memory through ldmatrix (.trans for a K x N B); an A operand that is
+// already in the mma fragment layout with warps along its rows (the output
+// of a previous product, as attention's P) stays in registers. The accumulator layout is the
 // mma fragment layout (see mmaAccumulatorLayout), so nothing moves between
 // the K loop's iterations.
 //
@@ -86,37 +89,21 @@ void storeTile(Smem &s, Value v, const TileLayout &l, int64_t ld, int64_t start,
   }
 }
 
-Value load32(Smem &s, Value r, Value c, int64_t ld, int64_t start) {
-  Value off = s.offset(r, c, ld, start, 2);
-  return s.b.create<LLVM::LoadOp>(s.loc, s.b.getI32Type(), s.at(off), 4);
-}
-
-// Two 16-bit elements (r, c) and (r + 1, c), packed low then high.
-Value load2x16(Smem &s, Value r, Value c, int64_t ld, int64_t start) {
-  OpBuilder &b = s.b;
-  Location loc = s.loc;
-  Value lo = b.create<LLVM::LoadOp>(loc, b.getI16Type(),
-                                    s.at(s.offset(r, c, ld, start, 2)), 2);
-  Value r1 = b.create<arith::AddIOp>(loc, r, constI32(b, loc, 1));
-  Value hi = b.create<LLVM::LoadOp>(loc, b.getI16Type(),
-                                    s.at(s.offset(r1, c, ld, start, 2)), 2);
-  Value lo32 = b.create<arith::ExtUIOp>(loc, b.getI32Type(), lo);
-  Value hi32 = b.create<arith::ExtUIOp>(loc, b.getI32Type(), hi);
-  Value sh = b.create<arith::ShLIOp>(loc, hi32, constI32(b, loc, 16));
-  return b.create<arith::OrIOp>(loc, lo32, sh);
-}
-
 /// ldmatrix.x{2,4}: lane l supplies the address of row (l % 8) of matrix
 /// (l / 8); thread L receives elements (L / 4, 2 (L % 4) + {0, 1}) of each
 /// matrix, exactly an mma.m16n8k16 operand register.
-SmallVector<Value> ldmatrix(Smem &s, Value byteOffset, int count) {
+/// With `trans`, thread L receives elements (2 (L % 4) + {0, 1}, L / 4)
+/// instead: a column pair of a row-major [K, N] block, the B operand
+/// register of a K-major B.
+SmallVector<Value> ldmatrix(Smem &s, Value byteOffset, int count,
+                            bool trans = false) {
   OpBuilder &b = s.b;
   Location loc = s.loc;
   Value addr = b.create<LLVM::PtrToIntOp>(loc, b.getI64Type(), s.at(byteOffset));
   SmallVector<Type> regs(count, b.getI32Type());
   auto resTy = LLVM::LLVMStructType::getLiteral(b.getContext(), regs);
   std::string asmStr = "ldmatrix.sync.aligned.m8n8.x" + std::to_string(count) +
-                       ".shared.b16 {";
+                       (trans ? ".trans" : "") + ".shared.b16 {";
   std::string cons;
   for (int i = 0; i < count; ++i) {
     asmStr += (i ? ",$" : "$") + std::to_string(i);
@@ -136,17 +123,18 @@ SmallVector<Value> ldmatrix(Smem &s, Value byteOffset, int count) {
 
 /// The mma.sync core: K ascending in k-steps of 16 over A in `sA`
 /// ([M, lda] row-major) and B in `sB` ([N, ldb] if transB, else [K, ldb]),
-/// updating the accumulator fragment `accVec` (layout `lc`) in place.
+/// updating the accumulator fragment `accVec` (layout `lc`) in place. With
+/// `aRegs` (see aFromRegisters), A comes from the caller's registers and
+/// `sA` is not read.
 Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
               Value accVec, Type elem, int64_t M, int64_t N, int64_t K,
               bool transB, Smem &sA, Smem &sB, int64_t lda, int64_t ldb,
-              const ThreadIds &ids) {
+              const ThreadIds &ids, Value aRegs = {}) {
   const DimLayout &c0 = lc.dim(0), &c1 = lc.dim(1);
   const char *ty = elem.isBF16() ? "bf16" : "f16";
     Value g = rw.create<arith::AndIOp>(
         loc, rw.create<arith::ShRUIOp>(loc, ids.lane, constI32(rw, loc, 2)),
         constI32(rw, loc, 7));
-    Value t = rw.create<arith::AndIOp>(loc, ids.lane, constI32(rw, loc, 3));
     Value w0 = lc.warpIndex(rw, loc, 0, ids.warp);
     Value w1 = lc.warpIndex(rw, loc, 1, ids.warp);
     auto wrap = [&](Value v, int64_t size) -> Value {
@@ -161,15 +149,7 @@ Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
                                            constI32(rw, loc, c0.offset(i))),
                   M);
     };
-    // Column of B fragment n: the n8 block's first column plus the group.
-    Value colBase = rw.create<arith::AddIOp>(
-        loc, rw.create<arith::MulIOp>(loc, w1, constI32(rw, loc, 8)), g);
     int64_t P0 = c0.perThread(), P1 = c1.perThread(), repsN = P1 / 2;
-    auto colB = [&](int64_t n) {
-      return wrap(rw.create<arith::AddIOp>(loc, colBase,
-                                           constI32(rw, loc, c1.offset(2 * n))),
-                  N);
-    };
 
     SmallVector<Value> acc;
     for (int64_t e = 0; e < lc.numElems(); ++e)
@@ -186,9 +166,6 @@ Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
     SmallVector<Value> rows;
     for (int64_t i = 0; i < P0; ++i)
       rows.push_back(row(i));
-    SmallVector<Value> cols;
-    for (int64_t n = 0; n < repsN; ++n)
-      cols.push_back(colB(n));
 
     // ldmatrix addressing: lane l names row (l & 7) of matrix (l >> 3).
     Value r8 = rw.create<arith::AndIOp>(loc, ids.lane, constI32(rw, loc, 7));
@@ -221,13 +198,21 @@ Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
       bLdCol.push_back(wrap(rw.create<arith::AddIOp>(loc, ldColBase, off), N));
     }
     Value bK = rw.create<arith::MulIOp>(loc, half, constI32(rw, loc, 8));
+    // B as [K, N] (ldmatrix.trans): matrix j's first column, n-block
+    // n + (j >> 1).
+    SmallVector<Value> bTrCol;
+    Value wCol = rw.create<arith::MulIOp>(loc, w1, constI32(rw, loc, 8));
+    for (int64_t n = 0; n < repsN; n += 2) {
+      Value c0v = constI32(rw, loc, c1.offset(2 * n));
+      Value c1v = constI32(rw, loc, c1.offset(2 * std::min(n + 1, repsN - 1)));
+      Value off = rw.create<arith::SelectOp>(
+          loc, rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, upper,
+                                        constI32(rw, loc, 0)), c1v, c0v);
+      bTrCol.push_back(wrap(rw.create<arith::AddIOp>(loc, wCol, off), N));
+    }
 
     // K ascending in steps of 16: the order the attribute declares.
     for (int64_t k0 = 0; k0 < K; k0 += 16) {
-      Value kLo = rw.create<arith::AddIOp>(
-          loc, rw.create<arith::MulIOp>(loc, t, constI32(rw, loc, 2)),
-          constI32(rw, loc, k0));
-      Value kHi = rw.create<arith::AddIOp>(loc, kLo, constI32(rw, loc, 8));
       SmallVector<std::pair<Value, Value>> bf;
       if (transB) {
         Value k = rw.create<arith::AddIOp>(loc, bK, constI32(rw, loc, k0));
@@ -239,13 +224,37 @@ Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
             bf.push_back({r[2], r[3]});
         }
       } else {
-        for (int64_t n = 0; n < repsN; ++n)
-          bf.push_back({load2x16(sB, kLo, cols[n], ldb, 0),
-                        load2x16(sB, kHi, cols[n], ldb, 0)});
+        // [K, N] rows: ldmatrix.trans, matrix j covers k half (j & 1) of
+        // n-block n + (j >> 1).
+        Value k = rw.create<arith::AddIOp>(
+            loc, rw.create<arith::AddIOp>(loc, r8, constI32(rw, loc, k0)),
+            rw.create<arith::MulIOp>(loc, half, constI32(rw, loc, 8)));
+        for (int64_t n = 0; n < repsN; n += 2) {
+          auto r = ldmatrix(sB, sB.offset(k, bTrCol[n / 2], ldb, 0, 2),
+                            n + 1 < repsN ? 4 : 2, /*trans=*/true);
+          bf.push_back({r[0], r[1]});
+          if (n + 1 < repsN)
+            bf.push_back({r[2], r[3]});
+        }
       }
       Value ak = rw.create<arith::AddIOp>(loc, aK, constI32(rw, loc, k0));
       for (int64_t q = 0; q < P0 / 2; ++q) {
-        auto af = ldmatrix(sA, sA.offset(aLdRow[q], ak, lda, 0, 2), 4);
+        SmallVector<Value> af;
+        if (aRegs) {
+          // Rows 2q and 2q + 1 of the fragment, columns k0 + 2t (+ 8): the
+          // A tile's in-thread elements (2q | 2q + 1) * K / 4 + k0 / 4 + {0..3}.
+          int64_t pa = K / 4;
+          auto pair = [&](int64_t r, int64_t j) {
+            Value v = rw.create<vector::ExtractStridedSliceOp>(
+                loc, aRegs, ArrayRef<int64_t>{r * pa + k0 / 4 + j},
+                ArrayRef<int64_t>{2}, ArrayRef<int64_t>{1});
+            return rw.create<LLVM::BitcastOp>(loc, rw.getI32Type(), v).getResult();
+          };
+          af = {pair(2 * q, 0), pair(2 * q + 1, 0), pair(2 * q, 2),
+                pair(2 * q + 1, 2)};
+        } else {
+          af = ldmatrix(sA, sA.offset(aLdRow[q], ak, lda, 0, 2), 4);
+        }
         Value a0 = af[0], a1 = af[1], a2 = af[2], a3 = af[3];
         for (int64_t n = 0; n < repsN; ++n) {
           int64_t i0 = (2 * q) * P1 + 2 * n, i1 = i0 + 1;
@@ -312,11 +321,30 @@ Value bufferBase(DotOp op, OpBuilder &b) {
   return b.create<LLVM::GEPOp>(loc, ptrTy, b.getI8Type(), base, ValueRange{off});
 }
 
+/// Whether A (layout `la`) can feed the mma.sync A fragments of an
+/// accumulator in layout `lc` straight from registers: A is itself in the
+/// mma fragment layout with its warps along the rows only, on the same
+/// rows as the accumulator (the output of a previous product whose warps
+/// go along the rows, like attention's P). Then the A fragment of rows
+/// (2q, 2q + 1) and k-step k0 is the thread's column pairs k0 / 4 + {0, 1}
+/// and k0 / 4 + {2, 3} of those rows: the accumulator registers of n8
+/// blocks k0 / 8 and k0 / 8 + 1.
+bool aFromRegisters(const TileLayout &la, const TileLayout &lc, int64_t K) {
+  const DimLayout &a0 = la.dim(0), &a1 = la.dim(1), &c0 = lc.dim(0),
+                  &c1 = lc.dim(1);
+  return a0.spt == c0.spt && a0.tpw == c0.tpw && a0.wpc == c0.wpc &&
+         a0.laneShift == c0.laneShift && a0.warpShift == c0.warpShift &&
+         a0.size == c0.size && !a0.lanesFirst && !a0.replicated() &&
+         a1.spt == 2 && a1.tpw == 4 && a1.wpc == 1 && c1.wpc == 1 &&
+         !a1.replicated() && K % 16 == 0;
+}
+
 /// Writes both operands of `op` into its shared-memory buffer (A at 0, B at
-/// `offB`) and synchronises; returns the buffer.
+/// `offB`; B only when `skipA`) and synchronises; returns the buffer.
 Smem stageOperands(DotOp op, DotOp::Adaptor a, const TileLayout &la,
                    const TileLayout &lb, int64_t lda, int64_t ldb, int64_t offB,
-                   const ThreadIds &ids, ConversionPatternRewriter &rw) {
+                   const ThreadIds &ids, ConversionPatternRewriter &rw,
+                   bool skipA = false) {
   Location loc = op.getLoc();
   Type elem = op.getA().getType().getElementType();
   Smem s{rw, loc, bufferBase(op, rw)};
@@ -325,7 +353,8 @@ Smem stageOperands(DotOp op, DotOp::Adaptor a, const TileLayout &la,
   // buffer from two iterations ago.
   if (!op->hasAttr(kDoubleBufferAttr))
     rw.create<gpu::BarrierOp>(loc);
-  storeTile(s, a.getA(), la, lda, 0, elem, ids);
+  if (!skipA)
+    storeTile(s, a.getA(), la, lda, 0, elem, ids);
   storeTile(s, a.getB(), lb, ldb, offB, elem, ids);
   rw.create<gpu::BarrierOp>(loc);
   return s;
@@ -390,11 +419,12 @@ struct DotLowering : public OpConversionPattern<DotOp> {
     int64_t offB = M * lda * 2;
 
     ThreadIds ids = getThreadIds(rw, loc);
-    Smem s = stageOperands(op, a, *la, *lb, lda, ldb, offB, ids, rw);
+    bool aRegs = aFromRegisters(*la, *lc, K);
+    Smem s = stageOperands(op, a, *la, *lb, lda, ldb, offB, ids, rw, aRegs);
 
     Smem sB{rw, loc, s.at(constI32(rw, loc, offB))};
     rw.replaceOp(op, emitMma(rw, loc, *lc, a.getAcc(), elem, M, N, K, transB, s, sB,
-                             lda, ldb, ids));
+                             lda, ldb, ids, aRegs ? a.getA() : Value()));
     return success();
   }
 };

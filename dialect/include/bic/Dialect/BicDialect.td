@@ -117,6 +117,14 @@ def Bic_ReduceOrderAttr : Bic_Attr<"ReduceOrder", "reduce_order"> {
     folded sequentially in ascending warp order (through shared memory).
     Every thread ends with the same bits.
 
+    A thread's elements are consecutive coordinates unless `run` is set:
+    then they come in runs of `run` consecutive coordinates, one run per
+    cover of all the lanes and warps (`run = 2` for the mma.sync
+    accumulator's columns: 2t, 2t + 1, 8 + 2t, 9 + 2t, ...). `perThread`,
+    `lanes`, `warps` and `run` together name which elements meet at every
+    step of the tree, so two reductions with equal attributes give equal
+    bits.
+
     The frontend declares the kind; `bic-assign-layouts` fixes the
     parameters from compile-time constants only (tile shape and warp count).
     A reduction whose parameters are not yet fixed is `unresolved` and cannot
@@ -124,15 +132,19 @@ def Bic_ReduceOrderAttr : Bic_Attr<"ReduceOrder", "reduce_order"> {
 
     Examples: `#bic.reduce_order<kind = "tree">` (declared),
     `#bic.reduce_order<kind = "tree", perThread = 32,
-    lanes = [16, 8, 4, 2, 1], warps = 8>` (resolved).
+    lanes = [16, 8, 4, 2, 1], warps = 8>` (resolved),
+    `#bic.reduce_order<kind = "tree", perThread = 16, lanes = [2, 1],
+    warps = 1, run = 2>` (a row of a 64-column mma accumulator).
   }];
   let parameters = (ins StringRefParameter<"order kind">:$kind,
                         DefaultValuedParameter<"int64_t", "0">:$perThread,
                         OptionalArrayRefParameter<"int64_t">:$lanes,
-                        DefaultValuedParameter<"int64_t", "0">:$warps);
+                        DefaultValuedParameter<"int64_t", "0">:$warps,
+                        DefaultValuedParameter<"int64_t", "0">:$run);
   let assemblyFormat = [{
     `<` `kind` `=` $kind (`,` `perThread` `=` $perThread^)?
-        (`,` `lanes` `=` `[` $lanes^ `]`)? (`,` `warps` `=` $warps^)? `>`
+        (`,` `lanes` `=` `[` $lanes^ `]`)? (`,` `warps` `=` $warps^)?
+        (`,` `run` `=` $run^)? `>`
   }];
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
