@@ -2,8 +2,10 @@
 //
 // Against fp64 (causal and not, grouped KV heads); a token's output bitwise
 // identical whether computed in a prefill, in a chunk of a chunked prefill
-// or alone in a decode step; every row bitwise identical across query
-// counts; every BM build (and the sm_80 PTX on Hopper) bitwise identical.
+// or alone in a decode step, through `attention` or split-KV
+// (`attention_partial` + `attention_combine`); every row bitwise identical
+// across query counts; every BM build (and the sm_80 PTX on Hopper)
+// bitwise identical.
 //
 //===----------------------------------------------------------------------===//
 #include "GpuTestUtil.h"
@@ -30,6 +32,11 @@ const Build kCausal[] = {{"attention", 64, true},
                          {"attention_m32", 32, true},
                          {"attention_m128", 128, true}};
 const Build kFull = {"attention_full", 64, false};
+/// The split-KV partial kernel's builds: BM = 16 on one warp (decode) and
+/// the default.
+const Build kSplit[] = {{"attention_m16", 16, true}, {"attention", 64, true}};
+constexpr int64_t kSplitKeys = 256; // SPLIT
+constexpr int64_t kCombineRows = 16; // BMC
 
 /// Q [S, H, D] and K, V [L, H_KV, D] of random bf16 in [-1, 1].
 struct Problem {
@@ -79,6 +86,37 @@ struct Problem {
     return out;
   }
 
+  /// As run(), through split-KV: `attention_partial` of build `b` writes
+  /// one partial state per split of kSplitKeys keys, `attention_combine`
+  /// merges them.
+  std::vector<uint16_t> runSplit(const Build &b, int64_t first, int64_t n, int64_t qStart,
+                                 int64_t keys) {
+    auto it = modules.find(std::string(b.name) + "." + deviceArch());
+    if (it == modules.end())
+      it = modules.emplace(std::string(b.name) + "." + deviceArch(), loadKernel(b.name)).first;
+    Kernel part = it->second.kernel("attention_partial", expectedHash("attention_partial"));
+    Kernel comb = it->second.kernel("attention_combine", expectedHash("attention_combine"));
+    int64_t splits = (keys + kSplitKeys - 1) / kSplitKeys;
+    DeviceBuffer pacc(size_t(splits * n * H * kD) * 4), pm(size_t(splits * n * H) * 4),
+        pl(size_t(splits * n * H) * 4);
+    for (DeviceBuffer *w : {&pacc, &pm, &pl})
+      w->fill(0xff); // NaN: a partial the combine reads but nobody wrote shows
+    o.fill(0xff);
+    size_t row = size_t(H) * kD * 2;
+    part.launch(Grid(unsigned((n + b.bm - 1) / b.bm), unsigned(H), unsigned(splits)),
+                {DevicePtr{q.ptr() + first * row}, DevicePtr{k.ptr()}, DevicePtr{v.ptr()},
+                 DevicePtr{pacc.ptr()}, DevicePtr{pm.ptr()}, DevicePtr{pl.ptr()},
+                 int32_t(n), int32_t(keys), int32_t(qStart + first), int32_t(H),
+                 int32_t(HKV), kScale});
+    comb.launch(Grid(unsigned((n + kCombineRows - 1) / kCombineRows), unsigned(H)),
+                {DevicePtr{pacc.ptr()}, DevicePtr{pm.ptr()}, DevicePtr{pl.ptr()},
+                 DevicePtr{o.ptr() + first * row}, int32_t(n), int32_t(keys), int32_t(H)});
+    context().synchronize();
+    std::vector<uint16_t> out(size_t(n) * H * kD);
+    o.download(out.data(), out.size() * 2, first * row);
+    return out;
+  }
+
   /// Output row of query i (position pos), head h, in fp64.
   std::vector<double> reference(int64_t i, int64_t pos, int64_t h, int64_t keys,
                                 bool causal) const {
@@ -105,12 +143,15 @@ struct Problem {
     return out;
   }
 
-  static std::string expectedHash() {
-    static std::string h = [] {
+  /// The order hash of kernel `name` in the default build.
+  static std::string expectedHash(const std::string &name = "attention") {
+    static std::map<std::string, std::string> hashes;
+    auto it = hashes.find(name);
+    if (it == hashes.end()) {
       Module m = loadKernel("attention");
-      return m.kernel("attention").meta().orderHash;
-    }();
-    return h;
+      it = hashes.emplace(name, m.kernel(name).meta().orderHash).first;
+    }
+    return it->second;
   }
 };
 
@@ -209,5 +250,35 @@ TEST(AttentionGpu, RowsBitwiseIdenticalAcrossQueryCountsAndBuilds) {
     }
     for (int rep = 0; rep < 20; ++rep)
       ASSERT_EQ(p.run(ref, 0, L, 0, L), all) << ref.name << " run " << rep;
+  }
+}
+
+// Split-KV gives the bits of the prefill: decode steps (one query over the
+// keys up to it: inside the first split, on a split boundary, in a partial
+// last split) and a chunk of queries, through the partial kernel's BM = 16
+// and BM = 64 builds, against `attention`'s whole prefill. The splits'
+// partial states go through memory as f32 and merge in split order, as
+// `attention` merges them in registers.
+TEST(AttentionGpu, SplitKvAgreesBitwiseWithPrefill) {
+  BIC_REQUIRE_GPU();
+  const int64_t L = 1000, H = 4, HKV = 2, row = H * kD;
+  Problem p(L, L, H, HKV, 41);
+  auto prefill = p.run(kCausal[0], 0, L, 0, L);
+  EXPECT_LT(maxError(p, prefill, 0, {0, 255, 256, 999}, 0, L, true), 1e-2);
+  for (const Build &b : kSplit) {
+    int64_t bad = 0;
+    for (int64_t pos : {0, 1, 63, 255, 256, 257, 511, 512, 700, 999}) {
+      auto one = p.runSplit(b, pos, 1, 0, pos + 1);
+      EXPECT_TRUE(rowsEqual(one, 0, prefill, pos, row)) << b.name << " decode of token " << pos;
+      bad += !rowsEqual(one, 0, prefill, pos, row);
+    }
+    // Queries 600..699 over the keys up to 699, and all 1000 queries.
+    auto chunk = p.runSplit(b, 600, 100, 0, 700);
+    for (int64_t i = 0; i < 100; ++i)
+      bad += !rowsEqual(chunk, i, prefill, 600 + i, row);
+    auto all = p.runSplit(b, 0, L, 0, L);
+    for (int64_t i = 0; i < L; ++i)
+      bad += !rowsEqual(all, i, prefill, i, row);
+    EXPECT_EQ(bad, 0) << b.name << ": rows whose bits depend on split-KV";
   }
 }

@@ -1,11 +1,14 @@
 """Attention benchmark: bic's attention.bic (through bic's runtime) against
 torch's scaled_dot_product_attention (FlashAttention on Hopper), bf16,
 H = 32 query heads on H_KV = 8 KV heads, D = 64, causal. Prefill: S = L
-queries; decode: one query at position L - 1 over L keys. GPU time per call
-from CUDA graph replays (PERF.md, Method). Also checks, for bic, that the
-last token's decode output has the bits of its prefill row, and the error
-of both against fp32 math. Writes attention.json (draw it with
-plot_attention.py).
+queries; decode: one query at position L - 1 over L keys. bic's time is
+the best of its builds: `attention` with 32, 64 or 128 query rows per
+program, and (decode) split-KV, `attention_partial` (16 or 64 rows) then
+`attention_combine`, over splits of 256 keys. GPU time per call from CUDA
+graph replays (PERF.md, Method). Also checks, for bic, that the last
+token's decode output (alone, and through split-KV) has the bits of its
+prefill row, and the error of both against fp32 math. Writes
+attention.json (draw it with plot_attention.py).
 
 usage: attention_bench.py BUNDLE_DIR OUT_DIR
 """
@@ -22,6 +25,7 @@ import bicrt  # noqa: E402
 from rmsnorm_bench import graph_time_us  # noqa: E402
 
 H, HKV, D = 32, 8, 64
+SPLIT, BMC = 256, 16  # attention.bic's SPLIT and BMC
 SCALE = math.log2(math.e) / math.sqrt(D)
 PREFILL = [256, 512, 1024, 2048, 4096, 8192]
 DECODE = [512, 2048, 8192, 32768]
@@ -36,24 +40,52 @@ def flops(S, L, causal_prefill):
 def main():
     bundle, out = sys.argv[1], sys.argv[2]
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
-    kernels = {n: rt.kernel(os.path.join(bundle, "kernels", n + ".sm_90a.ptx"), "attention")
-               for n in ("attention", "attention_m32", "attention_m128")}
-    bms = {"attention": 64, "attention_m32": 32, "attention_m128": 128}
-    hashes = {k.order_hash for k in kernels.values()}
-    assert len(hashes) == 1, f"attention builds with different orders: {hashes}"
+    bms = {"attention": 64, "attention_m32": 32, "attention_m128": 128, "attention_m16": 16}
+    names = ("attention", "attention_partial", "attention_combine")
+    kernels = {(b, n): rt.kernel(os.path.join(bundle, "kernels", b + ".sm_90a.ptx"), n)
+               for b in bms for n in names}
+    hashes = {}
+    for (b, n), kern in kernels.items():
+        hashes.setdefault(n, set()).add(kern.order_hash)
+    assert all(len(h) == 1 for h in hashes.values()), f"builds with different orders: {hashes}"
     stream = lambda: torch.cuda.current_stream().cuda_stream  # noqa: E731
     res = {"gpu": torch.cuda.get_device_name(0), "commit": os.environ.get("BIC_COMMIT", ""),
-           "order_hash": hashes.pop(), "H": H, "H_KV": HKV, "D": D, "rows": []}
+           "order_hash": {n: h.pop() for n, h in hashes.items()}, "H": H, "H_KV": HKV,
+           "D": D, "split": SPLIT, "rows": []}
+
+    def launch(kern, grid, args):
+        kern.rt._check(kern.rt.lib.bic_launch(kern.handle, grid[0], grid[1], grid[2],
+                                              bicrt.ctypes.c_void_p(stream()), args, len(args)))
 
     def bic_call(name, q, k, v, o, S, L, q_start):
-        kern = kernels[name]
-        args = kern.prepare([bicrt.ptr(q.data_ptr()), bicrt.ptr(k.data_ptr()),
-                             bicrt.ptr(v.data_ptr()), bicrt.ptr(o.data_ptr()), bicrt.i32(S),
-                             bicrt.i32(L), bicrt.i32(q_start), bicrt.i32(H), bicrt.i32(HKV),
-                             bicrt.f32(SCALE)])
-        grid = (S + bms[name] - 1) // bms[name]
-        return lambda i=0: kern.rt._check(kern.rt.lib.bic_launch(
-            kern.handle, grid, H, 1, bicrt.ctypes.c_void_p(stream()), args, len(args)))
+        """`name` is a build for the one-kernel path, or "split:BUILD"."""
+        common = [bicrt.i32(S), bicrt.i32(L), bicrt.i32(q_start), bicrt.i32(H), bicrt.i32(HKV),
+                  bicrt.f32(SCALE)]
+        if not name.startswith("split:"):
+            kern = kernels[(name, "attention")]
+            args = kern.prepare([bicrt.ptr(q.data_ptr()), bicrt.ptr(k.data_ptr()),
+                                 bicrt.ptr(v.data_ptr()), bicrt.ptr(o.data_ptr())] + common)
+            grid = ((S + bms[name] - 1) // bms[name], H, 1)
+            return lambda i=0: launch(kern, grid, args)
+        build = name[len("split:"):]
+        part, comb = kernels[(build, "attention_partial")], kernels[(build, "attention_combine")]
+        splits = (L + SPLIT - 1) // SPLIT
+        pacc = torch.empty(splits * S * H * D, device="cuda", dtype=torch.float32)
+        pm = torch.empty(splits * S * H, device="cuda", dtype=torch.float32)
+        pl = torch.empty_like(pm)
+        a1 = part.prepare([bicrt.ptr(q.data_ptr()), bicrt.ptr(k.data_ptr()),
+                           bicrt.ptr(v.data_ptr()), bicrt.ptr(pacc.data_ptr()),
+                           bicrt.ptr(pm.data_ptr()), bicrt.ptr(pl.data_ptr())] + common)
+        a2 = comb.prepare([bicrt.ptr(pacc.data_ptr()), bicrt.ptr(pm.data_ptr()),
+                           bicrt.ptr(pl.data_ptr()), bicrt.ptr(o.data_ptr()), bicrt.i32(S),
+                           bicrt.i32(L), bicrt.i32(H)])
+        g1 = ((S + bms[build] - 1) // bms[build], H, splits)
+        g2 = ((S + BMC - 1) // BMC, H, 1)
+
+        def call(i=0, keep=(pacc, pm, pl)):
+            launch(part, g1, a1)
+            launch(comb, g2, a2)
+        return call
 
     print(f"# {res['gpu']}: attention, H={H} H_KV={HKV} D={D}, causal, bf16")
     print("  phase      S      L |  bic us  sdpa us | bic TF/s sdpa TF/s | ratio | bic build")
@@ -74,7 +106,10 @@ def main():
                                                               enable_gqa=True)
         t_sdpa = graph_time_us(sdpa, 1)
         best = None
-        for name in kernels:
+        cands = ["attention", "attention_m32", "attention_m128"]
+        if S == 1:
+            cands = ["attention", "split:attention_m16", "split:attention"]
+        for name in cands:
             call = bic_call(name, qs, k, v, o[q_start:], S, L, q_start)
             t = graph_time_us(call, 1)
             if best is None or t < best[0]:
@@ -99,10 +134,16 @@ def main():
             torch.cuda.synchronize()
             row["decode_bits_equal_prefill"] = bool(torch.equal(
                 last.view(torch.int16), o2[L - 1].view(torch.int16)))
+            o2.fill_(float("nan"))
+            bic_call("split:attention_m16", q[L - 1:], k, v, o2[L - 1:], 1, L, L - 1)()
+            torch.cuda.synchronize()
+            row["split_decode_bits_equal_prefill"] = bool(torch.equal(
+                last.view(torch.int16), o2[L - 1].view(torch.int16)))
         res["rows"].append(row)
         print(f"  {phase:8} {S:5} {L:6} | {t_bic:7.1f} {t_sdpa:8.1f} | "
               f"{row['bic_TFLOPs']:8.1f} {row['sdpa_TFLOPs']:9.1f} | {t_sdpa / t_bic:5.2f} | {name}"
               + (f"  decode==prefill bits: {row['decode_bits_equal_prefill']}"
+                 f" split-KV: {row['split_decode_bits_equal_prefill']}"
                  if "decode_bits_equal_prefill" in row else "")
               + f"  err bic {err_bic:.1e} sdpa {err_sdpa:.1e}", flush=True)
     json.dump(res, open(os.path.join(out, "attention.json"), "w"), indent=1)

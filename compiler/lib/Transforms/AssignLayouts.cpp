@@ -329,13 +329,16 @@ private:
       return success();
     }
     if (auto bc = dyn_cast<BroadcastOp>(op)) {
-      // The result keeps a firmly placed operand's layout (a row statistic
-      // broadcast back over the tile it came from); otherwise it takes the
-      // layout its shape wants and the (cheap) operand is re-created.
+      // The result keeps the layout of a firmly placed statistic of a tile
+      // (x[:, None] of a reduction's slice) broadcast back over that tile;
+      // otherwise it takes the layout its shape wants and the operand is
+      // re-created or converted (on the smaller tile).
       Attribute enc = defaultFor(bc.getType());
-      if (auto src = dyn_cast_or_null<BlockedLayoutAttr>(encOf(bc.getSrc()));
-          src && strength(bc.getSrc()) == 2)
-        enc = src;
+      auto ex = bc.getSrc().getDefiningOp<ExpandDimsOp>();
+      if (ex && isa_and_nonnull<SliceLayoutAttr>(encOf(ex.getSrc())) &&
+          !ex.getSrc().getDefiningOp<ConvertLayoutOp>() &&
+          strength(bc.getSrc()) == 2)
+        enc = encOf(bc.getSrc());
       require(op, 0, enc);
       setEnc(bc.getResult(), enc);
       return success();
@@ -423,15 +426,23 @@ struct AssignLayoutsPass
         continue;
       // First walk, on a copy and silently: which layout each loop body
       // gives the values it carries.
+      // Repeated until the hints settle: an inner loop's results, which
+      // an outer loop yields, only take their layout once the inner loop
+      // has its hints.
       LoopHints hints;
       {
         ScopedDiagnosticHandler quiet(fn.getContext(),
                                       [](Diagnostic &) { return success(); });
-        func::FuncOp copy = fn.clone();
-        Assigner dry(copy, numWarpsOf(fn), nullptr);
-        if (succeeded(dry.run()))
-          hints = dry.takeYielded();
-        copy.erase();
+        for (int round = 0; round < 4; ++round) {
+          func::FuncOp copy = fn.clone();
+          Assigner dry(copy, numWarpsOf(fn), round ? &hints : nullptr);
+          bool ok = succeeded(dry.run());
+          LoopHints next = ok ? dry.takeYielded() : LoopHints();
+          copy.erase();
+          if (!ok || next == hints)
+            break;
+          hints = std::move(next);
+        }
       }
       if (failed(Assigner(fn, numWarpsOf(fn), &hints).run()))
         return signalPassFailure();
