@@ -375,11 +375,52 @@ static void collectAssigned(const ast::Block &blk,
   }
 }
 
+/// `for i in static_range(...)`: bounds known at compile time; the body is
+/// emitted once per value of i, in ascending order (nothing is carried,
+/// names assigned in the body simply hold their last value).
+bool Gen::genStaticFor(const ast::Stmt &s) {
+  const ast::Expr &it = *s.value;
+  SmallVector<int64_t, 3> bounds;
+  for (const auto &a : it.args) {
+    auto v = expr(*a);
+    if (!v)
+      return false;
+    if (!v->isConst() || v->ck != GVal::Const::Int) {
+      error(a->loc) << "static_range bounds must be integer constants (constexpr "
+                       "parameters or literals)";
+      return false;
+    }
+    bounds.push_back(v->i);
+  }
+  if (bounds.size() == 1)
+    bounds.insert(bounds.begin(), 0);
+  if (bounds.size() == 2)
+    bounds.push_back(1);
+  if (bounds[2] <= 0) {
+    error(it.args.back()->loc) << "static_range step must be positive";
+    return false;
+  }
+  if ((bounds[1] - bounds[0] + bounds[2] - 1) / bounds[2] > 64) {
+    error(it.loc) << "static_range unrolls at most 64 iterations";
+    return false;
+  }
+  for (int64_t i = bounds[0]; i < bounds[1]; i += bounds[2]) {
+    scope[s.target] = GVal::ofInt(i);
+    if (!genBlock(s.body))
+      return false;
+  }
+  return true;
+}
+
 bool Gen::genFor(const ast::Stmt &s) {
   const ast::Expr &it = *s.value;
+  if (it.kind == ast::Expr::Kind::Call && it.name == "static_range" &&
+      it.kwargs.empty() && !it.args.empty() && it.args.size() <= 3)
+    return genStaticFor(s);
   if (it.kind != ast::Expr::Kind::Call || it.name != "range" ||
       !it.kwargs.empty() || it.args.empty() || it.args.size() > 3) {
-    error(it.loc) << "a for loop iterates over range(start, end[, step])";
+    error(it.loc) << "a for loop iterates over range(start, end[, step]) or "
+                     "static_range(start, end[, step])";
     return false;
   }
   Location l = loc(s.loc);

@@ -82,6 +82,7 @@ public:
   bool genBlock(const ast::Block &stmts, size_t from = 0);
   bool genStmt(const ast::Stmt &s);
   bool genFor(const ast::Stmt &s);
+  bool genStaticFor(const ast::Stmt &s);
   bool genIf(const ast::Stmt &s);
   bool genEarlyReturn(const ast::Block &stmts, size_t ifIndex);
 

@@ -7,9 +7,12 @@
 // CHECK: gpu.func @rowsum(%[[X:.*]]: !llvm.ptr<1>, %[[Y:.*]]: !llvm.ptr<1>, %{{.*}}: i32) workgroup(%[[SCRATCH:.*]] : memref<4xi32, #gpu.address_space<workgroup>>) kernel
 // CHECK-SAME: known_block_size = array<i32: 128, 1, 1>
 // Vectorised masked load: 8 x f32 in two 16-byte halves would need vec 4; here
-// the mask constancy (n multiple of 8) and f32 give 4 per access.
-// CHECK: scf.if %{{.*}} -> (vector<4xf32>)
-// CHECK: llvm.load %{{.*}} {alignment = 16 : i64} : !llvm.ptr<1> -> vector<4xf32>
+// the mask constancy (n multiple of 8) and f32 give 4 per access, each one
+// predicated ld.global of 4 words whose registers start as `other` (tied
+// operands 0-3), with no branch around it.
+// CHECK-NOT: scf.if
+// CHECK: llvm.inline_asm has_side_effects asm_dialect = att "@$5 ld.global.v4.b32 {$0,$1,$2,$3}, [$4];", "=r,=r,=r,=r,l,b,0,1,2,3"
+// CHECK: llvm.inline_asm has_side_effects asm_dialect = att "@$5 ld.global.v4.b32 {$0,$1,$2,$3}, [$4];"
 // Sequential fold of the thread's 8 elements, ascending.
 // CHECK-COUNT-7: arith.addf %{{.*}}, %{{.*}} : f32
 // Butterfly over the lanes, offsets 16, 8, 4, 2, 1 in that order.

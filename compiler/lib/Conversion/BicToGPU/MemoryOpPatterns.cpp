@@ -3,8 +3,11 @@
 // A thread moves `vec` consecutive elements with one LLVM vector access
 // (`vec` comes from bic-vectorize-access, which proved the addresses
 // contiguous and aligned and the mask uniform over each group). A masked
-// group is an scf.if around the access, so masked-off memory is never
-// touched. Replicated elements (layouts wider than the tile) are stored by
+// group of whole 32-bit words is one predicated `@p ld.global` whose
+// registers start as the `other` values; a smaller one is an scf.if around
+// the access. Either way masked-off memory is never touched, and the
+// predicated form keeps the loads in one basic block, where ptxas issues
+// them together. Replicated elements (layouts wider than the tile) are stored by
 // one thread only.
 //
 //===----------------------------------------------------------------------===//
@@ -28,6 +31,46 @@ int64_t vecOf(IntegerAttr a) { return a ? std::max<int64_t>(1, a.getInt()) : 1; 
 
 Value zeroOf(OpBuilder &b, Location loc, Type t) {
   return b.create<arith::ConstantOp>(loc, t, b.getZeroAttr(t));
+}
+
+/// `@mask ld.global.v{W}.b32` of the vector type `gt` (W * 4 bytes) at
+/// `addr`, the destination registers holding `other` (of type `gt`) where
+/// the mask is off.
+Value predicatedLoad(OpBuilder &b, Location loc, VectorType gt, Value addr, Value mask,
+                     Value other) {
+  int64_t words = gt.getNumElements() * gt.getElementTypeBitWidth() / 32;
+  auto i32 = b.getI32Type();
+  auto wt = VectorType::get({words}, i32);
+  Value ow = b.create<LLVM::BitcastOp>(loc, wt, other);
+  SmallVector<Value> ins = {addr, mask};
+  std::string regs, cons;
+  for (int64_t w = 0; w < words; ++w) {
+    regs += (w ? ",$" : "$") + std::to_string(w);
+    cons += "=r,";
+  }
+  cons += "l,b";
+  for (int64_t w = 0; w < words; ++w) {
+    ins.push_back(b.create<vector::ExtractOp>(loc, ow, w));
+    cons += "," + std::to_string(w); // starts as `other`
+  }
+  std::string text = "@$" + std::to_string(words + 1) + " ld.global" +
+                     (words > 1 ? ".v" + std::to_string(words) : std::string()) +
+                     ".b32 " + (words > 1 ? "{" + regs + "}" : regs) + ", [$" +
+                     std::to_string(words) + "];";
+  Type resTy = words == 1 ? Type(i32)
+                          : LLVM::LLVMStructType::getLiteral(
+                                b.getContext(), SmallVector<Type>(words, i32));
+  auto op = b.create<LLVM::InlineAsmOp>(
+      loc, resTy, ins, text, cons, /*has_side_effects=*/true, /*is_align_stack=*/false,
+      LLVM::TailCallKind::None,
+      LLVM::AsmDialectAttr::get(b.getContext(), LLVM::AsmDialect::AD_ATT), ArrayAttr());
+  Value v = b.create<LLVM::PoisonOp>(loc, wt);
+  for (int64_t w = 0; w < words; ++w) {
+    Value x = words == 1 ? op.getResult(0)
+                         : b.create<LLVM::ExtractValueOp>(loc, op.getResult(0), w).getResult();
+    v = b.create<vector::InsertOp>(loc, x, v, w);
+  }
+  return b.create<LLVM::BitcastOp>(loc, gt, v);
 }
 
 struct LoadLowering : public OpConversionPattern<LoadOp> {
@@ -83,15 +126,19 @@ struct LoadLowering : public OpConversionPattern<LoadOp> {
                       loc, a.getOther(), ArrayRef<int64_t>{e},
                       ArrayRef<int64_t>{vec}, ArrayRef<int64_t>{1})
                 : zeroOf(rw, loc, gt);
-        g = rw.create<scf::IfOp>(
-                  loc, m,
-                  [&](OpBuilder &b, Location l) {
-                    b.create<scf::YieldOp>(l, load(b, l));
-                  },
-                  [&](OpBuilder &b, Location l) {
-                    b.create<scf::YieldOp>(l, other);
-                  })
-                .getResult(0);
+        if ((vec * bytes) % 4 == 0 && vec * bytes <= 16) {
+          g = predicatedLoad(rw, loc, gt, addr, m, other);
+        } else {
+          g = rw.create<scf::IfOp>(
+                    loc, m,
+                    [&](OpBuilder &b, Location l) {
+                      b.create<scf::YieldOp>(l, load(b, l));
+                    },
+                    [&](OpBuilder &b, Location l) {
+                      b.create<scf::YieldOp>(l, other);
+                    })
+                  .getResult(0);
+        }
       }
       result = rw.create<vector::InsertStridedSliceOp>(
           loc, g, result, ArrayRef<int64_t>{e}, ArrayRef<int64_t>{1});
