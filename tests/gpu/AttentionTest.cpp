@@ -32,9 +32,9 @@ const Build kCausal[] = {{"attention", 64, true},
                          {"attention_m32", 32, true},
                          {"attention_m128", 128, true}};
 const Build kFull = {"attention_full", 64, false};
-/// The split-KV partial kernel's builds: BM = 16 on one warp (decode) and
-/// the default.
-const Build kSplit[] = {{"attention_m16", 16, true}, {"attention", 64, true}};
+/// Builds whose split-KV partial kernel is tested (its BM rows are
+/// (query, head) pairs of one KV head's group).
+const Build kSplit[] = {{"attention_m32", 32, true}, {"attention", 64, true}};
 constexpr int64_t kSplitKeys = 256; // SPLIT
 constexpr int64_t kCombineRows = 16; // BMC
 
@@ -103,7 +103,8 @@ struct Problem {
       w->fill(0xff); // NaN: a partial the combine reads but nobody wrote shows
     o.fill(0xff);
     size_t row = size_t(H) * kD * 2;
-    part.launch(Grid(unsigned((n + b.bm - 1) / b.bm), unsigned(H), unsigned(splits)),
+    int64_t groupRows = n * (H / HKV);
+    part.launch(Grid(unsigned((groupRows + b.bm - 1) / b.bm), unsigned(HKV), unsigned(splits)),
                 {DevicePtr{q.ptr() + first * row}, DevicePtr{k.ptr()}, DevicePtr{v.ptr()},
                  DevicePtr{pacc.ptr()}, DevicePtr{pm.ptr()}, DevicePtr{pl.ptr()},
                  int32_t(n), int32_t(keys), int32_t(qStart + first), int32_t(H),
@@ -255,8 +256,9 @@ TEST(AttentionGpu, RowsBitwiseIdenticalAcrossQueryCountsAndBuilds) {
 
 // Split-KV gives the bits of the prefill: decode steps (one query over the
 // keys up to it: inside the first split, on a split boundary, in a partial
-// last split) and a chunk of queries, through the partial kernel's BM = 16
-// and BM = 64 builds, against `attention`'s whole prefill. The splits'
+// last split) and a chunk of queries, through the partial kernel's BM = 32
+// and BM = 64 builds (rows: a KV head's query heads for each query),
+// against `attention`'s whole prefill. The splits'
 // partial states go through memory as f32 and merge in split order, as
 // `attention` merges them in registers.
 TEST(AttentionGpu, SplitKvAgreesBitwiseWithPrefill) {

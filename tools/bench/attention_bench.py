@@ -3,7 +3,7 @@ torch's scaled_dot_product_attention (FlashAttention on Hopper), bf16,
 H = 32 query heads on H_KV = 8 KV heads, D = 64, causal. Prefill: S = L
 queries; decode: one query at position L - 1 over L keys. bic's time is
 the best of its builds: `attention` with 32, 64 or 128 query rows per
-program, and (decode) split-KV, `attention_partial` (16 or 64 rows) then
+program, and (decode) split-KV, `attention_partial` (32 or 64 rows of (query, head) pairs) then
 `attention_combine`, over splits of 256 keys. GPU time per call from CUDA
 graph replays (PERF.md, Method). Also checks, for bic, that the last
 token's decode output (alone, and through split-KV) has the bits of its
@@ -40,7 +40,7 @@ def flops(S, L, causal_prefill):
 def main():
     bundle, out = sys.argv[1], sys.argv[2]
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
-    bms = {"attention": 64, "attention_m32": 32, "attention_m128": 128, "attention_m16": 16}
+    bms = {"attention": 64, "attention_m32": 32, "attention_m128": 128}
     names = ("attention", "attention_partial", "attention_combine")
     kernels = {(b, n): rt.kernel(os.path.join(bundle, "kernels", b + ".sm_90a.ptx"), n)
                for b in bms for n in names}
@@ -79,7 +79,8 @@ def main():
         a2 = comb.prepare([bicrt.ptr(pacc.data_ptr()), bicrt.ptr(pm.data_ptr()),
                            bicrt.ptr(pl.data_ptr()), bicrt.ptr(o.data_ptr()), bicrt.i32(S),
                            bicrt.i32(L), bicrt.i32(H)])
-        g1 = ((S + bms[build] - 1) // bms[build], H, splits)
+        # Partial programs take the (query, head) rows of one KV head's group.
+        g1 = ((S * (H // HKV) + bms[build] - 1) // bms[build], HKV, splits)
         g2 = ((S + BMC - 1) // BMC, H, 1)
 
         def call(i=0, keep=(pacc, pm, pl)):
@@ -108,7 +109,7 @@ def main():
         best = None
         cands = ["attention", "attention_m32", "attention_m128"]
         if S == 1:
-            cands = ["attention", "split:attention_m16", "split:attention"]
+            cands = ["attention", "split:attention_m32", "split:attention"]
         for name in cands:
             call = bic_call(name, qs, k, v, o[q_start:], S, L, q_start)
             t = graph_time_us(call, 1)
@@ -135,7 +136,7 @@ def main():
             row["decode_bits_equal_prefill"] = bool(torch.equal(
                 last.view(torch.int16), o2[L - 1].view(torch.int16)))
             o2.fill_(float("nan"))
-            bic_call("split:attention_m16", q[L - 1:], k, v, o2[L - 1:], 1, L, L - 1)()
+            bic_call("split:attention_m32", q[L - 1:], k, v, o2[L - 1:], 1, L, L - 1)()
             torch.cuda.synchronize()
             row["split_decode_bits_equal_prefill"] = bool(torch.equal(
                 last.view(torch.int16), o2[L - 1].view(torch.int16)))

@@ -323,7 +323,13 @@ private:
         setEnc(e.getResult(), slice.getParent());
         return success();
       }
+      // x[:, None] of a vector that is not a slice: in the layout of the
+      // tile it is broadcast to, if that is its one use, so that only the
+      // vector moves.
       auto parent = cast<BlockedLayoutAttr>(defaultFor(e.getType()));
+      if (e->hasOneUse())
+        if (auto bc = dyn_cast<BroadcastOp>(*e->user_begin()))
+          parent = cast<BlockedLayoutAttr>(defaultFor(bc.getType()));
       require(op, 0, SliceLayoutAttr::get(op->getContext(), e.getAxis(), parent));
       setEnc(e.getResult(), parent);
       return success();
