@@ -86,6 +86,7 @@ def main():
         def call(i=0, keep=(pacc, pm, pl)):
             launch(part, g1, a1)
             launch(comb, g2, a2)
+        call.stages = (lambda i=0: launch(part, g1, a1), lambda i=0: launch(comb, g2, a2))
         return call
 
     print(f"# {res['gpu']}: attention, H={H} H_KV={HKV} D={D}, causal, bf16")
@@ -116,6 +117,11 @@ def main():
             if best is None or t < best[0]:
                 best = (t, name)
         t_bic, name = best
+        stages = {}
+        if name.startswith("split:"):
+            c = bic_call(name, qs, k, v, o[q_start:], S, L, q_start)
+            stages = {"partial_us": graph_time_us(c.stages[0], 1),
+                      "combine_us": graph_time_us(c.stages[1], 1)}
         # Error of both against fp32 math on the same inputs.
         bic_call(name, qs, k, v, o[q_start:], S, L, q_start)()
         ref = F.scaled_dot_product_attention(tq.float(), tk.float(), tv.float(),
@@ -126,7 +132,7 @@ def main():
         row = {"phase": phase, "S": S, "L": L, "bic_us": t_bic, "sdpa_us": t_sdpa,
                "bic_build": name, "bic_TFLOPs": flops(S, L, S > 1) / t_bic / 1e6,
                "sdpa_TFLOPs": flops(S, L, S > 1) / t_sdpa / 1e6,
-               "bic_max_err": err_bic, "sdpa_max_err": err_sdpa}
+               "bic_max_err": err_bic, "sdpa_max_err": err_sdpa, **stages}
         if phase == "prefill":
             # The last token decoded alone: the bits of its prefill row.
             last = o[L - 1].clone()
@@ -146,6 +152,8 @@ def main():
               + (f"  decode==prefill bits: {row['decode_bits_equal_prefill']}"
                  f" split-KV: {row['split_decode_bits_equal_prefill']}"
                  if "decode_bits_equal_prefill" in row else "")
+              + (f"  partial {stages['partial_us']:.1f} us + combine {stages['combine_us']:.1f} us"
+                 if stages else "")
               + f"  err bic {err_bic:.1e} sdpa {err_sdpa:.1e}", flush=True)
     json.dump(res, open(os.path.join(out, "attention.json"), "w"), indent=1)
 
