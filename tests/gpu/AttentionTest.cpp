@@ -36,7 +36,6 @@ const Build kFull = {"attention_full", 64, false};
 /// (query, head) pairs of one KV head's group).
 const Build kSplit[] = {{"attention_m32", 32, true}, {"attention", 64, true}};
 constexpr int64_t kSplitKeys = 256; // SPLIT
-constexpr int64_t kCombineRows = 16; // BMC
 
 /// Q [S, H, D] and K, V [L, H_KV, D] of random bf16 in [-1, 1].
 struct Problem {
@@ -109,7 +108,7 @@ struct Problem {
                  DevicePtr{pacc.ptr()}, DevicePtr{pm.ptr()}, DevicePtr{pl.ptr()},
                  int32_t(n), int32_t(keys), int32_t(qStart + first), int32_t(H),
                  int32_t(HKV), kScale});
-    comb.launch(Grid(unsigned((n + kCombineRows - 1) / kCombineRows), unsigned(H)),
+    comb.launch(Grid(unsigned(n), unsigned(H)),
                 {DevicePtr{pacc.ptr()}, DevicePtr{pm.ptr()}, DevicePtr{pl.ptr()},
                  DevicePtr{o.ptr() + first * row}, int32_t(n), int32_t(keys), int32_t(H)});
     context().synchronize();

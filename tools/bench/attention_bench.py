@@ -25,7 +25,7 @@ import bicrt  # noqa: E402
 from rmsnorm_bench import graph_time_us  # noqa: E402
 
 H, HKV, D = 32, 8, 64
-SPLIT, BMC = 256, 16  # attention.bic's SPLIT and BMC
+SPLIT = 256  # attention.bic's SPLIT
 SCALE = math.log2(math.e) / math.sqrt(D)
 PREFILL = [256, 512, 1024, 2048, 4096, 8192]
 DECODE = [512, 2048, 8192, 32768]
@@ -81,7 +81,7 @@ def main():
                            bicrt.i32(L), bicrt.i32(H)])
         # Partial programs take the (query, head) rows of one KV head's group.
         g1 = ((S * (H // HKV) + bms[build] - 1) // bms[build], HKV, splits)
-        g2 = ((S + BMC - 1) // BMC, H, 1)
+        g2 = (S, H, 1)
 
         def call(i=0, keep=(pacc, pm, pl)):
             launch(part, g1, a1)

@@ -95,6 +95,15 @@ struct LoadLowering : public OpConversionPattern<LoadOp> {
         return success();
       }
       Value other = a.getOther() ? a.getOther() : zeroOf(rw, loc, elem);
+      if (bytes == 4) {
+        auto vt1 = VectorType::get({1}, elem);
+        Value o1 = rw.create<vector::BroadcastOp>(loc, vt1, other);
+        Value addr = rw.create<LLVM::PtrToIntOp>(loc, rw.getI64Type(),
+                                                 toGlobalPtr(rw, loc, a.getPtr()));
+        Value v = predicatedLoad(rw, loc, vt1, addr, a.getMask(), o1);
+        rw.replaceOpWithNewOp<vector::ExtractOp>(op, v, 0);
+        return success();
+      }
       auto ifOp = rw.create<scf::IfOp>(
           loc, a.getMask(),
           [&](OpBuilder &b, Location l) { b.create<scf::YieldOp>(l, load(b, l)); },
