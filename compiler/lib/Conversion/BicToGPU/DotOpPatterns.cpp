@@ -186,30 +186,26 @@ Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
       aLdRow.push_back(wrap(rw.create<arith::AddIOp>(loc, ldRowBase, off), M));
     }
     Value aK = rw.create<arith::MulIOp>(loc, upper, constI32(rw, loc, 8));
-    // B (N x K in shared memory): matrix j covers n-block n + (j >> 1), k half
-    // (j & 1).
-    SmallVector<Value> bLdCol;
-    for (int64_t n = 0; n < repsN; n += 2) {
-      Value c0v = constI32(rw, loc, c1.offset(2 * n));
-      Value c1v = constI32(rw, loc, c1.offset(2 * std::min(n + 1, repsN - 1)));
-      Value off = rw.create<arith::SelectOp>(
-          loc, rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, upper,
-                                        constI32(rw, loc, 0)), c1v, c0v);
-      bLdCol.push_back(wrap(rw.create<arith::AddIOp>(loc, ldColBase, off), N));
-    }
+    // The column of n-block n + (j >> 1) of ldmatrix matrix j (the pair
+    // n, n + 1 per x4 load) from `base`: for B as N x K (`base` adds the
+    // lane's row r8, matrix j covers k half j & 1) and as K x N
+    // (ldmatrix.trans, the block's first column; the k half is the row).
+    auto blockCols = [&](Value base) {
+      SmallVector<Value> out;
+      for (int64_t n = 0; n < repsN; n += 2) {
+        Value c0v = constI32(rw, loc, c1.offset(2 * n));
+        Value c1v = constI32(rw, loc, c1.offset(2 * std::min(n + 1, repsN - 1)));
+        Value off = rw.create<arith::SelectOp>(
+            loc, rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, upper,
+                                          constI32(rw, loc, 0)), c1v, c0v);
+        out.push_back(wrap(rw.create<arith::AddIOp>(loc, base, off), N));
+      }
+      return out;
+    };
+    SmallVector<Value> bLdCol = blockCols(ldColBase);
     Value bK = rw.create<arith::MulIOp>(loc, half, constI32(rw, loc, 8));
-    // B as [K, N] (ldmatrix.trans): matrix j's first column, n-block
-    // n + (j >> 1).
-    SmallVector<Value> bTrCol;
-    Value wCol = rw.create<arith::MulIOp>(loc, w1, constI32(rw, loc, 8));
-    for (int64_t n = 0; n < repsN; n += 2) {
-      Value c0v = constI32(rw, loc, c1.offset(2 * n));
-      Value c1v = constI32(rw, loc, c1.offset(2 * std::min(n + 1, repsN - 1)));
-      Value off = rw.create<arith::SelectOp>(
-          loc, rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, upper,
-                                        constI32(rw, loc, 0)), c1v, c0v);
-      bTrCol.push_back(wrap(rw.create<arith::AddIOp>(loc, wCol, off), N));
-    }
+    SmallVector<Value> bTrCol =
+        blockCols(rw.create<arith::MulIOp>(loc, w1, constI32(rw, loc, 8)));
 
     // K ascending in steps of 16: the order the attribute declares.
     for (int64_t k0 = 0; k0 < K; k0 += 16) {
