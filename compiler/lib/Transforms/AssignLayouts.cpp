@@ -115,6 +115,33 @@ private:
     return l;
   }
 
+  /// A dot in a loop whose warps go along the rows and whose A operand is
+  /// defined outside the loop (attention's Q): A is converted once, where
+  /// it is defined, to the fragment layout on the same rows, so the product
+  /// reads its A fragments from registers in every iteration instead of
+  /// staging A through shared memory again.
+  void keepLoopInvariantAInRegisters(DotOp d, Attribute accEnc) {
+    auto acc = dyn_cast<BlockedLayoutAttr>(accEnc);
+    auto loop = d->getParentOfType<scf::ForOp>();
+    Value a = d.getA();
+    auto at = cast<RankedTensorType>(a.getType());
+    if (!acc || !loop || acc.getWarpsPerCTA()[1] != 1 || acc.getSizePerThread()[1] != 2 ||
+        !(at.getElementType().isBF16() || at.getElementType().isF16()) ||
+        d->hasAttr("bic.tma_dot"))
+      return;
+    Operation *def = a.getDefiningOp();
+    Operation *where = def ? def : a.getParentBlock()->getParentOp();
+    if (loop->isAncestor(where))
+      return;
+    auto want = mmaAccumulatorLayout(fn.getContext(), at.getShape()[0],
+                                     at.getShape()[1], numWarps, /*warpsAlongRows=*/true);
+    if (want.getWarpsPerCTA() != acc.getWarpsPerCTA() || encOf(a) == Attribute(want))
+      return;
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointAfterValue(a);
+    d->setOperand(0, b.create<ConvertLayoutOp>(d.getLoc(), withEncoding(at, want), a));
+  }
+
   /// How firmly `v`'s layout is placed: 2 when it is computed (through
   /// element-wise ops) from a load, dot, reduction or conversion, whose
   /// result is costly to move; 1 for a loop-carried value with a cheap
@@ -163,7 +190,7 @@ private:
     bool cheap = def && !def->getNumRegions() && def->getNumResults() == 1 &&
                  (isa<ArangeOp, SplatOp, BroadcastOp, ExpandDimsOp>(def) ||
                   isElementwise(def));
-    if (!cheap || depth > 10) {
+    if (!cheap || depth > 16) {
       if (!convertLeaves || depth == 0)
         return {};
       // Convert a conversion's source, not the conversion.
@@ -300,6 +327,7 @@ private:
       Attribute l = accLayout(d);
       require(op, 2, l);
       setEnc(d.getResult(), l);
+      keepLoopInvariantAInRegisters(d, l);
       return success();
     }
     if (auto r = dyn_cast<ReduceOp>(op)) {

@@ -6,12 +6,14 @@
 // place. Both products put their 4 warps along the 64 rows, so a row never
 // leaves its warp: the row max is a 4-lane butterfly over the mma layout,
 // the loop-carried max lives in the slice of that layout from its
-// initial value on, P feeds the second product from registers, and nothing
-// in the loop converts a layout.
+// initial value on, Q (loaded before the loop) is converted once, there, to
+// the fragment layout on the same rows, so both products take their A
+// operands from registers, and nothing in the loop converts a layout.
 // CHECK-LABEL: func.func @scores
-// CHECK: %[[M0:.*]] = bic.splat %{{.*}} : f32 -> tensor<64xf32, #bic.slice<dim = 1, parent = #[[R:bic.blocked<sizePerThread = \[1, 2\], threadsPerWarp = \[8, 4\], warpsPerCTA = \[4, 1\]>]]>>
+// CHECK: %[[Q:.*]] = bic.convert_layout %{{.*}} : tensor<64x64xbf16, #bic.blocked<{{.*}}>> -> tensor<64x64xbf16, #[[R:bic.blocked<sizePerThread = \[1, 2\], threadsPerWarp = \[8, 4\], warpsPerCTA = \[4, 1\]>]]>
+// CHECK: %[[M0:.*]] = bic.splat %{{.*}} : f32 -> tensor<64xf32, #bic.slice<dim = 1, parent = #[[R]]>>
 // CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[M0]], %{{.*}} = %{{.*}}) -> (tensor<64xf32, #bic.slice<dim = 1, parent = #[[R]]>>, tensor<64x64xf32, #[[R]]>)
-// CHECK: bic.dot {{.*}} -> tensor<64x64xf32, #[[R]]>
+// CHECK: bic.dot %[[Q]], {{.*}} -> tensor<64x64xf32, #[[R]]>
 // CHECK: bic.reduce max %{{.*}} {axis = 1 : i32, order = #bic.reduce_order<kind = "tree", perThread = 16, lanes = [2, 1], warps = 1, run = 2>} : tensor<64x64xf32, #[[R]]>
 // CHECK: bic.broadcast %{{.*}} : tensor<64x1xf32, #[[R]]> -> tensor<64x64xf32, #[[R]]>
 // CHECK: arith.truncf %{{.*}} : tensor<64x64xf32, #[[R]]> to tensor<64x64xbf16, #[[R]]>
@@ -19,11 +21,13 @@
 // CHECK-NOT: bic.convert_layout
 // CHECK: return
 
-// The second product reads P from registers: only Q, K and V go through
-// shared memory (three tile stores before each product's barrier, none of
-// P), and V, row-major [keys, D], is read with ldmatrix.trans.
+// Only K and V go through shared memory in the loop: the first product
+// reads K (as N x K) with ldmatrix, 4 x4 loads per k-step, and no A; the
+// second reads V, row-major [keys, D], with ldmatrix.trans, and no A.
 // GPU-LABEL: gpu.func @scores
-// GPU-COUNT-2: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// GPU: scf.for
+// GPU-COUNT-16: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// GPU-NOT: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // GPU: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 // GPU-NOT: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // GPU: gpu.return
