@@ -283,3 +283,26 @@ TEST(AttentionGpu, SplitKvAgreesBitwiseWithPrefill) {
     EXPECT_EQ(bad, 0) << b.name << ": rows whose bits depend on split-KV";
   }
 }
+
+// The same past 4096 keys (the combine merges 16 splits per iteration:
+// here 20 splits, two iterations) with 3 query heads per KV head, which
+// does not divide the partial kernel's rows (a tile holds parts of two
+// queries' groups).
+TEST(AttentionGpu, SplitKvAgreesBitwiseWithPrefillLongGroupsOfThree) {
+  BIC_REQUIRE_GPU();
+  const int64_t L = 5000, H = 6, HKV = 2, row = H * kD;
+  Problem p(L, L, H, HKV, 43);
+  auto prefill = p.run(kCausal[0], 0, L, 0, L);
+  EXPECT_LT(maxError(p, prefill, 0, {4095, 4999}, 0, L, true), 1e-2);
+  for (const Build &b : kSplit) {
+    int64_t bad = 0;
+    for (int64_t pos : {4095, 4096, 4097, 4999}) {
+      auto one = p.runSplit(b, pos, 1, 0, pos + 1);
+      bad += !rowsEqual(one, 0, prefill, pos, row);
+    }
+    auto chunk = p.runSplit(b, 4900, 100, 0, L);
+    for (int64_t i = 0; i < 100; ++i)
+      bad += !rowsEqual(chunk, i, prefill, 4900 + i, row);
+    EXPECT_EQ(bad, 0) << b.name << ": rows whose bits depend on split-KV";
+  }
+}

@@ -331,7 +331,7 @@ bool Gen::genStmt(const ast::Stmt &s) {
     descAllowed = false;
     if (!v)
       return false;
-    if (parseType(s.target) || s.target == "range") {
+    if (parseType(s.target) || s.target == "range" || s.target == "static_range") {
       error(s.targetLoc) << "cannot assign to the reserved name '" << s.target
                          << "'";
       return false;
@@ -404,11 +404,30 @@ bool Gen::genStaticFor(const ast::Stmt &s) {
     error(it.loc) << "static_range unrolls at most 64 iterations";
     return false;
   }
+  if (parseType(s.target) || s.target == "range" || s.target == "static_range") {
+    error(s.loc) << "cannot use the reserved name '" << s.target
+                 << "' as a loop variable";
+    return false;
+  }
+  // The loop variable is the loop's own, as with range(): any binding of
+  // its name outside comes back after the loop.
+  auto outer = scope.find(s.target);
+  std::optional<GVal> saved;
+  if (outer != scope.end())
+    saved = outer->second;
+  ++loopDepth; // 'return' in the body is refused, as in any loop
   for (int64_t i = bounds[0]; i < bounds[1]; i += bounds[2]) {
     scope[s.target] = GVal::ofInt(i);
-    if (!genBlock(s.body))
+    if (!genBlock(s.body)) {
+      --loopDepth;
       return false;
+    }
   }
+  --loopDepth;
+  if (saved)
+    scope[s.target] = *saved;
+  else
+    scope.erase(s.target);
   return true;
 }
 
