@@ -27,10 +27,13 @@ struct Build {
   const char *name;
   int64_t bm;
   bool causal;
+  bool packed = false; // PACK_GQA: rows are (query, head) pairs of a KV head
 };
 const Build kCausal[] = {{"attention", 64, true},
                          {"attention_m32", 32, true},
-                         {"attention_m128", 128, true}};
+                         {"attention_m128", 128, true},
+                         {"attention_gqa", 64, true, true},
+                         {"attention_gqa_m128", 128, true, true}};
 const Build kFull = {"attention_full", 64, false};
 /// Builds whose split-KV partial kernel is tested (its BM rows are
 /// (query, head) pairs of one KV head's group).
@@ -75,7 +78,8 @@ struct Problem {
     Kernel kern = it->second.kernel("attention", expectedHash());
     o.fill(0xff);
     size_t row = size_t(H) * kD * 2;
-    kern.launch(Grid(unsigned((n + b.bm - 1) / b.bm), unsigned(H)),
+    int64_t rows = b.packed ? n * (H / HKV) : n;
+    kern.launch(Grid(unsigned((rows + b.bm - 1) / b.bm), unsigned(b.packed ? HKV : H)),
                 {DevicePtr{q.ptr() + first * row}, DevicePtr{k.ptr()}, DevicePtr{v.ptr()},
                  DevicePtr{o.ptr() + first * row}, int32_t(n), int32_t(keys),
                  int32_t(qStart + first), int32_t(H), int32_t(HKV), kScale});
@@ -212,6 +216,10 @@ TEST(AttentionGpu, PrefillChunksAndDecodeAgreeBitwise) {
     auto one = p.run(kCausal[0], pos, 1, 0, pos + 1);
     EXPECT_TRUE(rowsEqual(one, 0, prefill, pos, row)) << "decode of token " << pos;
     mismatched += !rowsEqual(one, 0, prefill, pos, row);
+    // The same decode with the rows packed by KV head.
+    auto packed = p.run(kCausal[3], pos, 1, 0, pos + 1);
+    EXPECT_TRUE(rowsEqual(packed, 0, prefill, pos, row)) << "packed decode of token " << pos;
+    mismatched += !rowsEqual(packed, 0, prefill, pos, row);
   }
   // Chunks of 100 and of 37 queries, each over the keys up to its last.
   for (int64_t chunk : {100, 37})

@@ -3,7 +3,7 @@ torch's scaled_dot_product_attention (FlashAttention on Hopper), bf16,
 H = 32 query heads on H_KV = 8 KV heads, D = 64, causal. Prefill: S = L
 queries; decode: one query at position L - 1 over L keys. bic's time is
 the best of its builds: `attention` with 32, 64 or 128 query rows per
-program, and (decode) split-KV, `attention_partial` (32 or 64 rows of (query, head) pairs) then
+program or (`_gqa`) 64 or 128 rows of (query, head) pairs, and (decode) split-KV, `attention_partial` (32 or 64 rows of (query, head) pairs) then
 `attention_combine`, over splits of 256 keys. GPU time per call from CUDA
 graph replays (PERF.md, Method). Also checks, for bic, that the last
 token's decode output (alone, and through split-KV) has the bits of its
@@ -40,7 +40,9 @@ def flops(S, L, causal_prefill):
 def main():
     bundle, out = sys.argv[1], sys.argv[2]
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
-    bms = {"attention": 64, "attention_m32": 32, "attention_m128": 128}
+    bms = {"attention": 64, "attention_m32": 32, "attention_m128": 128, "attention_gqa": 64,
+           "attention_gqa_m128": 128}
+    packed = {"attention_gqa", "attention_gqa_m128"}  # rows: (query, head) pairs
     names = ("attention", "attention_partial", "attention_combine")
     kernels = {(b, n): rt.kernel(os.path.join(bundle, "kernels", b + ".sm_90a.ptx"), n)
                for b in bms for n in names}
@@ -65,7 +67,8 @@ def main():
             kern = kernels[(name, "attention")]
             args = kern.prepare([bicrt.ptr(q.data_ptr()), bicrt.ptr(k.data_ptr()),
                                  bicrt.ptr(v.data_ptr()), bicrt.ptr(o.data_ptr())] + common)
-            grid = ((S + bms[name] - 1) // bms[name], H, 1)
+            rows, heads = (S * (H // HKV), HKV) if name in packed else (S, H)
+            grid = ((rows + bms[name] - 1) // bms[name], heads, 1)
             return lambda i=0: launch(kern, grid, args)
         build = name[len("split:"):]
         part, comb = kernels[(build, "attention_partial")], kernels[(build, "attention_combine")]
@@ -108,7 +111,8 @@ def main():
                                                               enable_gqa=True)
         t_sdpa = graph_time_us(sdpa, 1)
         best = None
-        cands = ["attention", "attention_m32", "attention_m128"]
+        cands = ["attention", "attention_m32", "attention_m128", "attention_gqa",
+                 "attention_gqa_m128"]
         if S == 1:
             cands = ["attention", "split:attention_m32", "split:attention"]
         for name in cands:
