@@ -17,18 +17,15 @@ def main():
     fig, (pre, dec) = plt.subplots(1, 2, figsize=(12, 4.5))
     styles = [("sdpa", "Non-batch-invariant (torch SDPA)", "g", "o"),
               ("bic", "Batch-invariant (bic)", "r", "s")]
-    rows = [r for r in data["rows"] if r["phase"] == "prefill"]
-    for key, label, color, marker in styles:
-        pre.plot([r["S"] for r in rows], [r[key + "_TFLOPs"] for r in rows], color=color,
-                 marker=marker, label=label)
-    pre.set_xlabel("tokens (prefill, causal)")
-    pre.set_ylabel("TFLOP/s")
-    rows = [r for r in data["rows"] if r["phase"] == "decode"]
-    for key, label, color, marker in styles:
-        dec.plot([r["L"] for r in rows], [r[key + "_us"] for r in rows], color=color,
-                 marker=marker, label=label)
-    dec.set_xlabel("keys (decode, one query)")
-    dec.set_ylabel("µs per call")
+    panels = [(pre, "prefill", "S", "_TFLOPs", "tokens (prefill, causal)", "TFLOP/s"),
+              (dec, "decode", "L", "_us", "keys (decode, one query)", "µs per call")]
+    for ax, phase, x, y, xlabel, ylabel in panels:
+        rows = [r for r in data["rows"] if r["phase"] == phase]
+        for key, label, color, marker in styles:
+            ax.plot([r[x] for r in rows], [r[key + y] for r in rows], color=color, marker=marker,
+                    label=label)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
     for ax in (pre, dec):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")

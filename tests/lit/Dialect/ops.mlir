@@ -27,6 +27,9 @@ func.func @all_ops(%p: !bic.ptr<f32>, %n: i32) {
   %b = bic.broadcast %e : tensor<128x1xf32> -> tensor<128x4xf32>
   // CHECK: bic.reduce max %{{.*}} {axis = 1 : i32, order = #bic.reduce_order<kind = "tree", perThread = 4, lanes = [16, 8], warps = 2>} : tensor<128x4xf32> -> tensor<128xf32>
   %mx = bic.reduce max %b {axis = 1 : i32, order = #bic.reduce_order<kind = "tree", perThread = 4, lanes = [16, 8], warps = 2>} : tensor<128x4xf32> -> tensor<128xf32>
+  // A thread's elements in runs of 2 (the mma accumulator's columns).
+  // CHECK: bic.reduce sum %{{.*}} {axis = 1 : i32, order = #bic.reduce_order<kind = "tree", perThread = 4, lanes = [2, 1], warps = 1, run = 2>} : tensor<128x4xf32> -> tensor<128xf32>
+  %rs = bic.reduce sum %b {axis = 1 : i32, order = #bic.reduce_order<kind = "tree", perThread = 4, lanes = [2, 1], warps = 1, run = 2>} : tensor<128x4xf32> -> tensor<128xf32>
   // CHECK: bic.store %{{.*}}, %{{.*}} mask %{{.*}} : tensor<128x!bic.ptr<f32>>, tensor<128xf32>, tensor<128xi1>
   bic.store %pp, %mx mask %m : tensor<128x!bic.ptr<f32>>, tensor<128xf32>, tensor<128xi1>
   // CHECK: bic.store %{{.*}}, %{{.*}} : !bic.ptr<f32>, f32

@@ -132,22 +132,10 @@ Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
               const ThreadIds &ids, Value aRegs = {}) {
   const DimLayout &c0 = lc.dim(0), &c1 = lc.dim(1);
   const char *ty = elem.isBF16() ? "bf16" : "f16";
-    Value g = rw.create<arith::AndIOp>(
-        loc, rw.create<arith::ShRUIOp>(loc, ids.lane, constI32(rw, loc, 2)),
-        constI32(rw, loc, 7));
     Value w0 = lc.warpIndex(rw, loc, 0, ids.warp);
     Value w1 = lc.warpIndex(rw, loc, 1, ids.warp);
     auto wrap = [&](Value v, int64_t size) -> Value {
       return rw.create<arith::AndIOp>(loc, v, constI32(rw, loc, size - 1));
-    };
-    // Row of accumulator row-repetition i (rows g and g + 8 of an m16 block
-    // are repetitions 2q and 2q + 1).
-    Value rowBase = rw.create<arith::AddIOp>(
-        loc, rw.create<arith::MulIOp>(loc, w0, constI32(rw, loc, 8)), g);
-    auto row = [&](int64_t i) {
-      return wrap(rw.create<arith::AddIOp>(loc, rowBase,
-                                           constI32(rw, loc, c0.offset(i))),
-                  M);
     };
     int64_t P0 = c0.perThread(), P1 = c1.perThread(), repsN = P1 / 2;
 
@@ -162,10 +150,6 @@ Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
                          ".f32 {$0,$1,$2,$3}, {$4,$5,$6,$7}, {$8,$9}, "
                          "{$10,$11,$12,$13};";
     const char *constraints = "=f,=f,=f,=f,r,r,r,r,r,r,f,f,f,f";
-
-    SmallVector<Value> rows;
-    for (int64_t i = 0; i < P0; ++i)
-      rows.push_back(row(i));
 
     // ldmatrix addressing: lane l names row (l & 7) of matrix (l >> 3).
     Value r8 = rw.create<arith::AndIOp>(loc, ids.lane, constI32(rw, loc, 7));

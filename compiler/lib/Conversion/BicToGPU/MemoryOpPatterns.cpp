@@ -98,9 +98,7 @@ struct LoadLowering : public OpConversionPattern<LoadOp> {
       if (bytes == 4) {
         auto vt1 = VectorType::get({1}, elem);
         Value o1 = rw.create<vector::BroadcastOp>(loc, vt1, other);
-        Value addr = rw.create<LLVM::PtrToIntOp>(loc, rw.getI64Type(),
-                                                 toGlobalPtr(rw, loc, a.getPtr()));
-        Value v = predicatedLoad(rw, loc, vt1, addr, a.getMask(), o1);
+        Value v = predicatedLoad(rw, loc, vt1, a.getPtr(), a.getMask(), o1);
         rw.replaceOpWithNewOp<vector::ExtractOp>(op, v, 0);
         return success();
       }
