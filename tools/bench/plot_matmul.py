@@ -28,10 +28,13 @@ def main():
         m = [r["M"] for r in rows]
         for key, label, color, marker in [
                 ("cublas_tflops", "cuBLAS (torch.mm)", "g", "o"),
-                ("triton_bi_tflops", "Triton batch-invariant (128x128x64)", "b", "D"),
+                ("triton_bi_tflops", "Triton batch-invariant, published recipe (128x128x64)",
+                 "b", "D"),
+                ("triton_simple_tflops", "Triton 128x128x64, plain persistent loop", "c", "v"),
                 ("bic_tflops", "bic (batch-invariant)", "r", "s")]:
-            name = {"cublas_tflops": "cublas", "triton_bi_tflops": "triton_bi",
-                    "bic_tflops": "bic"}[key]
+            if key not in rows[0]:
+                continue  # (results from before the plain Triton line)
+            name = key[:-len("_tflops")]
             ok = inv.get(name, {}).get(f"{N}x{K}")
             tag = "" if ok is None else (" [invariant]" if ok else " [NOT invariant]")
             ax.plot(m, [r[key] for r in rows], color=color, marker=marker, label=label + tag)
