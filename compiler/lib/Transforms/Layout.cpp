@@ -180,3 +180,23 @@ int64_t bic::exchangeScratchWords(Operation *op) {
     return c.getSrc().getType().getNumElements();
   return 0;
 }
+
+bool bic::aFromRegisters(const TileLayout &la, const TileLayout &lc, int64_t K) {
+  const DimLayout &a0 = la.dim(0), &a1 = la.dim(1), &c0 = lc.dim(0),
+                  &c1 = lc.dim(1);
+  return a0.spt == c0.spt && a0.tpw == c0.tpw && a0.wpc == c0.wpc &&
+         a0.laneShift == c0.laneShift && a0.warpShift == c0.warpShift &&
+         a0.size == c0.size && !a0.lanesFirst && !a0.replicated() &&
+         a1.spt == 2 && a1.tpw == 4 && a1.wpc == 1 && c1.wpc == 1 &&
+         !a1.replicated() && K % 16 == 0;
+}
+
+int64_t bic::dotBufferBytes(DotOp d) {
+  // A [M, K + 8] and B [N, K + 8] or [K, N + 8], rounded to 128 bytes.
+  auto a = d.getA().getType();
+  int64_t m = a.getShape()[0], k = a.getShape()[1];
+  int64_t n = d.getType().getShape()[1];
+  int64_t elem = a.getElementType().getIntOrFloatBitWidth() / 8;
+  int64_t bytes = elem * (m * (k + 8) + (d.getTransB() ? n * (k + 8) : k * (n + 8)));
+  return (bytes + 127) / 128 * 128;
+}

@@ -14,6 +14,10 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SetVector.h"
+
+#include <functional>
 
 #include <array>
 
@@ -621,6 +625,68 @@ struct TmaPipeline {
   }
 };
 
+/// Operand prefetch for any other loop (attention's key loops): a dot in
+/// the loop's body whose A is already in registers in the accumulator's
+/// fragment layout (aFromRegisters) and whose B is a load in the same body,
+/// used only there, whose address and mask depend on nothing the loop
+/// carries (only its induction variable and values from outside). B is
+/// copied with cp.async into one of two slots one iteration ahead; the
+/// other ops of the body stay as they are.
+struct Prefetch {
+  DotOp dot;
+  LoadOp load;
+  /// The address and mask computations of one iteration, in body order.
+  SmallVector<Operation *> address;
+};
+
+std::optional<Prefetch> matchPrefetch(DotOp dot) {
+  auto f = dyn_cast<scf::ForOp>(dot->getParentOp());
+  auto l = dot.getB().getDefiningOp<LoadOp>();
+  if (!f || !l || l->getBlock() != dot->getBlock() || !l->hasOneUse() ||
+      dot.getA().getType().getElementType().isF32() || !zeroOrAbsent(l.getOther()))
+    return std::nullopt;
+  auto la = TileLayout::get(dot.getA().getType());
+  auto lc = TileLayout::get(dot.getType());
+  if (failed(la) || failed(lc) || la->rank() != 2 ||
+      !aFromRegisters(*la, *lc, dot.getA().getType().getShape()[1]))
+    return std::nullopt;
+  auto t = cast<RankedTensorType>(l.getType());
+  int64_t vec = l.getVec() ? *l.getVec() : 1;
+  if (t.getRank() != 2 || vec * t.getElementType().getIntOrFloatBitWidth() / 8 < 4)
+    return std::nullopt;
+  Block *body = f.getBody();
+  SetVector<Operation *> slice;
+  bool ok = true;
+  std::function<void(Value)> visit = [&](Value v) {
+    if (!ok || v == f.getInductionVar())
+      return;
+    if (auto ba = dyn_cast<BlockArgument>(v)) {
+      ok &= ba.getOwner() != body; // a carried value changes per iteration
+      return;
+    }
+    Operation *d = v.getDefiningOp();
+    if (!f->isProperAncestor(d))
+      return; // defined before the loop
+    if (d->getBlock() != body || !isPure(d) || d->getNumRegions()) {
+      ok = false;
+      return;
+    }
+    if (slice.contains(d))
+      return;
+    for (Value o : d->getOperands())
+      visit(o);
+    slice.insert(d);
+  };
+  visit(l.getPtr());
+  if (l.getMask())
+    visit(l.getMask());
+  if (!ok)
+    return std::nullopt;
+  SmallVector<Operation *> address(slice.begin(), slice.end());
+  llvm::sort(address, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  return Prefetch{dot, l, address};
+}
+
 struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass> {
   using Base::Base;
 
@@ -739,7 +805,7 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
     issue(b, c, kNext, slot32(b, slotNext), bases, slots);
     Value slotCur = slot32(b, b.create<arith::RemUIOp>(loc, it, cst(b, S)));
     b.setInsertionPoint(c.dot);
-    auto sd = b.create<SmemDotOp>(loc, c.dot.getType(), slotCur, c.dot.getAcc(),
+    auto sd = b.create<SmemDotOp>(loc, c.dot.getType(), slotCur, c.dot.getAcc(), Value(),
                                   TypeAttr::get(ta), TypeAttr::get(tb),
                                   c.dot.getTransB() ? b.getUnitAttr() : UnitAttr(),
                                   c.dot.getOrder());
@@ -756,6 +822,119 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
     b.setInsertionPointAfter(f);
     b.create<AsyncWaitOp>(loc, b.getI32IntegerAttr(0));
     return success();
+  }
+
+  /// Copies of the loads `ps` (of one loop) for iteration `k` into `slot`
+  /// (regions at `bases`, `slotBytes` apart), one commit group.
+  void issuePrefetch(OpBuilder &b, scf::ForOp f, MutableArrayRef<Prefetch> ps, Value k,
+                     Value slot,
+                     ArrayRef<int64_t> bases, ArrayRef<int64_t> slots) {
+    Location loc = f.getLoc();
+    Value inRange = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, k, f.getUpperBound());
+    for (auto [i, p] : llvm::enumerate(ps)) {
+      IRMapping map;
+      map.map(f.getInductionVar(), k);
+      for (Operation *op : p.address)
+        b.clone(*op, map);
+      auto pt = cast<RankedTensorType>(p.load.getPtr().getType());
+      auto mt = RankedTensorType::get(pt.getShape(), b.getI1Type(), pt.getEncoding());
+      Value m = b.create<SplatOp>(loc, mt, inRange);
+      if (p.load.getMask())
+        m = b.create<arith::AndIOp>(loc, map.lookupOrDefault(p.load.getMask()), m);
+      auto copy = b.create<AsyncCopyOp>(loc, map.lookupOrDefault(p.load.getPtr()), m, slot,
+                                        b.getI32IntegerAttr(i),
+                                        b.getI32IntegerAttr(p.load.getVec() ? *p.load.getVec() : 1));
+      copy->setAttr("bic.buffer_base", b.getI64IntegerAttr(bases[i]));
+      copy->setAttr("bic.slot_bytes", b.getI64IntegerAttr(slots[i]));
+    }
+    b.create<AsyncCommitOp>(loc);
+  }
+
+  /// Operand prefetch (see Prefetch) for every loop of `fn` that has some;
+  /// the slots of all loops share one region past every other shared-memory
+  /// user's bytes (loops run one after another, and each ends by waiting for
+  /// its copies and synchronising).
+  void prefetchOperands(func::FuncOp fn) {
+    llvm::MapVector<scf::ForOp, SmallVector<Prefetch>> loops;
+    fn.walk([&](DotOp d) {
+      if (auto p = matchPrefetch(d))
+        loops[cast<scf::ForOp>(d->getParentOp())].push_back(*p);
+    });
+    if (loops.empty())
+      return;
+    int64_t others = 0;
+    fn.walk([&](Operation *op) {
+      if (auto d = dyn_cast<DotOp>(op)) {
+        for (auto &[f, ps] : loops)
+          for (Prefetch &p : ps)
+            if (p.dot == d)
+              return;
+        others = std::max(others, dotBufferBytes(d));
+      }
+      others = std::max(others, 4 * exchangeScratchWords(op));
+    });
+    const int64_t start = (others + 127) / 128 * 128;
+    int64_t end = start;
+    for (auto &[f, ps] : loops) {
+      SmallVector<int64_t> bases, slots;
+      int64_t at = start;
+      for (Prefetch &p : ps) {
+        slots.push_back(slotBytes(cast<RankedTensorType>(p.load.getType())));
+        bases.push_back(at);
+        at += 2 * slots.back();
+      }
+      if (at > kSmemLimit)
+        continue; // stays as it is: loads into registers
+      end = std::max(end, at);
+      Location loc = f.getLoc();
+      Type ivTy = f.getInductionVar().getType();
+      auto i32 = [&](OpBuilder &bb, Value v) -> Value {
+        return ivTy.isInteger(32) ? v : bb.create<arith::TruncIOp>(loc, bb.getI32Type(), v);
+      };
+      auto cst = [&](OpBuilder &bb, int64_t v) -> Value {
+        return bb.create<arith::ConstantOp>(loc, ivTy, bb.getIntegerAttr(ivTy, v));
+      };
+      // Prologue: the first iteration's blocks into slot 0.
+      OpBuilder b(f);
+      issuePrefetch(b, f, ps, f.getLowerBound(),
+                    b.create<arith::ConstantIntOp>(loc, b.getI32Type(), 0), bases, slots);
+      // Each iteration: wait for its slot (and for every thread to be done
+      // with the other one, read in the previous iteration), then fetch the
+      // next iteration's blocks into the other slot.
+      b.setInsertionPointToStart(f.getBody());
+      b.create<AsyncWaitOp>(loc, b.getI32IntegerAttr(0));
+      Value iv = f.getInductionVar();
+      Value it = b.create<arith::DivUIOp>(
+          loc, b.create<arith::SubIOp>(loc, iv, f.getLowerBound()), f.getStep());
+      Value cur = i32(b, b.create<arith::RemUIOp>(loc, it, cst(b, 2)));
+      Value next = b.create<arith::SubIOp>(
+          loc, b.create<arith::ConstantIntOp>(loc, b.getI32Type(), 1), cur);
+      issuePrefetch(b, f, ps, b.create<arith::AddIOp>(loc, iv, f.getStep()), next, bases,
+                    slots);
+      for (auto [i, p] : llvm::enumerate(ps)) {
+        b.setInsertionPoint(p.dot);
+        auto sd = b.create<SmemDotOp>(
+            loc, p.dot.getType(), cur, p.dot.getAcc(), p.dot.getA(),
+            TypeAttr::get(p.dot.getA().getType()), TypeAttr::get(p.load.getType()),
+            p.dot.getTransB() ? b.getUnitAttr() : UnitAttr(), p.dot.getOrder());
+        sd->setAttr("bic.b_base", b.getI64IntegerAttr(bases[i]));
+        sd->setAttr("bic.b_slot", b.getI64IntegerAttr(slots[i]));
+        sd->setAttr("bic.a_base", b.getI64IntegerAttr(0));
+        sd->setAttr("bic.a_slot", b.getI64IntegerAttr(0));
+        sd->setAttr("bic.region_end", b.getI64IntegerAttr(end));
+        p.dot.replaceAllUsesWith(sd.getResult());
+        p.dot.erase();
+        p.load.erase();
+      }
+      // Nothing else may reuse the slots while copies are in flight.
+      b.setInsertionPointAfter(f);
+      b.create<AsyncWaitOp>(loc, b.getI32IntegerAttr(0));
+    }
+    // Every slot user reserves the whole region.
+    fn.walk([&](SmemDotOp sd) {
+      if (sd->hasAttr("bic.region_end"))
+        sd->setAttr("bic.region_end", IntegerAttr::get(IntegerType::get(sd.getContext(), 64), end));
+    });
   }
 
   void runOnOperation() override {
@@ -811,8 +990,10 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
             others = true;
         }
       });
-      if (others || cands.size() != 1)
+      if (others || cands.size() != 1) {
+        prefetchOperands(fn);
         continue;
+      }
       Candidate c = cands[0];
       int64_t per = slotBytes(cast<RankedTensorType>(c.la.getType())) +
                     slotBytes(cast<RankedTensorType>(c.lb.getType()));

@@ -72,8 +72,6 @@ bool isTmaPipelineOp(mlir::Operation *op);
 inline constexpr llvm::StringLiteral kDynamicSmemAttr = "bic.dynamic_smem";
 /// Marks a dot whose operands alternate between two shared-memory buffers.
 inline constexpr llvm::StringLiteral kDoubleBufferAttr = "bic.double_buffer";
-/// Bytes of one shared-memory operand buffer of a dot (A then B, padded).
-int64_t dotBufferBytes(DotOp d);
 
 mlir::Value constI32(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
 

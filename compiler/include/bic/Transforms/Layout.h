@@ -91,6 +91,19 @@ BlockedLayoutAttr mmaAccumulatorLayout(mlir::MLIRContext *ctx, int64_t m,
 BlockedLayoutAttr wgmmaAccumulatorLayout(mlir::MLIRContext *ctx,
                                          unsigned numWarps);
 
+/// Whether A (layout `la`) can feed the mma.sync A fragments of an
+/// accumulator in layout `lc` straight from registers: A is itself in the
+/// mma fragment layout with its warps along the rows only, on the same
+/// rows as the accumulator (the output of a previous product whose warps
+/// go along the rows, like attention's P). Then the A fragment of rows
+/// (2q, 2q + 1) and k-step k0 is the thread's column pairs k0 / 4 + {0, 1}
+/// and k0 / 4 + {2, 3} of those rows: the accumulator registers of n8
+/// blocks k0 / 8 and k0 / 8 + 1.
+bool aFromRegisters(const TileLayout &la, const TileLayout &lc, int64_t K);
+
+/// Bytes of one shared-memory operand buffer of a dot (A then B, padded).
+int64_t dotBufferBytes(DotOp d);
+
 /// Shared-memory words that `op` exchanges values through when it is a
 /// reduction whose axis spans warps (one partial per warp and row) or a
 /// layout conversion (the whole tile); 0 for anything else.

@@ -301,24 +301,6 @@ Value bufferBase(DotOp op, OpBuilder &b) {
   return b.create<LLVM::GEPOp>(loc, ptrTy, b.getI8Type(), base, ValueRange{off});
 }
 
-/// Whether A (layout `la`) can feed the mma.sync A fragments of an
-/// accumulator in layout `lc` straight from registers: A is itself in the
-/// mma fragment layout with its warps along the rows only, on the same
-/// rows as the accumulator (the output of a previous product whose warps
-/// go along the rows, like attention's P). Then the A fragment of rows
-/// (2q, 2q + 1) and k-step k0 is the thread's column pairs k0 / 4 + {0, 1}
-/// and k0 / 4 + {2, 3} of those rows: the accumulator registers of n8
-/// blocks k0 / 8 and k0 / 8 + 1.
-bool aFromRegisters(const TileLayout &la, const TileLayout &lc, int64_t K) {
-  const DimLayout &a0 = la.dim(0), &a1 = la.dim(1), &c0 = lc.dim(0),
-                  &c1 = lc.dim(1);
-  return a0.spt == c0.spt && a0.tpw == c0.tpw && a0.wpc == c0.wpc &&
-         a0.laneShift == c0.laneShift && a0.warpShift == c0.warpShift &&
-         a0.size == c0.size && !a0.lanesFirst && !a0.replicated() &&
-         a1.spt == 2 && a1.tpw == 4 && a1.wpc == 1 && c1.wpc == 1 &&
-         !a1.replicated() && K % 16 == 0;
-}
-
 /// Writes both operands of `op` into its shared-memory buffer (A at 0, B at
 /// `offB`; B only when `skipA`) and synchronises; returns the buffer.
 Smem stageOperands(DotOp op, DotOp::Adaptor a, const TileLayout &la,
@@ -509,10 +491,24 @@ struct SmemDotLowering : public OpConversionPattern<SmemDotOp> {
     int64_t M = op.getType().getShape()[0], N = op.getType().getShape()[1];
     int64_t K = at.getShape()[1];
     Value base = scratchBase(op, rw);
-    Smem sA{rw, loc, slotPtr(rw, loc, base, a.getSlot(), intAttr(op, "bic.a_base"),
-                             intAttr(op, "bic.a_slot"))};
-    Smem sB{rw, loc, slotPtr(rw, loc, base, a.getSlot(), intAttr(op, "bic.b_base"),
-                             intAttr(op, "bic.b_slot"))};
+    auto slotOf = [&](StringRef which) {
+      return Smem{rw, loc, slotPtr(rw, loc, base, a.getSlot(),
+                                   intAttr(op, ("bic." + which + "_base").str()),
+                                   intAttr(op, ("bic." + which + "_slot").str()))};
+    };
+    if (op.getA()) {
+      Smem sB = slotOf("b");
+      // A from registers (bic-pipeline-dots checked the layouts; so again).
+      auto la = TileLayout::get(op.getA().getType());
+      if (failed(la) || !aFromRegisters(*la, *lc, K))
+        return op.emitOpError("register A operand is not in the accumulator's fragment layout");
+      rw.replaceOp(op, emitMma(rw, loc, *lc, a.getAcc(), at.getElementType(), M, N, K,
+                               transB, sB, sB, K + kPad, bt.getShape()[1] + kPad,
+                               getThreadIds(rw, loc), a.getA()));
+      return success();
+    }
+    Smem sA = slotOf("a");
+    Smem sB = slotOf("b");
     rw.replaceOp(op, emitMma(rw, loc, *lc, a.getAcc(), at.getElementType(), M, N, K,
                              transB, sA, sB, K + kPad, bt.getShape()[1] + kPad,
                              getThreadIds(rw, loc)));

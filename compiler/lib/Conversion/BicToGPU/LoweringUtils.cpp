@@ -104,16 +104,6 @@ Value bic::getScratch(Operation *op) {
   return exchange && !isTmaPipelineOp(op) ? exchange : shared;
 }
 
-int64_t bic::dotBufferBytes(DotOp d) {
-  // A [M, K + 8] and B [N, K + 8] or [K, N + 8], rounded to 128 bytes.
-  auto a = d.getA().getType();
-  int64_t m = a.getShape()[0], k = a.getShape()[1];
-  int64_t n = d.getType().getShape()[1];
-  int64_t elem = a.getElementType().getIntOrFloatBitWidth() / 8;
-  int64_t bytes = elem * (m * (k + 8) + (d.getTransB() ? n * (k + 8) : k * (n + 8)));
-  return (bytes + 127) / 128 * 128;
-}
-
 int64_t bic::scratchWords(Operation *op) {
   if (isa<ReduceOp, ConvertLayoutOp>(op))
     return exchangeScratchWords(op);
@@ -121,10 +111,14 @@ int64_t bic::scratchWords(Operation *op) {
     return (t.getBarriers() + (t.getConsumers() ? 16 : 8) * t.getStages()) / 4;
   if (auto t = dyn_cast<TmaStoreOp>(op)) // its own boxes after the pipeline's
     return t.getExtraBytes() ? (t.getExtraBase() + t.getExtraBytes()) / 4 : 0;
-  if (auto d = dyn_cast<SmemDotOp>(op))
+  if (auto d = dyn_cast<SmemDotOp>(op)) {
+    // Operand prefetch (bic-pipeline-dots): the slots end at region_end.
+    if (auto end = d->getAttrOfType<IntegerAttr>("bic.region_end"))
+      return end.getInt() / 4;
     return d->getAttrOfType<IntegerAttr>("bic.stages").getInt() *
            (d->getAttrOfType<IntegerAttr>("bic.a_slot").getInt() +
             d->getAttrOfType<IntegerAttr>("bic.b_slot").getInt()) / 4;
+  }
   if (auto d = dyn_cast<DotOp>(op))
     return dotBufferBytes(d) * (d->hasAttr(kDoubleBufferAttr) ? 2 : 1) / 4;
   return 0;

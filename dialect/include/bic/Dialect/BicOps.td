@@ -282,15 +282,25 @@ def Bic_SmemDotOp : Bic_Op<"smem_dot"> {
     slot `slot` of buffers 0 and 1 as `bic.async_copy` left them. `aType`
     and `bType` are the operand tile types.
 
+    With `a` (`regs(...)`), A is that register tile, in the mma fragment
+    layout of the accumulator's rows (attention's Q and P), and only B is
+    read from its slot.
+
     ```mlir
     %c = bic.smem_dot %slot, %acc {aType = tensor<64x32xbf16>, bType = ...,
         order = #bic.dot_order<kStep = 16>, transB} : i32, tensor<64x64xf32, #acc> -> tensor<64x64xf32, #acc>
+    %d = bic.smem_dot %slot, %acc regs(%p : tensor<64x64xbf16, #acc>) {...}
+        : i32, tensor<64x64xf32, #acc> -> tensor<64x64xf32, #acc>
     ```
   }];
-  let arguments = (ins I32:$slot, RankedTensorOf<[F32]>:$acc, TypeAttr:$aType,
+  let arguments = (ins I32:$slot, RankedTensorOf<[F32]>:$acc,
+                       Optional<RankedTensorOf<[BF16, F16]>>:$a, TypeAttr:$aType,
                        TypeAttr:$bType, UnitAttr:$transB, Bic_DotOrderAttr:$order);
   let results = (outs RankedTensorOf<[F32]>:$result);
-  let assemblyFormat = "$slot `,` $acc attr-dict `:` type($slot) `,` type($acc) `->` type($result)";
+  let assemblyFormat = [{
+    $slot `,` $acc (`regs` `(` $a^ `:` type($a) `)`)? attr-dict `:` type($slot) `,` type($acc)
+    `->` type($result)
+  }];
 }
 
 def Bic_ConvertLayoutOp : Bic_Op<"convert_layout", [Pure, SameOperandsAndResultShape,
