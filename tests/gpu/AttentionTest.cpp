@@ -33,7 +33,9 @@ const Build kCausal[] = {{"attention", 64, true},
                          {"attention_m32", 32, true},
                          {"attention_m128", 128, true},
                          {"attention_gqa", 64, true, true},
-                         {"attention_gqa_m128", 128, true, true}};
+                         {"attention_gqa_m128", 128, true, true},
+                         {"attention_async", 64, true},
+                         {"attention_gqa_async", 64, true, true}};
 const Build kFull = {"attention_full", 64, false};
 /// Builds whose split-KV partial kernel is tested (its BM rows are
 /// (query, head) pairs of one KV head's group).

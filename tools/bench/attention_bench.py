@@ -41,8 +41,9 @@ def main():
     bundle, out = sys.argv[1], sys.argv[2]
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
     bms = {"attention": 64, "attention_m32": 32, "attention_m128": 128, "attention_gqa": 64,
-           "attention_gqa_m128": 128}
-    packed = {"attention_gqa", "attention_gqa_m128"}  # rows: (query, head) pairs
+           "attention_gqa_m128": 128, "attention_async": 64, "attention_gqa_async": 64}
+    # rows: (query, head) pairs
+    packed = {"attention_gqa", "attention_gqa_m128", "attention_gqa_async"}
     names = ("attention", "attention_partial", "attention_combine")
     kernels = {(b, n): rt.kernel(os.path.join(bundle, "kernels", b + ".sm_90a.ptx"), n)
                for b in bms for n in names}
@@ -112,7 +113,7 @@ def main():
         t_sdpa = graph_time_us(sdpa, 1)
         best = None
         cands = ["attention", "attention_m32", "attention_m128", "attention_gqa",
-                 "attention_gqa_m128"]
+                 "attention_gqa_m128", "attention_async", "attention_gqa_async"]
         if S == 1:
             cands = ["attention", "split:attention_m32", "split:attention"]
         for name in cands:

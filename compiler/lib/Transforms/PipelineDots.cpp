@@ -625,7 +625,8 @@ struct TmaPipeline {
   }
 };
 
-/// Operand prefetch for any other loop (attention's key loops): a dot in
+/// Operand prefetch for any other loop (attention's key loops, in kernels
+/// built with `num_stages` >= 2): a dot in
 /// the loop's body whose A is already in registers in the accumulator's
 /// fragment layout (aFromRegisters) and whose B is a load in the same body,
 /// used only there, whose address and mask depend on nothing the loop
@@ -854,7 +855,14 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
   /// the slots of all loops share one region past every other shared-memory
   /// user's bytes (loops run one after another, and each ends by waiting for
   /// its copies and synchronising).
+  ///
+  /// Only for kernels that ask for it with `num_stages` >= 2: on the H100 it
+  /// made attention's prefill slower (178.7 against 186 TFLOP/s at 8192
+  /// tokens), so it is a build option measured per shape, not a default.
   void prefetchOperands(func::FuncOp fn) {
+    auto ns = fn->getAttrOfType<IntegerAttr>(kNumStagesAttr);
+    if (!ns || ns.getInt() < 2)
+      return;
     llvm::MapVector<scf::ForOp, SmallVector<Prefetch>> loops;
     fn.walk([&](DotOp d) {
       if (auto p = matchPrefetch(d))

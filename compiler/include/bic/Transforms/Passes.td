@@ -146,6 +146,16 @@ def BicPipelineDots : Pass<"bic-pipeline-dots", "mlir::ModuleOp"> {
     consumer warps run the kernel's code and release each stage once its
     wgmma retired (`bic.tma_release`). Other shared-memory users of such a
     kernel get their bytes reserved past the stages.
+
+    In a kernel built with `num_stages` >= 2 where neither applies, every
+    other loop whose body has a `bic.dot` with A in registers (in the
+    accumulator's fragment layout) and B loaded in the body from an address
+    that depends only on the induction variable and values from outside
+    the loop gets operand prefetch: B is copied by `bic.async_copy` into
+    one of two slots one iteration ahead (prologue before the loop,
+    `bic.async_wait` at the top of each iteration and after the loop), and
+    the dot becomes `bic.smem_dot %slot, %acc regs(%a)`. The slots lie past
+    every other shared-memory user's bytes.
   }];
   let options = [
     Option<"stages", "stages", "int", "3", "Shared-memory slots per operand (2-4)">
