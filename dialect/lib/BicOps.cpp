@@ -191,6 +191,13 @@ LogicalResult ReduceOp::verify() {
   return success();
 }
 
+LogicalResult SmemDotOp::verify() {
+  if (getA() && getA().getType() != getAType())
+    return emitOpError("register A operand has type ")
+           << getA().getType() << " but aType is " << getAType();
+  return success();
+}
+
 LogicalResult DotOp::verify() {
   auto a = getA().getType(), b = getB().getType();
   auto c = getAcc().getType(), r = getResult().getType();

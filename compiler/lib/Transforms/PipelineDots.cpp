@@ -53,6 +53,24 @@ bool zeroOrAbsent(Value other) {
   return f && f.getValue().isZero();
 }
 
+/// Starts the asynchronous copy of load `l`'s tile (its pointer and mask
+/// looked up in `map`, the iteration being fetched) into slot `slot` of
+/// buffer `buffer` at byte `base`, `slotBytes` per slot; lanes of an
+/// iteration past the loop's end (`inRange` false) copy nothing and zero-fill.
+void asyncCopy(OpBuilder &b, Location loc, LoadOp l, IRMapping &map, Value inRange,
+               Value slot, unsigned buffer, int64_t base, int64_t slotBytes) {
+  auto pt = cast<RankedTensorType>(l.getPtr().getType());
+  auto mt = RankedTensorType::get(pt.getShape(), b.getI1Type(), pt.getEncoding());
+  Value m = b.create<SplatOp>(loc, mt, inRange);
+  if (l.getMask())
+    m = b.create<arith::AndIOp>(loc, map.lookupOrDefault(l.getMask()), m);
+  auto copy = b.create<AsyncCopyOp>(loc, map.lookupOrDefault(l.getPtr()), m, slot,
+                                    b.getI32IntegerAttr(buffer),
+                                    b.getI32IntegerAttr(l.getVec() ? *l.getVec() : 1));
+  copy->setAttr("bic.buffer_base", b.getI64IntegerAttr(base));
+  copy->setAttr("bic.slot_bytes", b.getI64IntegerAttr(slotBytes));
+}
+
 struct Candidate {
   scf::ForOp loop;
   DotOp dot;
@@ -758,18 +776,8 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
       b.clone(*op, map);
     Value inRange = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, k,
                                             c.loop.getUpperBound());
-    for (auto [i, l] : llvm::enumerate(std::array<LoadOp, 2>{c.la, c.lb})) {
-      auto pt = cast<RankedTensorType>(l.getPtr().getType());
-      auto mt = RankedTensorType::get(pt.getShape(), b.getI1Type(), pt.getEncoding());
-      Value m = b.create<SplatOp>(loc, mt, inRange);
-      if (l.getMask())
-        m = b.create<arith::AndIOp>(loc, map.lookupOrDefault(l.getMask()), m);
-      auto copy = b.create<AsyncCopyOp>(loc, map.lookupOrDefault(l.getPtr()), m, slot,
-                                        b.getI32IntegerAttr(i),
-                                        b.getI32IntegerAttr(l.getVec() ? *l.getVec() : 1));
-      copy->setAttr("bic.buffer_base", b.getI64IntegerAttr(bases[i]));
-      copy->setAttr("bic.slot_bytes", b.getI64IntegerAttr(slots[i]));
-    }
+    for (auto [i, l] : llvm::enumerate(std::array<LoadOp, 2>{c.la, c.lb}))
+      asyncCopy(b, loc, l, map, inRange, slot, i, bases[i], slots[i]);
     b.create<AsyncCommitOp>(loc);
   }
 
@@ -828,8 +836,7 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
   /// Copies of the loads `ps` (of one loop) for iteration `k` into `slot`
   /// (regions at `bases`, `slotBytes` apart), one commit group.
   void issuePrefetch(OpBuilder &b, scf::ForOp f, MutableArrayRef<Prefetch> ps, Value k,
-                     Value slot,
-                     ArrayRef<int64_t> bases, ArrayRef<int64_t> slots) {
+                     Value slot, ArrayRef<int64_t> bases, ArrayRef<int64_t> slots) {
     Location loc = f.getLoc();
     Value inRange = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, k, f.getUpperBound());
     for (auto [i, p] : llvm::enumerate(ps)) {
@@ -837,16 +844,7 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
       map.map(f.getInductionVar(), k);
       for (Operation *op : p.address)
         b.clone(*op, map);
-      auto pt = cast<RankedTensorType>(p.load.getPtr().getType());
-      auto mt = RankedTensorType::get(pt.getShape(), b.getI1Type(), pt.getEncoding());
-      Value m = b.create<SplatOp>(loc, mt, inRange);
-      if (p.load.getMask())
-        m = b.create<arith::AndIOp>(loc, map.lookupOrDefault(p.load.getMask()), m);
-      auto copy = b.create<AsyncCopyOp>(loc, map.lookupOrDefault(p.load.getPtr()), m, slot,
-                                        b.getI32IntegerAttr(i),
-                                        b.getI32IntegerAttr(p.load.getVec() ? *p.load.getVec() : 1));
-      copy->setAttr("bic.buffer_base", b.getI64IntegerAttr(bases[i]));
-      copy->setAttr("bic.slot_bytes", b.getI64IntegerAttr(slots[i]));
+      asyncCopy(b, loc, p.load, map, inRange, slot, i, bases[i], slots[i]);
     }
     b.create<AsyncCommitOp>(loc);
   }
@@ -868,32 +866,49 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
       if (auto p = matchPrefetch(d))
         loops[cast<scf::ForOp>(d->getParentOp())].push_back(*p);
     });
+    // All loops' slots share one region, so no prefetched loop may run
+    // inside another: such nests keep their loads.
+    SmallVector<scf::ForOp> nested;
+    for (auto &[f, ps] : loops)
+      for (auto &[g, qs] : loops)
+        if (f != g && f->isProperAncestor(g))
+          nested.append({f, g});
+    for (scf::ForOp f : nested)
+      loops.remove_if([&](auto &e) { return e.first == f; });
+    // The region starts past every other user's bytes, dots that keep their
+    // own buffer included; a loop whose slots do not fit keeps its loads,
+    // and then its dots count among the others, so settle both together.
+    auto slotsEnd = [](SmallVector<Prefetch> &ps, int64_t start) {
+      for (Prefetch &p : ps)
+        start += 2 * slotBytes(cast<RankedTensorType>(p.load.getType()));
+      return start;
+    };
+    int64_t start = 0;
+    for (size_t kept = loops.size() + 1; kept != loops.size();) {
+      kept = loops.size();
+      int64_t others = 0;
+      fn.walk([&](Operation *op) {
+        if (auto d = dyn_cast<DotOp>(op)) {
+          auto it = loops.find(dyn_cast<scf::ForOp>(d->getParentOp()));
+          if (it == loops.end() ||
+              llvm::none_of(it->second, [&](Prefetch &p) { return p.dot == d; }))
+            others = std::max(others, dotBufferBytes(d));
+        }
+        others = std::max(others, 4 * exchangeScratchWords(op));
+      });
+      start = (others + 127) / 128 * 128;
+      loops.remove_if([&](auto &e) { return slotsEnd(e.second, start) > kSmemLimit; });
+    }
     if (loops.empty())
       return;
-    int64_t others = 0;
-    fn.walk([&](Operation *op) {
-      if (auto d = dyn_cast<DotOp>(op)) {
-        for (auto &[f, ps] : loops)
-          for (Prefetch &p : ps)
-            if (p.dot == d)
-              return;
-        others = std::max(others, dotBufferBytes(d));
-      }
-      others = std::max(others, 4 * exchangeScratchWords(op));
-    });
-    const int64_t start = (others + 127) / 128 * 128;
     int64_t end = start;
     for (auto &[f, ps] : loops) {
       SmallVector<int64_t> bases, slots;
-      int64_t at = start;
       for (Prefetch &p : ps) {
+        bases.push_back(slots.empty() ? start : bases.back() + 2 * slots.back());
         slots.push_back(slotBytes(cast<RankedTensorType>(p.load.getType())));
-        bases.push_back(at);
-        at += 2 * slots.back();
       }
-      if (at > kSmemLimit)
-        continue; // stays as it is: loads into registers
-      end = std::max(end, at);
+      end = std::max(end, slotsEnd(ps, start));
       Location loc = f.getLoc();
       Type ivTy = f.getInductionVar().getType();
       auto i32 = [&](OpBuilder &bb, Value v) -> Value {

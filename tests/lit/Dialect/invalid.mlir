@@ -119,6 +119,14 @@ func.func @smem_dot_acc(%s: i32, %c: tensor<16x16xbf16>) {
 
 // -----
 
+func.func @smem_dot_regs_type(%s: i32, %c: tensor<16x16xf32>, %a: tensor<16x32xbf16>) {
+  // expected-error @+1 {{register A operand has type 'tensor<16x32xbf16>' but aType is 'tensor<16x16xbf16>'}}
+  %d = bic.smem_dot %s, %c regs(%a : tensor<16x32xbf16>) {aType = tensor<16x16xbf16>, bType = tensor<16x16xbf16>, order = #bic.dot_order<kStep = 16>} : i32, tensor<16x16xf32> -> tensor<16x16xf32>
+  return
+}
+
+// -----
+
 func.func @dot_f32_kstep(%a: tensor<16x16xf32>, %b: tensor<16x16xf32>, %c: tensor<16x16xf32>) {
   // expected-error @+1 {{IEEE f32 dots accumulate in k-steps of 1, not 16}}
   %d = bic.dot %a, %b, %c {order = #bic.dot_order<kStep = 16>} : tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>

@@ -61,6 +61,8 @@ func.func @products_and_pipelines(%p: tensor<64x32x!bic.ptr<bf16>>, %m: tensor<6
   bic.async_wait {pending = 1 : i32}
   // CHECK: bic.smem_dot %{{.*}}, %{{.*}} {aType = tensor<64x32xbf16>, bType = tensor<32x64xbf16>, order = #bic.dot_order<kStep = 16>} : i32, tensor<64x64xf32> -> tensor<64x64xf32>
   %s = bic.smem_dot %slot, %d {aType = tensor<64x32xbf16>, bType = tensor<32x64xbf16>, order = #bic.dot_order<kStep = 16>} : i32, tensor<64x64xf32> -> tensor<64x64xf32>
+  // CHECK: bic.smem_dot %{{.*}}, %{{.*}} regs(%{{.*}} : tensor<64x32xbf16>) {aType = tensor<64x32xbf16>, bType = tensor<32x64xbf16>, order = #bic.dot_order<kStep = 16>} : i32, tensor<64x64xf32> -> tensor<64x64xf32>
+  %r = bic.smem_dot %slot, %s regs(%a : tensor<64x32xbf16>) {aType = tensor<64x32xbf16>, bType = tensor<32x64xbf16>, order = #bic.dot_order<kStep = 16>} : i32, tensor<64x64xf32> -> tensor<64x64xf32>
   // CHECK: bic.atomic_add %{{.*}}, %{{.*}} : !bic.ptr<f32>, f32
   bic.atomic_add %q, %v : !bic.ptr<f32>, f32
   return

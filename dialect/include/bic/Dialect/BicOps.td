@@ -301,6 +301,7 @@ def Bic_SmemDotOp : Bic_Op<"smem_dot"> {
     $slot `,` $acc (`regs` `(` $a^ `:` type($a) `)`)? attr-dict `:` type($slot) `,` type($acc)
     `->` type($result)
   }];
+  let hasVerifier = 1;
 }
 
 def Bic_ConvertLayoutOp : Bic_Op<"convert_layout", [Pure, SameOperandsAndResultShape,
