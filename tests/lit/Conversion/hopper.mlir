@@ -29,7 +29,8 @@
 // shared memory, each thread writes its 128 bf16 (64 words: two columns
 // each) into the swizzled boxes, fences them for the async proxy, and after
 // a barrier thread 0 stores the two 128 x 64 boxes as one bulk group; the
-// program waits for its stores before it ends.
+// program waits until its stores have read shared memory before it ends
+// (their writes complete with the grid: no wait for them).
 // CHECK: "cp.async.bulk.wait_group.read 0;"
 // CHECK: gpu.barrier
 // CHECK-COUNT-64: llvm.store {{.*}} {alignment = 4 : i64} : i32, !llvm.ptr<3>
@@ -38,7 +39,9 @@
 // CHECK-NEXT: gpu.barrier
 // CHECK-COUNT-2: "cp.async.bulk.tensor.2d.global.shared::cta.bulk_group [$0, {$1, $2}], [$3];"
 // CHECK: "cp.async.bulk.commit_group;"
-// CHECK: "cp.async.bulk.wait_group 0;"
+// CHECK-NOT: "cp.async.bulk.wait_group 0;"
+// CHECK: "cp.async.bulk.wait_group.read 0;"
+// CHECK-NOT: "cp.async.bulk.wait_group 0;"
 // CHECK: gpu.return
 func.func @claim(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf16>,
                  %m: i32, %n: i32 {bic.multiple_of = 8 : i64}, %k: i32 {bic.multiple_of = 8 : i64})

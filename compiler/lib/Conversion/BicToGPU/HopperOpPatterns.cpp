@@ -24,8 +24,8 @@
 //  * tma_store: the tile goes from registers into free shared memory in the
 //    128-byte-swizzled box layout (conflict-free for the wgmma fragment),
 //    then thread 0 starts `cp.async.bulk.tensor` stores, one per box, as a
-//    bulk group; the program goes on while they drain. tma_store_wait ends
-//    the program's stores before it exits.
+//    bulk group; the program goes on while they drain. tma_store_wait waits
+//    until they have read shared memory, before the program exits.
 //
 // Shared-memory matrix descriptor (K-major, 128-byte swizzle): start address
 // >> 4 in bits 0-13, leading-dimension offset 1 (unused for this swizzle) in
@@ -531,8 +531,12 @@ struct TmaStoreWaitLowering : public OpConversionPattern<TmaStoreWaitOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(TmaStoreWaitOp op, OpAdaptor,
                                 ConversionPatternRewriter &rw) const override {
+    // Only the reads of shared memory must be over before the program ends
+    // (it is freed then); the writes complete with the grid, as every write
+    // of a kernel does before the next kernel on the stream (or a dependent
+    // launched to overlap it, at its griddepcontrol.wait) can see them.
     inThread0(rw, op.getLoc(), [&] {
-      inlineAsm(rw, op.getLoc(), "cp.async.bulk.wait_group 0;", "", ValueRange{});
+      inlineAsm(rw, op.getLoc(), "cp.async.bulk.wait_group.read 0;", "", ValueRange{});
     });
     rw.eraseOp(op);
     return success();

@@ -498,10 +498,13 @@ def Bic_TmaStoreOp : Bic_Op<"tma_store"> {
 }
 
 def Bic_TmaStoreWaitOp : Bic_Op<"tma_store_wait"> {
-  let summary = "Wait until this program's TMA stores have completed";
+  let summary = "Wait until this program's TMA stores have read shared memory";
   let description = [{
-    Thread 0 waits for all of its bulk store groups (their writes done, not
-    only their shared-memory reads), so that the program can end.
+    Thread 0 waits until all of its bulk store groups have read their
+    shared memory, so that the program can end. Their writes to global
+    memory complete with the grid (`cp.async.bulk.wait_group.read`): the
+    next kernel on the stream, or one launched to overlap this one once it
+    passes its `griddepcontrol.wait`, sees them.
 
     ```mlir
     bic.tma_store_wait
