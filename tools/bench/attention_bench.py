@@ -8,7 +8,10 @@ program or (`_gqa`) 64 or 128 rows of (query, head) pairs, and (decode) split-KV
 graph replays (PERF.md, Method). Also checks, for bic, that the last
 token's decode output (alone, and through split-KV) has the bits of its
 prefill row, and the error of both against fp32 math. Writes
-attention.json (draw it with plot_attention.py).
+attention.json (draw it with plot_attention.py), with every candidate's time
+per row (`candidates_us`). BIC_ATTENTION_EXTRA="name:BM[:gqa],..." adds
+builds found in BUNDLE_DIR/kernels as candidates (experiments: another
+num_warps, a register limit).
 
 usage: attention_bench.py BUNDLE_DIR OUT_DIR
 """
@@ -44,6 +47,14 @@ def main():
            "attention_gqa_m128": 128, "attention_async": 64, "attention_gqa_async": 64}
     # rows: (query, head) pairs
     packed = {"attention_gqa", "attention_gqa_m128", "attention_gqa_async"}
+    # BIC_ATTENTION_EXTRA="name:BM[:gqa],..." adds builds from BUNDLE/kernels
+    # (of the same order) as candidates, prefill and split-KV decode; `gqa`
+    # marks rows of (query, head) pairs (PACK_GQA=1).
+    extra = [e.split(":") for e in os.environ.get("BIC_ATTENTION_EXTRA", "").split(",") if e]
+    for e in extra:
+        bms[e[0]] = int(e[1])
+        if e[2:] == ["gqa"]:
+            packed.add(e[0])
     names = ("attention", "attention_partial", "attention_combine")
     kernels = {(b, n): rt.kernel(os.path.join(bundle, "kernels", b + ".sm_90a.ptx"), n)
                for b in bms for n in names}
@@ -116,9 +127,12 @@ def main():
                  "attention_gqa_m128", "attention_async", "attention_gqa_async"]
         if S == 1:
             cands = ["attention", "split:attention_m32", "split:attention"]
+        cands += [("split:" if S == 1 else "") + e[0] for e in extra]
+        every = {}
         for name in cands:
             call = bic_call(name, qs, k, v, o[q_start:], S, L, q_start)
             t = graph_time_us(call, 1)
+            every[name] = t
             if best is None or t < best[0]:
                 best = (t, name)
         t_bic, name = best
@@ -137,7 +151,8 @@ def main():
         row = {"phase": phase, "S": S, "L": L, "bic_us": t_bic, "sdpa_us": t_sdpa,
                "bic_build": name, "bic_TFLOPs": flops(S, L, S > 1) / t_bic / 1e6,
                "sdpa_TFLOPs": flops(S, L, S > 1) / t_sdpa / 1e6,
-               "bic_max_err": err_bic, "sdpa_max_err": err_sdpa, **stages}
+               "bic_max_err": err_bic, "sdpa_max_err": err_sdpa, "candidates_us": every,
+               **stages}
         if phase == "prefill":
             # The last token decoded alone: the bits of its prefill row.
             last = o[L - 1].clone()
