@@ -42,6 +42,7 @@ def flops(S, L, causal_prefill):
 
 def main():
     bundle, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
     bms = {"attention": 64, "attention_m32": 32, "attention_m128": 128, "attention_gqa": 64,
            "attention_gqa_m128": 128, "attention_async": 64, "attention_gqa_async": 64}

@@ -197,6 +197,7 @@ def time_us(fn, sets, reps=20):
 
 def main():
     bundle, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
     dev = torch.cuda.get_device_properties(0)
     arch = "sm_90a" if dev.major >= 9 else "sm_80"

@@ -25,6 +25,7 @@ TINY_K = [64, 512]
 
 def main():
     bundle, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
     sms = torch.cuda.get_device_properties(0).multi_processor_count
     paths = sorted(glob.glob(os.path.join(bundle, "kernels", "matmul_h*.sm_90a.ptx")) +

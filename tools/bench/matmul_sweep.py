@@ -34,6 +34,7 @@ SWEEP_SHAPES = [tuple(int(x) for x in s.split("x"))
 
 def main():
     bundle, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
     ks = {}
     for p in sorted(glob.glob(os.path.join(bundle, "sweep", "matmul_*.sm_90a.ptx"))):

@@ -19,6 +19,7 @@ from rmsnorm_bench import EPS, TOKENS, graph_time_us, triton_rmsnorm  # noqa: E4
 
 def main():
     bundle, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
     arch = "sm_90a" if torch.cuda.get_device_properties(0).major >= 9 else "sm_80"
     res = []
