@@ -51,10 +51,7 @@ struct Problem {
   Problem(int64_t s, int64_t l, int64_t h, int64_t hkv, uint64_t seed)
       : S(s), L(l), H(h), HKV(hkv) {
     auto fill = [](std::vector<uint16_t> &dst, size_t n, uint64_t sd) {
-      auto f = randomFloats(n, sd, -1, 1);
-      dst.resize(n);
-      for (size_t i = 0; i < n; ++i)
-        dst[i] = toBF16(f[i]);
+      dst = toBF16(randomFloats(n, sd, -1, 1));
     };
     fill(hq, size_t(s) * h * kD, seed);
     fill(hk, size_t(l) * hkv * kD, seed + 1);

@@ -79,6 +79,20 @@ float fromF16(uint16_t h) {
   return f;
 }
 
+std::vector<uint16_t> toBF16(const std::vector<float> &v) {
+  std::vector<uint16_t> out(v.size());
+  for (size_t i = 0; i < v.size(); ++i)
+    out[i] = toBF16(v[i]);
+  return out;
+}
+
+std::vector<uint16_t> toF16(const std::vector<float> &v) {
+  std::vector<uint16_t> out(v.size());
+  for (size_t i = 0; i < v.size(); ++i)
+    out[i] = toF16(v[i]);
+  return out;
+}
+
 std::vector<float> randomFloats(size_t n, uint64_t seed, float lo, float hi) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<float> d(lo, hi);

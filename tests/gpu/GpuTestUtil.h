@@ -36,6 +36,9 @@ uint16_t toBF16(float f);
 float fromBF16(uint16_t h);
 uint16_t toF16(float f);
 float fromF16(uint16_t h);
+/// Element-wise toBF16 / toF16 of a whole host array.
+std::vector<uint16_t> toBF16(const std::vector<float> &v);
+std::vector<uint16_t> toF16(const std::vector<float> &v);
 std::vector<float> randomFloats(size_t n, uint64_t seed, float lo, float hi);
 
 } // namespace bic::test

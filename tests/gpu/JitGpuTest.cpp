@@ -53,11 +53,7 @@ TEST(JitGpu, CompileLaunchAndMatchAheadOfTimeBits) {
   const int rows = 300, H = 8192;
   auto xf = randomFloats(size_t(rows) * H, 5, -2, 2);
   auto wf = randomFloats(H, 6, 0.5f, 1.5f);
-  std::vector<uint16_t> hx(xf.size()), hw(H);
-  for (size_t i = 0; i < xf.size(); ++i)
-    hx[i] = toBF16(xf[i]);
-  for (int i = 0; i < H; ++i)
-    hw[i] = toBF16(wf[i]);
+  std::vector<uint16_t> hx = toBF16(xf), hw = toBF16(wf);
   DeviceBuffer x(hx.size() * 2), w(H * 2), y1(hx.size() * 2), y2(hx.size() * 2);
   x.upload(hx.data(), hx.size() * 2);
   w.upload(hw.data(), H * 2);
@@ -113,11 +109,7 @@ TEST(JitGpu, TunedMatmulPicksPerShapeWithOneOrder) {
   const int N = 4096, K = 4096, Mmax = 1000;
   auto af = randomFloats(size_t(Mmax) * K, 11, -1, 1);
   auto bf = randomFloats(size_t(N) * K, 12, -1, 1);
-  std::vector<uint16_t> ha(af.size()), hb(bf.size());
-  for (size_t i = 0; i < af.size(); ++i)
-    ha[i] = toBF16(af[i]);
-  for (size_t i = 0; i < bf.size(); ++i)
-    hb[i] = toBF16(bf[i]);
+  std::vector<uint16_t> ha = toBF16(af), hb = toBF16(bf);
   DeviceBuffer a(ha.size() * 2), b(hb.size() * 2), c(size_t(Mmax) * N * 2);
   a.upload(ha.data(), ha.size() * 2);
   b.upload(hb.data(), hb.size() * 2);

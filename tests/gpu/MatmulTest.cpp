@@ -89,12 +89,8 @@ struct Problem {
   Problem(int64_t n, int64_t k, int64_t mmax) : N(n), K(k), Mmax(mmax) {
     auto af = randomFloats(size_t(mmax) * k, n * 31 + k, -1, 1);
     auto bf = randomFloats(size_t(n) * k, n * 17 + k, -1, 1);
-    ha.resize(af.size());
-    hb.resize(bf.size());
-    for (size_t i = 0; i < af.size(); ++i)
-      ha[i] = toBF16(af[i]);
-    for (size_t i = 0; i < bf.size(); ++i)
-      hb[i] = toBF16(bf[i]);
+    ha = toBF16(af);
+    hb = toBF16(bf);
     std::vector<uint16_t> hkn(hb.size());
     for (int64_t j = 0; j < n; ++j)
       for (int64_t kk = 0; kk < k; ++kk)
@@ -320,11 +316,7 @@ TEST(MatmulF16, CorrectAndBitwiseInvariantAcrossM) {
   BIC_REQUIRE_GPU();
   const int64_t N = 4096, K = 4096, Mmax = 1024;
   auto af = randomFloats(size_t(Mmax) * K, 41, -1, 1), bf = randomFloats(size_t(N) * K, 42, -1, 1);
-  std::vector<uint16_t> ha(af.size()), hb(bf.size());
-  for (size_t i = 0; i < af.size(); ++i)
-    ha[i] = toF16(af[i]);
-  for (size_t i = 0; i < bf.size(); ++i)
-    hb[i] = toF16(bf[i]);
+  std::vector<uint16_t> ha = toF16(af), hb = toF16(bf);
   DeviceBuffer a(ha.size() * 2), b(hb.size() * 2), c(size_t(Mmax) * N * 2);
   a.upload(ha.data(), ha.size() * 2);
   b.upload(hb.data(), hb.size() * 2);

@@ -32,12 +32,8 @@ protected:
     kernel = std::make_unique<Kernel>(k);
     auto xf = randomFloats(size_t(kRows) * H, 1234 + H, -3.f, 3.f);
     auto wf = randomFloats(H, 99 + H, 0.5f, 1.5f);
-    hx.resize(xf.size());
-    hw.resize(wf.size());
-    for (size_t i = 0; i < xf.size(); ++i)
-      hx[i] = toBF16(xf[i]);
-    for (size_t i = 0; i < wf.size(); ++i)
-      hw[i] = toBF16(wf[i]);
+    hx = toBF16(xf);
+    hw = toBF16(wf);
     x = DeviceBuffer(hx.size() * 2);
     w = DeviceBuffer(hw.size() * 2);
     y = DeviceBuffer(hx.size() * 2);
