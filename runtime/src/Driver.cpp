@@ -70,6 +70,9 @@ Loaded load() {
   // Optional: only launches that overlap the previous kernel need it.
   d.cuLaunchKernelEx =
       reinterpret_cast<decltype(d.cuLaunchKernelEx)>(dlsym(h, "cuLaunchKernelEx"));
+  // Optional: only clustered kernels need it.
+  d.cuOccupancyMaxActiveClusters = reinterpret_cast<decltype(d.cuOccupancyMaxActiveClusters)>(
+      dlsym(h, "cuOccupancyMaxActiveClusters"));
   // Optional: only kernels with TMA descriptors need it.
   d.cuTensorMapEncodeTiled = reinterpret_cast<decltype(d.cuTensorMapEncodeTiled)>(
       dlsym(h, "cuTensorMapEncodeTiled"));

@@ -59,6 +59,10 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
       if (rest != "wait")
         throw bad("unknown bic-grid-dependency '" + rest + "' (expected wait)");
       cur->waitsPriorGrids = true;
+    } else if (startsWith(line, "// bic-cluster: ", rest)) {
+      cur->cluster = count(rest, "cluster size");
+      if (cur->cluster < 1 || cur->cluster > 8)
+        throw bad("cluster size " + rest + " out of range (1 to 8 CTAs)");
     } else if (startsWith(line, "// bic-smem: ", rest)) {
       cur->dynamicSmem = count(rest, "shared-memory size");
     } else if (startsWith(line, "// bic-param: ", rest)) {

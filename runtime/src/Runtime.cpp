@@ -176,6 +176,14 @@ void Kernel::launch(Grid grid, const std::vector<Arg> &args, CUstream stream,
                       "@weight arguments before the previous kernel ends");
   if (grid.x == 0 || grid.y == 0 || grid.z == 0)
     throw Error("kernel '" + meta_->name + "': empty grid");
+  // A clustered kernel's program is a cluster of CTAs along x.
+  const unsigned cluster = meta_->cluster;
+  if (cluster > 1) {
+    if (grid.x > 0x7fffffffu / cluster)
+      throw Error("kernel '" + meta_->name + "': grid.x = " + std::to_string(grid.x) +
+                  " programs of " + std::to_string(cluster) + " CTAs each is too many");
+    grid.x *= cluster;
+  }
   void *params[40];
   TmaDescriptor hidden[8]; // copied into the launch's parameters by the driver
   if (args.size() > 32 || meta_->tma.size() > 8)
@@ -206,6 +214,25 @@ void Kernel::launch(Grid grid, const std::vector<Arg> &args, CUstream stream,
 }
 
 unsigned Kernel::residentPrograms() const {
+  if (meta_->cluster > 1) {
+    // Clusters are placed within one GPC: ask the driver how many fit.
+    if (!drv().cuOccupancyMaxActiveClusters)
+      throw Error("kernel '" + meta_->name + "' runs in clusters of " +
+                  std::to_string(meta_->cluster) +
+                  " CTAs: the CUDA driver has no cuOccupancyMaxActiveClusters (CUDA 12+)");
+    LaunchConfig cfg{meta_->cluster, 1, 1, meta_->threads, 1, 1, meta_->dynamicSmem,
+                     nullptr, nullptr, 0};
+    int clusters = 0;
+    check(drv().cuOccupancyMaxActiveClusters(&clusters, fn_, &cfg),
+          "cuOccupancyMaxActiveClusters(" + meta_->name + ")");
+    if (clusters < 1)
+      throw Error("kernel '" + meta_->name + "' (clusters of " +
+                  std::to_string(meta_->cluster) + " CTAs of " +
+                  std::to_string(meta_->threads) + " threads, " +
+                  std::to_string(meta_->dynamicSmem) +
+                  " bytes of shared memory) cannot run on this device");
+    return unsigned(clusters);
+  }
   CUdevice dev = 0;
   check(drv().cuCtxGetDevice(&dev), "cuCtxGetDevice");
   int sms = 0, per = 0;

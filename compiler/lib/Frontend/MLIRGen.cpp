@@ -49,7 +49,7 @@ Type Gen::parseType(StringRef n) {
 OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
   auto module = ModuleOp::create(UnknownLoc::get(&ctx));
   std::set<std::string> known{"num_warps", "num_stages", "warp_specialize",
-                              "overlap"},
+                              "overlap", "cluster"},
       knownTypes;
   for (const auto &k : m.kernels)
     for (const auto &p : k.params) {
@@ -155,7 +155,7 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       argTypes.push_back(t);
       runtimeParams.push_back(&p);
     }
-    int64_t numWarps = 4, numStages = 0, warpSpecialize = 0, overlap = 0;
+    int64_t numWarps = 4, numStages = 0, warpSpecialize = 0, overlap = 0, cluster = 1;
     SmallVector<int32_t> batchAxes;
     for (auto &[key, val] : k.decoratorArgs) {
       if (key == "num_warps") {
@@ -166,6 +166,8 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
         warpSpecialize = val;
       } else if (key == "overlap") {
         overlap = val;
+      } else if (key == "cluster") {
+        cluster = val;
       } else if (key == "batch_axis") {
         if (val < 0 || val > 2) {
           error(k.loc) << "batch_axis must be 0, 1 or 2";
@@ -174,8 +176,8 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
         batchAxes.push_back(val);
       } else {
         error(k.loc) << "unknown @kernel argument '" << key
-                     << "' (expected num_warps, num_stages, warp_specialize, overlap or "
-                        "batch_axis)";
+                     << "' (expected num_warps, num_stages, warp_specialize, overlap, "
+                        "cluster or batch_axis)";
         return nullptr;
       }
     }
@@ -187,6 +189,12 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       warpSpecialize = it->second;
     if (auto it = defines.find("overlap"); it != defines.end())
       overlap = it->second;
+    if (auto it = defines.find("cluster"); it != defines.end())
+      cluster = it->second;
+    if (cluster != 1 && cluster != 2) {
+      error(k.loc) << "cluster must be 1 or 2 (CTAs per program), got " << cluster;
+      return nullptr;
+    }
     if (overlap != 0 && overlap != 1) {
       error(k.loc) << "overlap must be 0 or 1, got " << overlap;
       return nullptr;
@@ -222,6 +230,8 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       fn->setAttr(bic::kWarpSpecializeAttr, b.getUnitAttr());
     if (overlap)
       fn->setAttr(bic::kOverlapAttr, b.getUnitAttr());
+    if (cluster > 1)
+      fn->setAttr(bic::kClusterAttr, b.getI32IntegerAttr(cluster));
     fn->setAttr(bic::kConstexprsAttr, constexprs.getDictionary(&ctx));
     if (!dtypes.empty())
       fn->setAttr(bic::kDtypesAttr, dtypes.getDictionary(&ctx));

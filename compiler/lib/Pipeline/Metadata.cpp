@@ -23,6 +23,10 @@ std::string bic::metadataHeader(const std::vector<KernelInfo> &kernels,
     // has finished, so a launch may overlap it (programmatic dependent launch).
     if (k.waitsPriorGrids)
       os << "// bic-grid-dependency: wait\n";
+    // cluster: each program is a cluster of that many CTAs along x; a grid
+    // of P programs launches P * cluster CTAs.
+    if (k.cluster > 1)
+      os << "// bic-cluster: " << k.cluster << "\n";
     for (const auto &p : k.params) {
       os << "// bic-param: " << p.name << " " << p.type;
       if (p.batch)

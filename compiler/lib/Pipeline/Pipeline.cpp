@@ -74,6 +74,7 @@ static FailureOr<KernelInfo> kernelInfo(func::FuncOp fn) {
   k.threads = threadsOf(fn);
   // bic-wait-prior-grids gives every such kernel its wait.
   k.waitsPriorGrids = fn->hasAttr(kOverlapAttr);
+  k.cluster = clusterOf(fn);
   for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
     if (auto base = fn.getArgAttrOfType<IntegerAttr>(i, "bic.tma_base")) {
       TmaParam t;
@@ -244,6 +245,13 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
             << opts.arch;
         return fail();
       }
+  // Clusters share B by TMA multicast, on sm_90a's TMA pipeline.
+  if (opts.arch != "sm_90a")
+    for (auto fn : module->getOps<func::FuncOp>())
+      if (clusterOf(fn) > 1) {
+        fn.emitError("cluster needs the TMA pipeline of sm_90a; compiling for ") << opts.arch;
+        return fail();
+      }
   CompileResult result;
   if (emit == Emit::Bic) {
     result.text = print(*module);
@@ -276,7 +284,7 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
   // On sm_90a, K loops over tensor descriptors take TMA + wgmma; all other
   // block accesses become masked loads and stores. Either way the dot's
   // order, and so the signature, is the same.
-  std::string tma = opts.arch == "sm_90a" ? "bic-tma-dots," : "";
+  std::string tma = opts.arch == "sm_90a" ? "bic-cluster-split,bic-tma-dots," : "";
   if (failed(run("canonicalize,cse,bic-check-batch-invariance,"
                  "bic-verify-reduction-order," + tma + "bic-expand-tiles,cse,"
                  "bic-assign-layouts,"

@@ -146,6 +146,9 @@ struct TmaPipeline {
   /// computed once per tile before the K loop.
   Value tNext1;
   IRMapping next1;
+  /// CTAs per program (`bic.cluster`): B's blocks are multicast to all of
+  /// them, and a stage is free once every CTA's consumers released it.
+  int64_t cluster = 1;
 
   int64_t barriers() const { return S * (sa + sb); }
   /// Shared memory of S stages: the slots, then S barriers (2 S when
@@ -280,12 +283,13 @@ struct TmaPipeline {
         coords.push_back(map.lookupOrDefault(c));
       auto shape = cast<RankedTensorType>(l.getType()).getShape();
       int64_t boxBytes = shape[0] * 128;
+      auto multicast = l->getAttrOfType<IntegerAttr>("bic.multicast");
       for (int64_t j = 0; j < shape[1] / 64; ++j) {
         SmallVector<Value> at = coords;
         if (j)
           at[1] = b.create<arith::AddIOp>(
               loc, at[1], b.create<arith::ConstantIntOp>(loc, at[1].getType(), 64 * j));
-        b.create<TmaLoadOp>(loc, desc(l), at, i32(b, g), pred,
+        auto copy = b.create<TmaLoadOp>(loc, desc(l), at, i32(b, g), pred,
                             first ? stageBytes : Value(),
                             b.getI64IntegerAttr(bases[i] + j * boxBytes),
                             b.getDenseI64ArrayAttr({shape[0], 64}),
@@ -294,6 +298,8 @@ struct TmaPipeline {
                             sync && first ? b.getUnitAttr() : UnitAttr(),
                             afterStore && first ? b.getUnitAttr() : UnitAttr(),
                             producer ? b.getUnitAttr() : UnitAttr());
+        if (multicast)
+          copy.setMulticast(multicast.getInt());
         first = false;
       }
     }
@@ -305,9 +311,10 @@ struct TmaPipeline {
   void prepare(OpBuilder &b, int64_t consumers) {
     scf::ForOp f = loop;
     Location loc = f.getLoc();
-    b.create<TmaInitOp>(loc, ValueRange{desc(la), desc(lb)},
-                        b.getI64IntegerAttr(barriers()), b.getI64IntegerAttr(S),
-                        b.getI64IntegerAttr(consumers));
+    auto init = b.create<TmaInitOp>(loc, ValueRange{desc(la), desc(lb)},
+                                    b.getI64IntegerAttr(barriers()), b.getI64IntegerAttr(S),
+                                    b.getI64IntegerAttr(consumers));
+    init.setCluster(cluster);
     Value span = b.create<arith::SubIOp>(loc, f.getUpperBound(), f.getLowerBound());
     Value n = b.create<arith::DivSIOp>(
         loc, b.create<arith::AddIOp>(loc, span, b.create<arith::SubIOp>(loc, f.getStep(), cst(b, 1))),
@@ -501,7 +508,8 @@ struct TmaPipeline {
                                            loc, it, map.lookupOrDefault(f.getStep())));
     Value gi = base ? pb.create<arith::AddIOp>(loc, base, it).getResult() : it;
     Value g = i32(pb, gi);
-    pb.create<TmaAcquireOp>(loc, g, pb.getI64IntegerAttr(barriers()), pb.getI64IntegerAttr(S));
+    pb.create<TmaAcquireOp>(loc, g, pb.getI64IntegerAttr(barriers()), pb.getI64IntegerAttr(S))
+        .setCluster(cluster);
     Value yes = pb.create<arith::ConstantIntOp>(loc, i1, 1);
     if (!early) {
       copies(pb, map, k, g, yes, /*sync=*/false, /*afterStore=*/false, /*producer=*/true);
@@ -536,6 +544,7 @@ struct TmaPipeline {
                                        ib.getI64IntegerAttr(S));
       if (afterStore)
         r.setAfterStore(true);
+      r.setCluster(cluster);
     };
     release(b, b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, cit, cst(b, 0)),
             b.create<arith::SubIOp>(loc, cg, cst(b, 1)), false);
@@ -553,6 +562,11 @@ struct TmaPipeline {
       b.setInsertionPointAfter(st);
     }
     release(b, any, last, store != nullptr);
+    // A CTA ends only once no other CTA of its cluster may still multicast
+    // into it or arrive on its barriers: every thread of the cluster, the
+    // producer warps' too, meets here.
+    if (cluster > 1)
+      OpBuilder(entry->getTerminator()).create<ClusterBarrierOp>(loc);
     return success();
   }
 
@@ -730,6 +744,9 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
         p.address.push_back(&op);
     p.numWarps = numWarpsOf(fn);
     p.ws = fn->hasAttr(kWarpSpecializeAttr);
+    p.cluster = clusterOf(fn);
+    if (p.cluster > 1 && !p.ws)
+      return dot.emitOpError("cluster=") << p.cluster << " needs warp_specialize=1";
     auto elemBytes = [](RankedTensorType t) {
       return t.getNumElements() * t.getElementType().getIntOrFloatBitWidth() / 8;
     };

@@ -196,7 +196,22 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
         continue; // the pipeline owns shared memory for one K loop only
       DotOp dot = dots.front();
       std::string why = reject(fn, dot, numWarps);
+      // A clustered kernel (bic-cluster-split) exists for multicast, which
+      // only this path has: it never falls back.
+      const int64_t cluster = clusterOf(fn);
+      if (why.empty() && cluster > 1) {
+        int64_t bn = dot.getType().getShape()[1];
+        if (dot.getType().getShape()[0] < 64)
+          why = "each CTA's share of the tile (BM / cluster rows) is below wgmma's 64";
+        else if (bn % (8 * cluster))
+          why = "BN / cluster is not a multiple of 8 (each CTA multicasts whole 1024-byte "
+                "swizzle blocks of B)";
+      }
       if (!why.empty()) {
+        if (cluster > 1) {
+          dot.emitOpError("cluster=") << cluster << " needs the TMA + wgmma path: " << why;
+          return signalPassFailure();
+        }
         dot->setAttr("bic.mma_sync_because", StringAttr::get(&getContext(), why));
         continue;
       }
@@ -204,11 +219,18 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
       for (auto [dim, v] : llvm::enumerate(std::array<Value, 2>{dot.getA(), dot.getB()})) {
         auto l = v.getDefiningOp<LoadTileOp>();
         // Boxes of 64 columns (one 128-byte swizzle row); a K block of
-        // BK = 64 b takes b of them per stage.
+        // BK = 64 b takes b of them per stage. In a cluster B's block is
+        // copied by multicast, a box of BN / n rows from each CTA; its box
+        // is never narrowed (every CTA's share lands at a fixed place).
         int64_t rows = cast<RankedTensorType>(l.getType()).getShape()[0];
-        if (failed(claim(fn, l, l.getBase(), l.getShape(), {rows, 64},
-                         staleRowsUnread(loop, l, dim))))
+        bool multicast = dim == 1 && cluster > 1;
+        if (failed(claim(fn, l, l.getBase(), l.getShape(),
+                         {multicast ? rows / cluster : rows, 64},
+                         !multicast && staleRowsUnread(loop, l, dim))))
           return signalPassFailure();
+        if (multicast)
+          l->setAttr("bic.multicast", IntegerAttr::get(IntegerType::get(&getContext(), 64),
+                                                       cluster));
       }
       dot->setAttr("bic.tma_dot", UnitAttr::get(&getContext()));
       if (dot.getType().getShape()[0] < 64)

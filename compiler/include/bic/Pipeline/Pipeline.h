@@ -62,6 +62,9 @@ struct KernelInfo {
   /// touches memory (bic.wait_prior_grids, sm_90): it may be launched with
   /// programmatic dependent launch.
   bool waitsPriorGrids = false;
+  /// CTAs per program (`cluster`): the runtime launches `cluster` times as
+  /// many CTAs along x, in clusters of that many (`.reqnctapercluster`).
+  unsigned cluster = 1;
   std::string orderSignature; ///< canonical text, one line per reduction
   std::string orderHash;      ///< 16 hex digits
 };

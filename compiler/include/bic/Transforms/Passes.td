@@ -85,6 +85,28 @@ def BicExpandTiles : Pass<"bic-expand-tiles", "mlir::ModuleOp"> {
   let dependentDialects = ["bic::BicDialect", "mlir::arith::ArithDialect"];
 }
 
+def BicClusterSplit : Pass<"bic-cluster-split", "mlir::ModuleOp"> {
+  let summary = "Share a program's tile rows among the CTAs of its cluster (`cluster` = n)";
+  let description = [{
+    In a kernel built with `cluster` = n (`bic.cluster`; sm_90a, warp-
+    specialised) a program is a cluster of n CTAs. For the kernel's one K
+    loop, CTA r (`bic.cluster_rank`) computes rows [r BM / n, (r + 1) BM / n)
+    of the BM x BN accumulator: A's `load_tile` takes those rows, the
+    accumulator, the loop and the element-wise ops after it take the
+    share's shape, and the `store_tile` of the result writes those rows.
+    B's block is the same in every CTA of the cluster (bic-tma-dots copies
+    it by multicast). Each output element is accumulated as before, by one
+    thread in the same k-steps: the order signature does not change.
+    Anything else that uses the tile's rows is an error at that op.
+
+    Before: `%a = bic.load_tile %A[..] at[%row, %k] -> tensor<128x64xbf16>`,
+            `bic.dot .. -> tensor<128x64xf32>`
+    After:  `%r = bic.cluster_rank`, `%a = bic.load_tile %A[..] at[%row + 64 %r, %k]
+            -> tensor<64x64xbf16>`, `bic.dot .. -> tensor<64x64xf32>`
+  }];
+  let dependentDialects = ["bic::BicDialect", "mlir::arith::ArithDialect"];
+}
+
 def BicTmaDots : Pass<"bic-tma-dots", "mlir::ModuleOp"> {
   let summary = "Claim the operand loads of tensor-core K loops for TMA and wgmma (sm_90a)";
   let description = [{
@@ -110,6 +132,11 @@ def BicTmaDots : Pass<"bic-tma-dots", "mlir::ModuleOp"> {
     a third hidden parameter (boxes of up to 128 rows x 64 columns) and
     `bic.tma_desc` on the store; `bic-pipeline-dots` makes it a
     `bic.tma_store` through shared memory. Other stores stay masked stores.
+
+    In a clustered kernel (`bic.cluster` = n, after bic-cluster-split) B's
+    block is the same in every CTA: its box is BN / n rows and its load is
+    marked `bic.multicast` = n (each CTA copies its n-th into all of them).
+    A loop that cannot take this path is an error there, not a fallback.
   }];
   let options = [
     Option<"maxSmem", "max-smem", "int", "232448",

@@ -77,13 +77,27 @@ Value stageAddr(OpBuilder &b, Location loc, Value base, Value slot, int64_t star
 }
 
 /// Spins until the mbarrier at shared address `bar` has completed the phase
-/// of parity `phase`.
-void waitParity(OpBuilder &b, Location loc, Value bar, Value phase) {
+/// of parity `phase`; with `clusterScope`, acquiring what the arrivals of
+/// every CTA of the cluster released.
+void waitParity(OpBuilder &b, Location loc, Value bar, Value phase, bool clusterScope = false) {
   inlineAsm(b, loc,
-            "{\n.reg .pred P1;\nWAIT:\n"
-            "mbarrier.try_wait.parity.shared::cta.b64 P1, [$0], $1;\n"
-            "@P1 bra DONE;\nbra WAIT;\nDONE:\n}",
+            std::string("{\n.reg .pred P1;\nWAIT:\nmbarrier.try_wait.parity") +
+                (clusterScope ? ".acquire.cluster" : "") +
+                ".shared::cta.b64 P1, [$0], $1;\n@P1 bra DONE;\nbra WAIT;\nDONE:\n}",
             "r,r", ValueRange{bar, phase});
+}
+
+/// This CTA's rank in its cluster (i32).
+Value clusterRank(OpBuilder &b, Location loc) {
+  Value r = b.create<gpu::ClusterBlockIdOp>(loc, gpu::Dimension::x);
+  return b.create<arith::IndexCastUIOp>(loc, b.getI32Type(), r);
+}
+
+/// Every thread of every CTA of the cluster meets here (not `.aligned`: the
+/// lanes of a warp may arrive apart).
+void clusterBarrier(OpBuilder &b, Location loc) {
+  inlineAsm(b, loc, "barrier.cluster.arrive.release;\nbarrier.cluster.wait.acquire;", "",
+            ValueRange{});
 }
 
 /// Runs `body` in thread 0 only.
@@ -104,7 +118,7 @@ struct TmaInitLowering : public OpConversionPattern<TmaInitOp> {
     if (!getScratch(op))
       return op.emitOpError("needs shared memory");
     Value base = scratchBase(op, rw);
-    const int64_t S = op.getStages(), consumers = op.getConsumers();
+    const int64_t S = op.getStages(), consumers = op.getConsumers() * op.getCluster();
     inThread0(rw, loc, [&] {
       for (int64_t s = 0; s < S; ++s) {
         Value bar = smemAddr(rw, loc, base, i32c(rw, loc, op.getBarriers() + 8 * s));
@@ -128,6 +142,10 @@ struct TmaInitLowering : public OpConversionPattern<TmaInitOp> {
       rw.create<NVVM::BarrierOp>(loc);
     else
       rw.create<gpu::BarrierOp>(loc);
+    // No CTA of a cluster multicasts into another's stages, or arrives on
+    // its barriers, before that CTA has initialised them.
+    if (op.getCluster() > 1)
+      clusterBarrier(rw, loc);
     rw.eraseOp(op);
     return success();
   }
@@ -164,11 +182,28 @@ struct TmaLoadLowering : public OpConversionPattern<TmaLoadOp> {
       inlineAsm(rw, loc, "mbarrier.arrive.expect_tx.shared::cta.b64 _, [$0], $1;", "r,r",
                 ValueRange{bar, bytes});
     // TMA coordinates are innermost first.
-    inlineAsm(rw, loc,
-              "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes"
-              " [$0], [$1, {$2, $3}], [$4];",
-              "r,l,r,r,r",
-              ValueRange{dst, a.getDesc(), a.getCoords()[1], a.getCoords()[0], bar});
+    const int64_t n = op.getMulticast();
+    if (n <= 1) {
+      inlineAsm(rw, loc,
+                "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes"
+                " [$0], [$1, {$2, $3}], [$4];",
+                "r,l,r,r,r",
+                ValueRange{dst, a.getDesc(), a.getCoords()[1], a.getCoords()[0], bar});
+    } else {
+      // CTA r copies rows [r R / n, (r + 1) R / n) of the block into the
+      // same place of every CTA's stage, completing on each one's barrier.
+      int64_t rows = op.getBox()[0] / n;
+      Value r = clusterRank(rw, loc);
+      Value row = rw.create<arith::AddIOp>(
+          loc, a.getCoords()[0], rw.create<arith::MulIOp>(loc, r, i32c(rw, loc, rows)));
+      Value at = rw.create<arith::AddIOp>(
+          loc, dst, rw.create<arith::MulIOp>(loc, r, i32c(rw, loc, rows * 128)));
+      Value mask = rw.create<arith::ConstantIntOp>(loc, rw.getI16Type(), (1 << n) - 1);
+      inlineAsm(rw, loc,
+                "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes"
+                ".multicast::cluster [$0], [$1, {$2, $3}], [$4], $5;",
+                "r,l,r,r,r,h", ValueRange{at, a.getDesc(), a.getCoords()[1], row, bar, mask});
+    }
     rw.setInsertionPointAfter(ifOp);
     rw.eraseOp(op);
     return success();
@@ -494,7 +529,7 @@ struct TmaAcquireLowering : public OpConversionPattern<TmaAcquireOp> {
         rw.create<arith::AndIOp>(loc, rw.create<arith::DivUIOp>(loc, a.getIter(), i32c(rw, loc, S)),
                                  i32c(rw, loc, 1)),
         i32c(rw, loc, 1));
-    waitParity(rw, loc, bar, phase);
+    waitParity(rw, loc, bar, phase, op.getCluster() > 1);
     rw.eraseOp(op);
     return success();
   }
@@ -520,8 +555,37 @@ struct TmaReleaseLowering : public OpConversionPattern<TmaReleaseOp> {
       rw.setInsertionPointToStart(&w.getThenRegion().front());
       inlineAsm(rw, loc, "cp.async.bulk.wait_group.read 0;", "", ValueRange{});
     }
-    inlineAsm(rw, loc, "mbarrier.arrive.shared::cta.b64 _, [$0];", "r", ValueRange{bar});
+    if (op.getCluster() <= 1) {
+      inlineAsm(rw, loc, "mbarrier.arrive.shared::cta.b64 _, [$0];", "r", ValueRange{bar});
+    } else {
+      // The stage's empty barrier in every CTA of the cluster (its own too,
+      // through the cluster window), released at cluster scope.
+      for (int64_t c = 0; c < op.getCluster(); ++c)
+        inlineAsm(rw, loc,
+                  "{\n.reg .b32 ra;\nmapa.shared::cluster.u32 ra, $0, $1;\n"
+                  "mbarrier.arrive.release.cluster.shared::cluster.b64 _, [ra];\n}",
+                  "r,r", ValueRange{bar, i32c(rw, loc, c)});
+    }
     rw.setInsertionPointAfter(ifOp);
+    rw.eraseOp(op);
+    return success();
+  }
+};
+
+struct ClusterRankLowering : public OpConversionPattern<ClusterRankOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ClusterRankOp op, OpAdaptor,
+                                ConversionPatternRewriter &rw) const override {
+    rw.replaceOp(op, clusterRank(rw, op.getLoc()));
+    return success();
+  }
+};
+
+struct ClusterBarrierLowering : public OpConversionPattern<ClusterBarrierOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ClusterBarrierOp op, OpAdaptor,
+                                ConversionPatternRewriter &rw) const override {
+    clusterBarrier(rw, op.getLoc());
     rw.eraseOp(op);
     return success();
   }
@@ -560,5 +624,6 @@ struct WaitPriorGridsLowering : public OpConversionPattern<WaitPriorGridsOp> {
 void bic::populateHopperOpPatterns(TileTypeConverter &tc, RewritePatternSet &patterns) {
   patterns.add<TmaInitLowering, TmaLoadLowering, TmaDotLowering, TmaDotWaitLowering,
                TmaStoreLowering, TmaStoreWaitLowering, WarpRoleLowering, TmaAcquireLowering,
-               TmaReleaseLowering, WaitPriorGridsLowering>(tc, patterns.getContext());
+               TmaReleaseLowering, WaitPriorGridsLowering, ClusterRankLowering,
+               ClusterBarrierLowering>(tc, patterns.getContext());
 }

@@ -72,9 +72,14 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
                                        TypeRange{});
     gf->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
     gf.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({int32_t(threadsOf(fn)), 1, 1}));
-    for (auto name : {kNumWarpsAttr, kConstexprsAttr, kWarpSpecializeAttr, kOverlapAttr})
+    for (auto name : {kNumWarpsAttr, kConstexprsAttr, kWarpSpecializeAttr, kOverlapAttr,
+                      kClusterAttr})
       if (Attribute a = fn->getAttr(name))
         gf->setAttr(name, a);
+    // `.reqnctapercluster n, 1, 1`: every launch runs the grid as clusters.
+    if (unsigned n = clusterOf(fn); n > 1)
+      gf->setAttr(NVVM::NVVMDialect::getClusterDimAttrName(),
+                  b.getDenseI32ArrayAttr({int32_t(n), 1, 1}));
 
     Block &entry = gf.getBody().front();
     Block &old = fn.getBody().front();

@@ -25,11 +25,16 @@ struct GridIdLowering : public OpConversionPattern<OpT> {
   matchAndRewrite(OpT op, typename OpT::Adaptor,
                   ConversionPatternRewriter &rw) const override {
     auto dim = static_cast<gpu::Dimension>(op.getAxis());
+    // A clustered kernel's program is a cluster of CTAs (bic-cluster-split).
+    auto fn = op->template getParentOfType<gpu::GPUFuncOp>();
+    bool clustered = fn && clusterOf(fn) > 1;
     Value v;
     if constexpr (std::is_same_v<OpT, ProgramIdOp>)
-      v = rw.create<gpu::BlockIdOp>(op.getLoc(), dim);
+      v = clustered ? rw.create<gpu::ClusterIdOp>(op.getLoc(), dim).getResult()
+                    : rw.create<gpu::BlockIdOp>(op.getLoc(), dim).getResult();
     else
-      v = rw.create<gpu::GridDimOp>(op.getLoc(), dim);
+      v = clustered ? rw.create<gpu::ClusterDimOp>(op.getLoc(), dim).getResult()
+                    : rw.create<gpu::GridDimOp>(op.getLoc(), dim).getResult();
     rw.replaceOpWithNewOp<arith::IndexCastUIOp>(op, rw.getI32Type(), v);
     return success();
   }

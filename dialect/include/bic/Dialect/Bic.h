@@ -34,6 +34,11 @@ inline constexpr llvm::StringLiteral kWarpSpecializeAttr = "bic.warp_specialize"
 /// memory (bic.wait_prior_grids), and a warp-specialised producer copies
 /// the `@weight` operand's first stages before that wait.
 inline constexpr llvm::StringLiteral kOverlapAttr = "bic.overlap";
+/// On a kernel (`cluster=2`, sm_90a): each program is run by a cluster of
+/// that many CTAs, each computing its share of the tile's rows, which
+/// receive the blocks of B they all need by TMA multicast
+/// (bic-cluster-split). `program_id` and `num_programs` count clusters.
+inline constexpr llvm::StringLiteral kClusterAttr = "bic.cluster";
 inline constexpr llvm::StringLiteral kConstexprsAttr = "bic.constexprs";
 inline constexpr llvm::StringLiteral kDtypesAttr = "bic.dtypes";
 inline constexpr llvm::StringLiteral kBatchArgAttr = "bic.batch";
@@ -56,6 +61,11 @@ inline unsigned numWarpsOf(mlir::Operation *fn) {
 /// of a warp-specialised kernel.
 inline unsigned threadsOf(mlir::Operation *fn) {
   return (numWarpsOf(fn) + (fn->hasAttr(kWarpSpecializeAttr) ? 1 : 0)) * 32;
+}
+/// The CTAs that run one program of kernel `fn` (`cluster`, 1 when not given).
+inline unsigned clusterOf(mlir::Operation *fn) {
+  auto c = fn->getAttrOfType<mlir::IntegerAttr>(kClusterAttr);
+  return c ? unsigned(c.getInt()) : 1;
 }
 } // namespace bic
 

@@ -383,7 +383,11 @@ def Bic_TmaInitOp : Bic_Op<"tma_init"> {
     `consumers` > 0 (a warp-specialised pipeline) it also initialises
     `stages` "empty" mbarriers after them, at byte `barriers + 8 * stages`,
     each completing when that many consumer warps have released the stage
-    (`bic.tma_release`).
+    (`bic.tma_release`). With `cluster` = n > 1 (a program run by a cluster
+    of n CTAs whose copies are multicast), the empty barriers count the
+    consumer warps of all n CTAs, and the CTAs of the cluster synchronise
+    after the initialisation (no CTA may multicast into, or arrive on, a
+    barrier of another before it exists).
 
     ```mlir
     bic.tma_init %da, %db {barriers = 196608 : i64, stages = 4 : i64, consumers = 4 : i64}
@@ -391,7 +395,8 @@ def Bic_TmaInitOp : Bic_Op<"tma_init"> {
     ```
   }];
   let arguments = (ins Variadic<Bic_Ptr>:$descs, I64Attr:$barriers, I64Attr:$stages,
-                       DefaultValuedAttr<I64Attr, "0">:$consumers);
+                       DefaultValuedAttr<I64Attr, "0">:$consumers,
+                       DefaultValuedAttr<I64Attr, "1">:$cluster);
   let assemblyFormat = "$descs attr-dict `:` qualified(type($descs))";
 }
 
@@ -413,7 +418,12 @@ def Bic_TmaLoadOp : Bic_Op<"tma_load", [AttrSizedOperandSegments]> {
     may have staged its block in this stage), thread 0 first waits until
     earlier TMA stores have read their shared memory. With `producer` (a
     warp-specialised pipeline) the thread that runs the op issues the copy:
-    it is the producer thread (`bic.warp_role`), not thread 0.
+    it is the producer thread (`bic.warp_role`), not thread 0. With
+    `multicast` = n > 1 (a program run by a cluster of n CTAs that all need
+    this block), CTA r of the cluster copies rows [r * R / n, (r + 1) * R / n)
+    of the R-row box, into the same place of every CTA's stage
+    (`.multicast::cluster`), completing on each CTA's barrier: the block
+    crosses from L2 once per cluster, and every CTA's stage receives all of it.
 
     ```mlir
     bic.tma_load %da[%row, %k], %it, %pred expect %bytes {base = 0 : i64,
@@ -425,7 +435,7 @@ def Bic_TmaLoadOp : Bic_Op<"tma_load", [AttrSizedOperandSegments]> {
                        I32:$iter, I1:$pred, Optional<I32>:$expect, I64Attr:$base,
                        DenseI64ArrayAttr:$box, I64Attr:$slotBytes, I64Attr:$stages,
                        I64Attr:$barriers, UnitAttr:$sync, UnitAttr:$afterStore,
-                       UnitAttr:$producer);
+                       UnitAttr:$producer, DefaultValuedAttr<I64Attr, "1">:$multicast);
   let assemblyFormat = [{
     $desc `[` $coords `]` `,` $iter `,` $pred (`expect` $expect^)? attr-dict `:` qualified(type($desc))
   }];
@@ -563,13 +573,17 @@ def Bic_TmaAcquireOp : Bic_Op<"tma_acquire"> {
     Waits on the stage's "empty" mbarrier (byte `barriers + 8 * stages` +
     8 * stage, see `bic.tma_init`) for the phase of the previous round:
     parity `((iter / stages) & 1) ^ 1`. In the first round (iter < stages)
-    that phase counts as complete and the wait returns at once.
+    that phase counts as complete and the wait returns at once. With
+    `cluster` = n > 1 the wait acquires at cluster scope: the stage is free
+    in every CTA of the cluster (their consumers arrive on this barrier too),
+    so the producer may multicast into all of them.
 
     ```mlir
     bic.tma_acquire %g {barriers = 196608 : i64, stages = 4 : i64}
     ```
   }];
-  let arguments = (ins I32:$iter, I64Attr:$barriers, I64Attr:$stages);
+  let arguments = (ins I32:$iter, I64Attr:$barriers, I64Attr:$stages,
+                       DefaultValuedAttr<I64Attr, "1">:$cluster);
   let assemblyFormat = "$iter attr-dict";
 }
 
@@ -580,15 +594,53 @@ def Bic_TmaReleaseOp : Bic_Op<"tma_release"> {
     once the warp's reads of the stage are complete (after the wgmma that
     read it retired, or the warp's ldmatrix). With `afterStore`, thread 0
     first waits until its TMA stores have read their shared memory (the
-    stage held the tile's result on its way out).
+    stage held the tile's result on its way out). With `cluster` = n > 1 the
+    warp arrives on the stage's empty barrier in every CTA of the cluster
+    (`mapa`, release at cluster scope): a stage is refilled, by multicast
+    into all of them, only once every CTA's consumers let go of it.
 
     ```mlir
     bic.tma_release %g {barriers = 196608 : i64, stages = 4 : i64}
     ```
   }];
   let arguments = (ins I32:$iter, I64Attr:$barriers, I64Attr:$stages,
-                       UnitAttr:$afterStore);
+                       UnitAttr:$afterStore, DefaultValuedAttr<I64Attr, "1">:$cluster);
   let assemblyFormat = "$iter attr-dict";
+}
+
+//===----------------------------------------------------------------------===//
+// Clusters (sm_90): a program run by `cluster` CTAs (bic-cluster-split).
+//===----------------------------------------------------------------------===//
+
+def Bic_ClusterRankOp : Bic_Op<"cluster_rank", [Pure]> {
+  let summary = "Which CTA of the program's cluster this is";
+  let description = [{
+    In a kernel built with `cluster` = n > 1 a program is run by a cluster
+    of n CTAs (`program_id` and `num_programs` count clusters); this is the
+    running CTA's rank in it, 0 .. n - 1 (`%cluster_ctarank`).
+
+    ```mlir
+    %r = bic.cluster_rank : i32
+    ```
+  }];
+  let results = (outs I32:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+def Bic_ClusterBarrierOp : Bic_Op<"cluster_barrier"> {
+  let summary = "Every thread of every CTA of the cluster waits for all the others";
+  let description = [{
+    `barrier.cluster.arrive.release` then `barrier.cluster.wait.acquire`,
+    not `.aligned` (the threads of a warp may arrive apart: a producer warp's
+    first thread arrives last). A CTA ends only after this, so that no
+    other CTA of its cluster still multicasts into its shared memory or
+    arrives on its barriers.
+
+    ```mlir
+    bic.cluster_barrier
+    ```
+  }];
+  let assemblyFormat = "attr-dict";
 }
 
 //===----------------------------------------------------------------------===//

@@ -90,6 +90,9 @@ struct Driver {
                              void **);
   /// cuLaunchKernelEx (CUDA 12+ drivers; null if the driver lacks it).
   CUresult (*cuLaunchKernelEx)(const LaunchConfig *, CUfunction, void **, void **);
+  /// cuOccupancyMaxActiveClusters (CUDA 12+ drivers; null if the driver lacks
+  /// it): how many clusters of a clustered kernel run at once.
+  CUresult (*cuOccupancyMaxActiveClusters)(int *, CUfunction, const LaunchConfig *);
   CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
   CUresult (*cuMemFree)(CUdeviceptr);
   CUresult (*cuMemcpyHtoD)(CUdeviceptr, const void *, size_t);

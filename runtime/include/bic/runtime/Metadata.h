@@ -50,6 +50,10 @@ struct KernelMeta {
   /// the stream before it touches memory (other than `@weight` arguments),
   /// so it may be launched to overlap that kernel (LaunchOptions::overlapPrevious).
   bool waitsPriorGrids = false;
+  /// `bic-cluster: n`: each program is a cluster of n CTAs along x (the
+  /// kernel requires it, `.reqnctapercluster`); a grid of P programs along
+  /// x launches n P CTAs.
+  unsigned cluster = 1;
   std::vector<ParamMeta> params; ///< what a caller passes
   std::vector<TmaMeta> tma;      ///< hidden parameters after them
   std::vector<std::pair<std::string, int64_t>> constexprs;

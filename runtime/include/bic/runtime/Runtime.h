@@ -154,6 +154,8 @@ public:
   /// value (nothing is copied to the device; launches are graph-capturable).
   /// With `opts.overlapPrevious`, throws if the kernel has no grid
   /// dependency wait (not built with overlap=1) or the driver cannot overlap.
+  /// `grid` counts programs: a clustered kernel (built with `cluster` = n,
+  /// meta().cluster) runs n CTAs per program, n grid.x along x.
   void launch(Grid grid, const std::vector<Arg> &args, CUstream stream = nullptr,
               LaunchOptions opts = {}) const;
   /// Whether the kernel waits for the previous kernel on the stream before
@@ -165,6 +167,8 @@ public:
   /// How many programs of this kernel run at once on the current device
   /// (multiprocessors x programs resident on one): the grid of a persistent
   /// kernel such as matmul.bic, which walks its tiles with num_programs(0).
+  /// For a clustered kernel, the clusters that fit at once
+  /// (cuOccupancyMaxActiveClusters).
   unsigned residentPrograms() const;
   CUfunction handle() const { return fn_; }
 
