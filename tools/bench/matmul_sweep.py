@@ -38,12 +38,15 @@ def main():
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
     ks = {}
     for p in sorted(glob.glob(os.path.join(bundle, "sweep", "matmul_*.sm_90a.ptx"))):
-        g = re.search(r"matmul_(\d+)_(\d+)_(\d+)_w(\d+)_s(\d+)(?:_g(\d+))?(_ws)?(_ov)?",
-                      p).groups()
-        # (BM, BN, BK, warps, stages, GROUP_M, warp-specialised)
+        g = re.search(r"matmul_(\d+)_(\d+)_(\d+)_w(\d+)_s(\d+)(?:_g(\d+))?(_ws)?(_ov)?"
+                      r"(?:_c(\d+))?", p).groups()
+        # (BM, BN, BK, warps, stages, GROUP_M, warp-specialised[, "ov"][, "c2"]);
+        # BM x BN is a program's tile (a cluster's, with _c2)
         key = tuple(int(x) for x in g[:6] if x is not None) + (1 if g[6] else 0,)
         if g[7]:
             key += ("ov",)
+        if g[8]:
+            key += ("c" + g[8],)
         k = rt.kernel(p, "matmul")
         if PDL and not k.waits_prior_grids:
             continue

@@ -13,9 +13,10 @@ if [ -x "$BUILD/bin/bic" ]; then
   # matmul configurations for sm_90a (BM BN BK num_warps num_stages
   # GROUP_M), all of one order; all take TMA (BK a multiple of 64): wgmma
   # from BM = 64, mma.sync below
-  # BIC_SWEEP_CFGS="BM BN BK W S G [WS [OV]];..." replaces the list (WS = 1:
+  # BIC_SWEEP_CFGS="BM BN BK W S G [WS [OV [CL]]];..." replaces the list (WS = 1:
   # warp-specialised, the file name ends in _ws; OV = 1: built for
-  # overlapped launches, overlap=1, _ov).
+  # overlapped launches, overlap=1, _ov; CL = 2: a program per cluster of 2
+  # CTAs sharing B by multicast, cluster=2, _c2).
   IFS=';' read -r -a CFGS <<< "${BIC_SWEEP_CFGS:-}"
   [ ${#CFGS[@]} -gt 0 ] || CFGS=("64 32 64 4 16 16" "64 64 64 4 12 16" "64 128 64 4 6 16" \
              "128 128 64 4 4 16" "128 128 64 8 4 16" "128 256 64 8 4 0" \
@@ -28,11 +29,12 @@ if [ -x "$BUILD/bin/bic" ]; then
              "16 16 256 2 4 16" "16 32 512 4 4 16")
   for cfg in "${CFGS[@]}"; do
     set -- $cfg
-    WS=${7:-0}; OV=${8:-0}; SUFFIX=""; [ "$WS" = 1 ] && SUFFIX=_ws
+    WS=${7:-0}; OV=${8:-0}; CL=${9:-1}; SUFFIX=""; [ "$WS" = 1 ] && SUFFIX=_ws
     [ "$OV" = 1 ] && SUFFIX="${SUFFIX}_ov"
+    [ "$CL" != 1 ] && SUFFIX="${SUFFIX}_c${CL}"
     "$BUILD/bin/bic" compile "$ROOT/kernels_src/matmul.bic" -D BM=$1 -D BN=$2 -D BK=$3 \
       -D num_warps=$4 -D num_stages=$5 -D GROUP_M=$6 -D warp_specialize=$WS -D overlap=$OV \
-      --arch sm_90a \
+      -D cluster=$CL --arch sm_90a \
       -o "$DEST/sweep/matmul_${1}_${2}_${3}_w${4}_s${5}_g${6}${SUFFIX}.sm_90a.ptx"
   done
   for H in 4096 8192; do for W in 2 4 8 16; do
