@@ -220,8 +220,15 @@ unsigned Kernel::residentPrograms() const {
       throw Error("kernel '" + meta_->name + "' runs in clusters of " +
                   std::to_string(meta_->cluster) +
                   " CTAs: the CUDA driver has no cuOccupancyMaxActiveClusters (CUDA 12+)");
-    LaunchConfig cfg{meta_->cluster, 1, 1, meta_->threads, 1, 1, meta_->dynamicSmem,
-                     nullptr, nullptr, 0};
+    // The answer is capped by the configuration's grid: give it one that
+    // could fill every multiprocessor several times over.
+    CUdevice dev = 0;
+    check(drv().cuCtxGetDevice(&dev), "cuCtxGetDevice");
+    int sms = 0;
+    check(drv().cuDeviceGetAttribute(&sms, /*MULTIPROCESSOR_COUNT=*/16, dev),
+          "cuDeviceGetAttribute(multiprocessor count)");
+    LaunchConfig cfg{unsigned(sms) * 32 * meta_->cluster, 1, 1, meta_->threads, 1, 1,
+                     meta_->dynamicSmem, nullptr, nullptr, 0};
     int clusters = 0;
     check(drv().cuOccupancyMaxActiveClusters(&clusters, fn_, &cfg),
           "cuOccupancyMaxActiveClusters(" + meta_->name + ")");

@@ -52,6 +52,8 @@ def main():
             continue
         ks[key] = k
     resident = {cfg: k.resident_programs() for cfg, k in ks.items()}
+    print("programs resident at once:",
+          ", ".join(f"{'_'.join(map(str, c))} {n}" for c, n in resident.items()), flush=True)
     hashes = {k.order_hash for k in ks.values()}
     assert len(hashes) == 1, hashes
     stream = lambda: torch.cuda.current_stream().cuda_stream  # noqa: E731

@@ -77,13 +77,12 @@ Value stageAddr(OpBuilder &b, Location loc, Value base, Value slot, int64_t star
 }
 
 /// Spins until the mbarrier at shared address `bar` has completed the phase
-/// of parity `phase`; with `clusterScope`, acquiring what the arrivals of
-/// every CTA of the cluster released.
-void waitParity(OpBuilder &b, Location loc, Value bar, Value phase, bool clusterScope = false) {
+/// of parity `phase`.
+void waitParity(OpBuilder &b, Location loc, Value bar, Value phase) {
   inlineAsm(b, loc,
-            std::string("{\n.reg .pred P1;\nWAIT:\nmbarrier.try_wait.parity") +
-                (clusterScope ? ".acquire.cluster" : "") +
-                ".shared::cta.b64 P1, [$0], $1;\n@P1 bra DONE;\nbra WAIT;\nDONE:\n}",
+            "{\n.reg .pred P1;\nWAIT:\n"
+            "mbarrier.try_wait.parity.shared::cta.b64 P1, [$0], $1;\n"
+            "@P1 bra DONE;\nbra WAIT;\nDONE:\n}",
             "r,r", ValueRange{bar, phase});
 }
 
@@ -529,7 +528,7 @@ struct TmaAcquireLowering : public OpConversionPattern<TmaAcquireOp> {
         rw.create<arith::AndIOp>(loc, rw.create<arith::DivUIOp>(loc, a.getIter(), i32c(rw, loc, S)),
                                  i32c(rw, loc, 1)),
         i32c(rw, loc, 1));
-    waitParity(rw, loc, bar, phase, op.getCluster() > 1);
+    waitParity(rw, loc, bar, phase);
     rw.eraseOp(op);
     return success();
   }
@@ -544,6 +543,22 @@ struct TmaReleaseLowering : public OpConversionPattern<TmaReleaseOp> {
       return op.emitOpError("needs shared memory");
     Value bar = emptyBarrier(rw, loc, op, a.getIter(), op.getBarriers(), op.getStages());
     ThreadIds ids = getThreadIds(rw, loc);
+    const int64_t n = op.getCluster();
+    if (n > 1 && !op.getAfterStore()) {
+      // Lane c arrives on the barrier of the cluster's CTA c (its own too,
+      // through the cluster window), all CTAs at once.
+      Value mine = rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, ids.lane,
+                                            i32c(rw, loc, n));
+      auto ifOp = rw.create<scf::IfOp>(loc, TypeRange{}, mine, /*withElse=*/false);
+      rw.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      inlineAsm(rw, loc,
+                "{\n.reg .b32 ra;\nmapa.shared::cluster.u32 ra, $0, $1;\n"
+                "mbarrier.arrive.shared::cluster.b64 _, [ra];\n}",
+                "r,r", ValueRange{bar, ids.lane});
+      rw.setInsertionPointAfter(ifOp);
+      rw.eraseOp(op);
+      return success();
+    }
     Value lane0 = rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, ids.lane, i32c(rw, loc, 0));
     auto ifOp = rw.create<scf::IfOp>(loc, TypeRange{}, lane0, /*withElse=*/false);
     rw.setInsertionPointToStart(&ifOp.getThenRegion().front());
@@ -563,7 +578,7 @@ struct TmaReleaseLowering : public OpConversionPattern<TmaReleaseOp> {
       for (int64_t c = 0; c < op.getCluster(); ++c)
         inlineAsm(rw, loc,
                   "{\n.reg .b32 ra;\nmapa.shared::cluster.u32 ra, $0, $1;\n"
-                  "mbarrier.arrive.release.cluster.shared::cluster.b64 _, [ra];\n}",
+                  "mbarrier.arrive.shared::cluster.b64 _, [ra];\n}",
                   "r,r", ValueRange{bar, i32c(rw, loc, c)});
     }
     rw.setInsertionPointAfter(ifOp);
