@@ -23,6 +23,7 @@ std::vector<Column> matmulColumns() {
     c.push_back({n, false});
   c.push_back({"warp_specialize", true});
   c.push_back({"overlap", true});
+  c.push_back({"cluster", true});
   return c;
 }
 

@@ -41,13 +41,16 @@ std::vector<Config> configs(std::string arch = deviceArch()) {
 }
 
 /// TMA builds outside the table (sm_90a only; kernels_src/CMakeLists.txt),
-/// compared with it bit for bit: mma.sync on TMA stages, and warp-
-/// specialised pipelines.
+/// compared with it bit for bit: mma.sync on TMA stages, warp-specialised
+/// pipelines, and programs run by 2-CTA clusters that multicast B (BM x BN
+/// is the cluster's tile; each CTA computes half of its rows).
 std::vector<Config> extraHopperConfigs() {
   return {{"matmul_tma_16x16", "sm_90a", 0, 0, 16, 16},
           {"matmul_ws_16x16", "sm_90a", 0, 0, 16, 16},
           {"matmul_ws_64x32", "sm_90a", 0, 0, 64, 32},
-          {"matmul_ws_128x256", "sm_90a", 0, 0, 128, 256}};
+          {"matmul_ws_128x256", "sm_90a", 0, 0, 128, 256},
+          {"matmul_cluster_128x64", "sm_90a", 0, 0, 128, 64},
+          {"matmul_cluster_256x256", "sm_90a", 0, 0, 256, 256}};
 }
 
 /// The configuration the table picks for M and N (as the benchmark does),
@@ -291,8 +294,8 @@ TEST(MatmulBias, AddedOnceAfterTheKLoop) {
   // while the bias goes through shared memory (past the TMA stages on
   // sm_90a), and the epilogue of a warp-specialised pipeline runs in the
   // consumer warps only.
-  for (const char *name : {"matmul_bias", "matmul_ws_bias"}) {
-    if (std::string(name) == "matmul_ws_bias" && deviceArch() != "sm_90a")
+  for (const char *name : {"matmul_bias", "matmul_ws_bias", "matmul_cluster_bias"}) {
+    if (std::string(name) != "matmul_bias" && deviceArch() != "sm_90a")
       continue;
     for (Grid g : {Grid(2), Grid(40)}) {
       auto other = run(name, g);

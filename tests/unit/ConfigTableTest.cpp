@@ -76,8 +76,8 @@ TEST(ConfigTable, CustomColumns) {
 
 TEST(ConfigTable, MalformedTablesNameFileLineAndProblem) {
   EXPECT_EQ(errorOf("x sm_90a 64 0 64 32 128 4\n"),
-            "t.txt:1: line 'x' has 8 columns; expected 9 to 11 (name arch max_M min_N BM BN BK "
-            "num_warps num_stages [warp_specialize] [overlap])");
+            "t.txt:1: line 'x' has 8 columns; expected 9 to 12 (name arch max_M min_N BM BN BK "
+            "num_warps num_stages [warp_specialize] [overlap] [cluster])");
   EXPECT_EQ(errorOf("\n\nx sm_90a 64 0 64 32 12x 4 8\n"),
             "t.txt:3: line 'x': BK '12x' is not an integer");
   EXPECT_EQ(errorOf("x sm_75 64 0 64 32 128 4 8\n"),

@@ -134,3 +134,23 @@ TEST(Metadata, ParsesGridDependencyAndWeights) {
   e = errorOf(std::string(k).insert(at, "// bic-param: w f32 weight\n"));
   EXPECT_NE(e.find("parameter 'w' of type f32 is marked weight"), std::string::npos) << e;
 }
+
+// `bic-cluster: n`: each program is a cluster of n CTAs (the launch
+// multiplies grid.x by n); absent, 1. Zero, garbage or more than 8 (the
+// portable cluster limit) is refused.
+TEST(Metadata, ParsesClusterSize) {
+  EXPECT_EQ(parseMetadata(kHeader).kernels[0].cluster, 1u);
+  std::string h = kHeader;
+  size_t at = h.find("// bic-param: x");
+  ModuleMeta m = parseMetadata(std::string(h).insert(at, "// bic-cluster: 2\n"));
+  EXPECT_EQ(m.kernels[0].cluster, 2u);
+  for (const char *bad : {"0", "9", "two"}) {
+    std::string e;
+    try {
+      parseMetadata(std::string(h).insert(at, std::string("// bic-cluster: ") + bad + "\n"));
+    } catch (const Error &err) {
+      e = err.what();
+    }
+    EXPECT_NE(e.find("cluster size"), std::string::npos) << bad << ": " << e;
+  }
+}

@@ -159,7 +159,10 @@ struct ClusterSplitPass : public bic::impl::BicClusterSplitBase<ClusterSplitPass
             return u->emitOpError("cluster=")
                    << n << ": an operand has rows of its own (only splats and broadcast "
                            "rows can be split between the cluster's CTAs)";
+          Operation *old = o.get().getDefiningOp();
           o.set(s);
+          if (old->use_empty())
+            old->erase();
         }
         r.setType(share(r.getType(), n));
         done.insert(r);
