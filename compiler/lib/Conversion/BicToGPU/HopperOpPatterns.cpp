@@ -12,6 +12,13 @@
 //    of boxes the runtime may have narrowed to the matrix) and starts
 //    `cp.async.bulk.tensor.2d` into the 1024-byte aligned, 128-byte-swizzled
 //    stage.
+//  * clusters (`cluster` = n, bic-cluster-split): tma_init counts the
+//    consumer warps of all n CTAs on the empty barriers and synchronises the
+//    cluster after the set-up; a `multicast` tma_load is copied 1/n of the
+//    box's rows by each CTA into the same place of every CTA's stage
+//    (`.multicast::cluster`, mask 2^n - 1); tma_release arrives on the empty
+//    barrier of every CTA (lane c on CTA c's, `mapa`); cluster_barrier is
+//    `barrier.cluster.arrive.release` + `wait.acquire`, not `.aligned`.
 //  * tma_dot: every thread waits on the stage's mbarrier (phase parity of the
 //    iteration's round), then each warpgroup issues, for k16 = 0 .. BK/16 - 1
 //    (ascending) and each of its m64 row blocks, one
