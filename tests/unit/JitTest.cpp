@@ -239,6 +239,39 @@ TEST(TunedKernel, ShippedMatmulTableHasOneOrderPerArch) {
   }
 }
 
+// A line run by 2-CTA clusters (the `cluster` column) has the order of
+// every other line; one the compiler cannot split is named with its line.
+TEST(TunedKernel, ClusterLinesKeepTheOrder) {
+  jit::Compiler c("none");
+  std::string src;
+  {
+    std::ifstream in(std::string(BIC_KERNELS_SRC) + "/matmul.bic");
+    src.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const char *header = "# columns: name arch max_M min_N BM BN BK num_warps num_stages "
+                       "[warp_specialize] [overlap] [cluster]\n";
+  ConfigTable t = ConfigTable::parse(std::string(header) +
+                                         "c2   sm_90a 2048 0 256 256 64 8 4 1 0 2\n"
+                                         "big  sm_90a 0    0 128 256 64 8 4\n",
+                                     "t.txt");
+  EXPECT_EQ(t.lines()[0].get("cluster"), 2);
+  ConfigTable shipped =
+      ConfigTable::load(std::string(BIC_KERNELS_SRC) + "/matmul_configs.txt");
+  EXPECT_EQ(jit::verifyTableOrder(c, src, "matmul", t, "sm_90a", {}, "matmul.bic"),
+            jit::verifyTableOrder(c, src, "matmul", shipped, "sm_90a", {}, "matmul.bic"));
+  ConfigTable unspecialised = ConfigTable::parse(
+      std::string(header) + "c2 sm_90a 0 0 256 256 64 8 4 0 0 2\n", "t.txt");
+  try {
+    jit::verifyTableOrder(c, src, "matmul", unspecialised, "sm_90a", {}, "matmul.bic");
+    FAIL() << "no error";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("t.txt:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cluster=2 needs warp_specialize=1"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(TunedKernel, RefusesATableThatChangesTheOrder) {
   jit::Compiler c("none");
   std::string src;
