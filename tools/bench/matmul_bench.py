@@ -159,7 +159,8 @@ def configs(path, arch):
     out = []
     for line in open(path):
         if line.strip() and not line.startswith("#"):
-            # name arch max_M min_N BM BN BK num_warps num_stages [ws [overlap]]
+            # name arch max_M min_N BM BN BK num_warps num_stages [ws [overlap [cluster]]]
+            # (BM x BN is a program's tile: a cluster's, with cluster = 2)
             f = line.split()
             name, a, max_m, min_n, bm, bn = f[:6]
             if a == arch:

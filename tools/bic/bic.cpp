@@ -29,7 +29,8 @@ static int compileMain(int argc, char **argv) {
        cxxopts::value<std::string>()->default_value("-"), "FILE")
       ("arch", "Target GPU architecture: sm_80, sm_90 or sm_90a",
        cxxopts::value<std::string>()->default_value("sm_90a"), "ARCH")
-      ("D,define", "Set a constexpr parameter (or num_warps) to an integer, "
+      ("D,define", "Set a constexpr parameter (or num_warps, num_stages, "
+                   "warp_specialize, overlap, cluster) to an integer, "
                    "or a dtype parameter to a type: NAME=VALUE",
        cxxopts::value<std::vector<std::string>>(), "NAME=VALUE")
       ("emit", "What to write: bic (frontend IR), layout (IR after layout "
