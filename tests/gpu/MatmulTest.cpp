@@ -398,9 +398,11 @@ TEST(MatmulOverlap, ChainedOverlappedLaunchesGiveTheSameBits) {
   auto cs = configs();
   Stream s;
   // A chain on N = K (so that each result is the next A), plainly and then
-  // overlapped 10 times; `grid` overrides the persistent grid.
-  auto check = [&](int64_t NK, int64_t m, std::optional<Grid> grid = std::nullopt) {
-    const Config &cfg = pick(cs, m, NK, /*overlap=*/true);
+  // overlapped 10 times; `grid` overrides the persistent grid, `build` the
+  // table's overlap line.
+  auto check = [&](int64_t NK, int64_t m, std::optional<Grid> grid = std::nullopt,
+                   const Config *build = nullptr) {
+    const Config &cfg = build ? *build : pick(cs, m, NK, /*overlap=*/true);
     ASSERT_TRUE(cfg.overlapOnly) << "no overlap line for M = " << m << ", N = " << NK;
     Problem p(NK, NK, m);
     DeviceBuffer c1(size_t(m) * NK * 2), c2(size_t(m) * NK * 2), c3(size_t(m) * NK * 2);
@@ -452,6 +454,12 @@ TEST(MatmulOverlap, ChainedOverlappedLaunchesGiveTheSameBits) {
   check(4096, 64, Grid(7)); // several tiles per program: the stream crosses tiles
   check(256, 1);            // fewer K iterations (1) than stages
   check(256, 17);           // (2)
+  // A program run by a 2-CTA cluster whose producers copy their halves of
+  // B by multicast before the wait (kernels_src/CMakeLists.txt).
+  const Config clustered{"matmul_cluster_overlap", "sm_90a", 0, 0, 128, 64, true};
+  for (int64_t m : {1, 100, 256})
+    check(4096, m, std::nullopt, &clustered);
+  check(4096, 256, Grid(5), &clustered);
   // The wide overlap line: overlapped launches give the plain launch's bits.
   {
     const int64_t N = 14336, K = 4096;
