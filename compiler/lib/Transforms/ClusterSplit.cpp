@@ -108,10 +108,7 @@ struct ClusterSplitPass : public bic::impl::BicClusterSplitBase<ClusterSplitPass
           ob.setInsertionPointAfter(first.getDefiningOp());
         else
           ob.setInsertionPointToStart(c.getParentBlock());
-        Value f = first;
-        if (c.getType() != f.getType())
-          f = ob.create<arith::ExtSIOp>(c.getLoc(), c.getType(), f);
-        m = ob.create<arith::AddIOp>(c.getLoc(), c, f);
+        m = ob.create<arith::AddIOp>(c.getLoc(), c, first); // (coordinates are i32)
       }
       coord.set(m);
     };
@@ -132,6 +129,7 @@ struct ClusterSplitPass : public bic::impl::BicClusterSplitBase<ClusterSplitPass
     // What follows the loop: element-wise ops and the store of the tile.
     SmallVector<Value> work = {loop.getResult(0)};
     DenseSet<Value> done = {loop.getResult(0)};
+    SmallPtrSet<Operation *, 2> tileStores;
     while (!work.empty()) {
       Value v = work.pop_back_val();
       for (OpOperand &use : llvm::make_early_inc_range(v.getUses())) {
@@ -140,6 +138,7 @@ struct ClusterSplitPass : public bic::impl::BicClusterSplitBase<ClusterSplitPass
           if (use.get() != st.getValue())
             return u->emitOpError("cluster=") << n << ": the tile is used as an address";
           moveRow(st.getCoordsMutable()[0]);
+          tileStores.insert(st);
           continue;
         }
         if (!u->hasTrait<OpTrait::Elementwise>() || u->getNumResults() != 1 ||
@@ -169,7 +168,17 @@ struct ClusterSplitPass : public bic::impl::BicClusterSplitBase<ClusterSplitPass
         work.push_back(r);
       }
     }
-    return success();
+    // Anything else that writes memory would run in every CTA of the
+    // cluster (a read-modify-write of another buffer would race).
+    WalkResult w = fn.walk([&](Operation *op) {
+      auto mem = dyn_cast<MemoryEffectOpInterface>(op);
+      if (tileStores.contains(op) || !mem || !mem.hasEffect<MemoryEffects::Write>())
+        return WalkResult::advance();
+      op->emitOpError("cluster=") << n << ": writes memory in every CTA of the cluster; only "
+                                        "the store_tile of the K loop's tile may";
+      return WalkResult::interrupt();
+    });
+    return failure(w.wasInterrupted());
   }
 
   void runOnOperation() override {

@@ -10,9 +10,8 @@
 // PIPE: bic.tma_init {{.*}}{barriers = {{.*}}, cluster = 2 : i64, consumers = 4 : i64, stages = {{.*}}}
 // PIPE: bic.warp_role "producer"
 // PIPE: bic.tma_acquire {{.*}}cluster = 2 : i64
-// PIPE: bic.tma_load %arg8{{.*}}producer
-// PIPE-NOT: multicast
-// PIPE: bic.tma_load %arg9{{.*}}multicast = 2 : i64{{.*}}producer
+// PIPE: bic.tma_load %arg8{{.*}} {barriers = {{[0-9]+}} : i64, base = 0 : i64, box = array<i64: 64, 64>, producer,
+// PIPE: bic.tma_load %arg9{{.*}}box = array<i64: 64, 64>, multicast = 2 : i64, producer,
 // PIPE: bic.warp_role "consumer"
 // PIPE: bic.tma_release {{.*}}cluster = 2 : i64
 // PIPE: bic.tma_release {{.*}}afterStore, {{.*}}cluster = 2 : i64

@@ -111,3 +111,26 @@ func.func @own_rows(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<f32>, %
   %s = arith.addf %r, %res : tensor<128x64xf32>
   return
 }
+
+// -----
+
+// A store of anything but the tile would run in both CTAs: refused.
+func.func @other_store(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf16>, %s: !bic.ptr<f32>,
+                       %m: i32, %n: i32, %k: i32)
+    attributes {bic.kernel, bic.warp_specialize, bic.cluster = 2 : i32} {
+  %c0 = arith.constant 0 : i32
+  %c64 = arith.constant 64 : i32
+  %z = arith.constant 0.0 : f32
+  // expected-error @+1 {{cluster=2: writes memory in every CTA of the cluster}}
+  bic.store %s, %z : !bic.ptr<f32>, f32
+  %acc0 = bic.splat %z : f32 -> tensor<128x64xf32>
+  %r = scf.for %i = %c0 to %k step %c64 iter_args(%acc = %acc0) -> (tensor<128x64xf32>) : i32 {
+    %ta = bic.load_tile %a[%m, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<128x64xbf16>
+    %tb = bic.load_tile %b[%n, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<64x64xbf16>
+    %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>, transB} : tensor<128x64xbf16>, tensor<64x64xbf16>, tensor<128x64xf32> -> tensor<128x64xf32>
+    scf.yield %d : tensor<128x64xf32>
+  }
+  %o = arith.truncf %r : tensor<128x64xf32> to tensor<128x64xbf16>
+  bic.store_tile %c[%m, %n] at [%c0, %c0], %o : !bic.ptr<bf16>, tensor<128x64xbf16>
+  return
+}

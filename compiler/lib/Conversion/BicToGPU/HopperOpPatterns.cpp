@@ -17,7 +17,8 @@
 //    cluster after the set-up; a `multicast` tma_load is copied 1/n of the
 //    box's rows by each CTA into the same place of every CTA's stage
 //    (`.multicast::cluster`, mask 2^n - 1); tma_release arrives on the empty
-//    barrier of every CTA (lane c on CTA c's, `mapa`); cluster_barrier is
+//    barrier of every CTA (lane c on CTA c's, `mapa`; after a TMA store,
+//    lane 0 on every CTA's, once thread 0 waited for the store's reads); cluster_barrier is
 //    `barrier.cluster.arrive.release` + `wait.acquire`, not `.aligned`.
 //  * tma_dot: every thread waits on the stage's mbarrier (phase parity of the
 //    iteration's round), then each warpgroup issues, for k16 = 0 .. BK/16 - 1
@@ -93,7 +94,9 @@ void waitParity(OpBuilder &b, Location loc, Value bar, Value phase) {
             "r,r", ValueRange{bar, phase});
 }
 
-/// This CTA's rank in its cluster (i32).
+/// This CTA's rank in its cluster (i32): `%cluster_ctaid.x`, which is
+/// `%cluster_ctarank` because every bic cluster is n x 1 x 1
+/// (`.reqnctapercluster n, 1, 1`, LowerToGPU.cpp).
 Value clusterRank(OpBuilder &b, Location loc) {
   Value r = b.create<gpu::ClusterBlockIdOp>(loc, gpu::Dimension::x);
   return b.create<arith::IndexCastUIOp>(loc, b.getI32Type(), r);
@@ -580,8 +583,9 @@ struct TmaReleaseLowering : public OpConversionPattern<TmaReleaseOp> {
     if (op.getCluster() <= 1) {
       inlineAsm(rw, loc, "mbarrier.arrive.shared::cta.b64 _, [$0];", "r", ValueRange{bar});
     } else {
-      // The stage's empty barrier in every CTA of the cluster (its own too,
-      // through the cluster window), released at cluster scope.
+      // After a store (thread 0 waited for its reads): lane 0 arrives on the
+      // stage's empty barrier in every CTA of the cluster (its own too,
+      // through the cluster window), at the default scope as above.
       for (int64_t c = 0; c < op.getCluster(); ++c)
         inlineAsm(rw, loc,
                   "{\n.reg .b32 ra;\nmapa.shared::cluster.u32 ra, $0, $1;\n"

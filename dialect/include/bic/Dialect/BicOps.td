@@ -619,7 +619,8 @@ def Bic_ClusterRankOp : Bic_Op<"cluster_rank", [Pure]> {
   let description = [{
     In a kernel built with `cluster` = n > 1 a program is run by a cluster
     of n CTAs (`program_id` and `num_programs` count clusters); this is the
-    running CTA's rank in it, 0 .. n - 1 (`%cluster_ctarank`).
+    running CTA's rank in it, 0 .. n - 1 (`%cluster_ctaid.x`: bic's clusters
+    are n x 1 x 1, so it is `%cluster_ctarank`).
 
     ```mlir
     %r = bic.cluster_rank : i32

@@ -170,6 +170,9 @@ public:
   /// For a clustered kernel, the clusters that fit at once
   /// (cuOccupancyMaxActiveClusters).
   unsigned residentPrograms() const;
+  /// The driver's function. A caller launching it directly must do what
+  /// launch() does: encode the TMA parameters and, for a clustered kernel
+  /// (meta().cluster = n), launch n CTAs per program along x.
   CUfunction handle() const { return fn_; }
 
 private:
