@@ -141,6 +141,15 @@ LogicalResult StoreTileOp::verify() {
                     getValue().getType());
 }
 
+LogicalResult TmaLoadOp::verify() {
+  // Each CTA of the cluster copies whole 8-row (1024-byte) swizzle blocks.
+  int64_t n = getMulticast(), rows = getBox().empty() ? 0 : getBox()[0];
+  if (n > 1 && rows % (8 * n))
+    return emitOpError("a box of ") << rows << " rows does not split into " << n
+                                    << " shares of whole 8-row swizzle blocks";
+  return success();
+}
+
 LogicalResult TmaStoreOp::verify() {
   auto t = getValue().getType();
   if (t.getRank() != 2 || getCoords().size() != 2)

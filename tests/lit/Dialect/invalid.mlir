@@ -252,3 +252,39 @@ func.func @reduce_run(%x: tensor<64xf32>) {
   %s = bic.reduce sum %x {axis = 0 : i32, order = #bic.reduce_order<kind = "tree", perThread = 8, lanes = [2, 1], warps = 1, run = 3>} : tensor<64xf32> -> f32
   return
 }
+
+// -----
+
+// bic.cluster_rank is an i32.
+func.func @cluster_rank_type() {
+  // expected-error @+1 {{result #0 must be 32-bit signless integer}}
+  %r = bic.cluster_rank : i64
+  return
+}
+
+// -----
+
+// A cluster has 1 to 8 CTAs.
+func.func @cluster_count(%it: i32) {
+  // expected-error @+1 {{attribute 'cluster' failed to satisfy constraint}}
+  bic.tma_release %it {barriers = 0 : i64, stages = 3 : i64, cluster = 0 : i64}
+  return
+}
+
+// -----
+
+// Each CTA multicasts whole 8-row swizzle blocks: 24 rows do not split in 2.
+func.func @multicast_rows(%d: !bic.ptr<i8>, %m: i32, %it: i32, %pr: i1) {
+  // expected-error @+1 {{a box of 24 rows does not split into 2 shares of whole 8-row swizzle blocks}}
+  bic.tma_load %d[%m, %m], %it, %pr {base = 0 : i64, box = array<i64: 24, 64>, slotBytes = 3072 : i64, stages = 3 : i64, barriers = 9216 : i64, multicast = 2 : i64} : !bic.ptr<i8>
+  return
+}
+
+// -----
+
+// bic.cluster_barrier takes nothing.
+func.func @cluster_barrier_operand(%x: i32) {
+  // expected-error @+1 {{'bic.cluster_barrier' op requires zero operands}}
+  "bic.cluster_barrier"(%x) : (i32) -> ()
+  return
+}

@@ -115,3 +115,21 @@ func.func @warp_specialized_ops(%d: !bic.ptr<i8>, %m: i32, %it: i32, %pr: i1) {
   bic.tma_release %it {barriers = 98304 : i64, stages = 3 : i64, afterStore}
   return
 }
+
+// A program run by a 2-CTA cluster (bic-cluster-split, multicast).
+// CHECK-LABEL: func.func @cluster_ops
+func.func @cluster_ops(%d: !bic.ptr<i8>, %m: i32, %it: i32, %pr: i1) {
+  // CHECK: %{{.*}} = bic.cluster_rank : i32
+  %r = bic.cluster_rank : i32
+  // CHECK: bic.tma_init %{{.*}}, %{{.*}} {barriers = 98304 : i64, cluster = 2 : i64, consumers = 4 : i64, stages = 3 : i64}
+  bic.tma_init %d, %d {barriers = 98304 : i64, stages = 3 : i64, consumers = 4 : i64, cluster = 2 : i64} : !bic.ptr<i8>, !bic.ptr<i8>
+  // CHECK: bic.tma_acquire %{{.*}} {barriers = 98304 : i64, cluster = 2 : i64, stages = 3 : i64}
+  bic.tma_acquire %it {barriers = 98304 : i64, stages = 3 : i64, cluster = 2 : i64}
+  // CHECK: bic.tma_load {{.*}} {barriers = 98304 : i64, base = 0 : i64, box = array<i64: 64, 64>, multicast = 2 : i64, producer, slotBytes = 8192 : i64, stages = 3 : i64} : !bic.ptr<i8>
+  bic.tma_load %d[%m, %m], %it, %pr {base = 0 : i64, box = array<i64: 64, 64>, slotBytes = 8192 : i64, stages = 3 : i64, barriers = 98304 : i64, producer, multicast = 2 : i64} : !bic.ptr<i8>
+  // CHECK: bic.tma_release %{{.*}} {barriers = 98304 : i64, cluster = 2 : i64, stages = 3 : i64}
+  bic.tma_release %it {barriers = 98304 : i64, stages = 3 : i64, cluster = 2 : i64}
+  // CHECK: bic.cluster_barrier
+  bic.cluster_barrier
+  return
+}

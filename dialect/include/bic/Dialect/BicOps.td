@@ -26,6 +26,8 @@ def Bic_ElemTile : RankedTensorOf<[I1, I32, I64, F16, BF16, F32]>;
 def Bic_Value : AnyTypeOf<[Bic_Elem, Bic_ElemTile]>;
 def Bic_MaskLike : AnyTypeOf<[I1, RankedTensorOf<[I1]>]>;
 def Bic_AnyTile : RankedTensorOf<[I1, I32, I64, F16, BF16, F32, Bic_Ptr]>;
+// CTAs of a cluster: 1 (no cluster) to 8 (the portable cluster size).
+def Bic_ClusterCount : DefaultValuedAttr<ConfinedAttr<I64Attr, [IntMinValue<1>, IntMaxValue<8>]>, "1">;
 
 def Bic_ProgramIdOp : Bic_Op<"program_id", [Pure]> {
   let summary = "Index of the program along a grid axis";
@@ -396,7 +398,7 @@ def Bic_TmaInitOp : Bic_Op<"tma_init"> {
   }];
   let arguments = (ins Variadic<Bic_Ptr>:$descs, I64Attr:$barriers, I64Attr:$stages,
                        DefaultValuedAttr<I64Attr, "0">:$consumers,
-                       DefaultValuedAttr<I64Attr, "1">:$cluster);
+                       Bic_ClusterCount:$cluster);
   let assemblyFormat = "$descs attr-dict `:` qualified(type($descs))";
 }
 
@@ -435,10 +437,11 @@ def Bic_TmaLoadOp : Bic_Op<"tma_load", [AttrSizedOperandSegments]> {
                        I32:$iter, I1:$pred, Optional<I32>:$expect, I64Attr:$base,
                        DenseI64ArrayAttr:$box, I64Attr:$slotBytes, I64Attr:$stages,
                        I64Attr:$barriers, UnitAttr:$sync, UnitAttr:$afterStore,
-                       UnitAttr:$producer, DefaultValuedAttr<I64Attr, "1">:$multicast);
+                       UnitAttr:$producer, Bic_ClusterCount:$multicast);
   let assemblyFormat = [{
     $desc `[` $coords `]` `,` $iter `,` $pred (`expect` $expect^)? attr-dict `:` qualified(type($desc))
   }];
+  let hasVerifier = 1;
 }
 
 def Bic_TmaDotOp : Bic_Op<"tma_dot"> {
@@ -583,7 +586,7 @@ def Bic_TmaAcquireOp : Bic_Op<"tma_acquire"> {
     ```
   }];
   let arguments = (ins I32:$iter, I64Attr:$barriers, I64Attr:$stages,
-                       DefaultValuedAttr<I64Attr, "1">:$cluster);
+                       Bic_ClusterCount:$cluster);
   let assemblyFormat = "$iter attr-dict";
 }
 
@@ -606,7 +609,7 @@ def Bic_TmaReleaseOp : Bic_Op<"tma_release"> {
     ```
   }];
   let arguments = (ins I32:$iter, I64Attr:$barriers, I64Attr:$stages,
-                       UnitAttr:$afterStore, DefaultValuedAttr<I64Attr, "1">:$cluster);
+                       UnitAttr:$afterStore, Bic_ClusterCount:$cluster);
   let assemblyFormat = "$iter attr-dict";
 }
 
