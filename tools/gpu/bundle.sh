@@ -37,6 +37,20 @@ if [ -x "$BUILD/bin/bic" ]; then
       -D cluster=$CL --arch sm_90a \
       -o "$DEST/sweep/matmul_${1}_${2}_${3}_w${4}_s${5}_g${6}${SUFFIX}.sm_90a.ptx"
   done
+  # BIC_SPLITK=1: the K-split experiment (tools/bench/matmul_splitk.py);
+  # BIC_SPLITK_CFGS="BM BN BK W S WS;..." its partial kernels' tiles.
+  if [ "${BIC_SPLITK:-0}" = 1 ]; then
+    mkdir -p "$DEST/splitk"
+    IFS=';' read -r -a SK <<< "${BIC_SPLITK_CFGS:-64 64 128 4 8 1;64 128 64 4 8 1;64 32 128 4 8 1;128 64 64 8 8 0;128 128 64 8 6 0;128 256 64 8 4 0;64 256 64 4 4 1}"
+    for cfg in "${SK[@]}"; do
+      set -- $cfg; SUFFIX=""; [ "$6" = 1 ] && SUFFIX=_ws
+      "$BUILD/bin/bic" compile "$ROOT/tools/bench/splitk/matmul_partial.bic" -D BM=$1 -D BN=$2 \
+        -D BK=$3 -D num_warps=$4 -D num_stages=$5 -D warp_specialize=$6 --arch sm_90a \
+        -o "$DEST/splitk/partial_${1}_${2}_${3}_w${4}_s${5}${SUFFIX}.sm_90a.ptx"
+    done
+    "$BUILD/bin/bic" compile "$ROOT/tools/bench/splitk/splitk_combine.bic" --arch sm_90a \
+      -o "$DEST/splitk/combine.sm_90a.ptx"
+  fi
   for H in 4096 8192; do for W in 2 4 8 16; do
     "$BUILD/bin/bic" compile "$ROOT/kernels_src/rmsnorm.bic" -D BLOCK=$H -D num_warps=$W \
       --arch sm_90a -o "$DEST/sweep/rmsnorm_h${H}_w${W}.sm_90a.ptx"
