@@ -410,7 +410,10 @@ bool Gen::genStaticFor(const ast::Stmt &s) {
     error(it.args.back()->loc) << "static_range step must be positive";
     return false;
   }
-  if ((bounds[1] - bounds[0] + bounds[2] - 1) / bounds[2] > 64) {
+  // The count in 128 bits: bounds near the ends of int64 must not wrap.
+  __int128 span = (__int128)bounds[1] - bounds[0];
+  int64_t count = span <= 0 ? 0 : int64_t(std::min<__int128>((span + bounds[2] - 1) / bounds[2], 65));
+  if (count > 64) {
     error(it.loc) << "static_range unrolls at most 64 iterations";
     return false;
   }
@@ -426,8 +429,8 @@ bool Gen::genStaticFor(const ast::Stmt &s) {
   if (outer != scope.end())
     saved = outer->second;
   ++loopDepth; // 'return' in the body is refused, as in any loop
-  for (int64_t i = bounds[0]; i < bounds[1]; i += bounds[2]) {
-    scope[s.target] = GVal::ofInt(i);
+  for (int64_t n = 0; n < count; ++n) {
+    scope[s.target] = GVal::ofInt(bounds[0] + n * bounds[2]);
     if (!genBlock(s.body)) {
       --loopDepth;
       return false;

@@ -44,6 +44,20 @@ Value Gen::cast(Value v, Type to, Location l) {
   if (from == to)
     return v;
   Type dst = withShape(to, shapeOf(v.getType()));
+  // A pointer is never converted to or from a value: say so, and go on with
+  // a value of the asked type (the kernel is refused once generated).
+  if (isa<bic::PtrType>(from) || isa<bic::PtrType>(to)) {
+    failed = true;
+    if (isa<bic::PtrType>(from))
+      emitError(l) << "a pointer (" << typeName(v.getType()) << ") is used where a "
+                   << typeName(to) << " value is expected; load() through it first";
+    else
+      emitError(l) << "a " << typeName(v.getType()) << " value is used where a pointer ("
+                   << typeName(to) << ") is expected";
+    if (isa<bic::PtrType>(to))
+      return v;
+    return materialize(GVal::ofInt(0), l, dst);
+  }
   if (isFloatTy(from) && isFloatTy(to)) {
     unsigned fw = from.getIntOrFloatBitWidth(), tw = to.getIntOrFloatBitWidth();
     if (fw == tw) // bf16 <-> f16 goes through f32 exactly
@@ -95,6 +109,12 @@ Value Gen::broadcastTo(Value v, ArrayRef<int64_t> shape, Location l) {
 // Result element type of mixing two element types.
 static Type promote(Type a, Type b2, OpBuilder &b) {
   if (a == b2)
+    return a;
+  // Mixed with a pointer, the value's type wins and cast() refuses the
+  // pointer.
+  if (isa<bic::PtrType>(a))
+    return b2;
+  if (isa<bic::PtrType>(b2))
     return a;
   bool fa = isFloatTy(a), fb = isFloatTy(b2);
   if (fa && !fb)
@@ -155,21 +175,31 @@ static std::optional<GVal> foldConst(StringRef op, const GVal &l,
     if (op == "/") return GVal::ofFloat(a / c);
     return std::nullopt;
   }
-  if (op == "+") return GVal::ofInt(x + y);
-  if (op == "-") return GVal::ofInt(x - y);
-  if (op == "*") return GVal::ofInt(x * y);
+  // Integer constants are int64: what overflows it, divides by zero or
+  // shifts by 64 or more is not evaluated (the caller reports it).
+  int64_t v;
+  if (op == "+") return __builtin_add_overflow(x, y, &v) ? std::nullopt : std::optional(GVal::ofInt(v));
+  if (op == "-") return __builtin_sub_overflow(x, y, &v) ? std::nullopt : std::optional(GVal::ofInt(v));
+  if (op == "*") return __builtin_mul_overflow(x, y, &v) ? std::nullopt : std::optional(GVal::ofInt(v));
   if (op == "/") return GVal::ofFloat(double(x) / double(y));
-  if ((op == "//" || op == "%") && y == 0) return std::nullopt;
+  if ((op == "//" || op == "%") && (y == 0 || (y == -1 && x == INT64_MIN))) return std::nullopt;
   if (op == "//") return GVal::ofInt(x / y - ((x % y != 0) && ((x < 0) != (y < 0))));
   if (op == "%") return GVal::ofInt(((x % y) + y) % y);
   if (op == "&") return GVal::ofInt(x & y);
   if (op == "|") return GVal::ofInt(x | y);
   if (op == "^") return GVal::ofInt(x ^ y);
-  if (op == "<<") return GVal::ofInt(x << y);
+  if ((op == "<<" || op == ">>") && (y < 0 || y > 63)) return std::nullopt;
+  if (op == "<<") return x < 0 || (x >> (63 - y)) != 0 ? std::nullopt : std::optional(GVal::ofInt(x << y));
   if (op == ">>") return GVal::ofInt(x >> y);
   if (op == "**" && y >= 0) {
-    int64_t p = 1;
-    for (int64_t i = 0; i < y; ++i) p *= x;
+    if (x == 0 || x == 1)
+      return GVal::ofInt(y == 0 ? 1 : x);
+    if (x == -1)
+      return GVal::ofInt(y % 2 ? -1 : 1);
+    int64_t p = 1; // |x| >= 2 leaves int64 within 63 factors
+    for (int64_t i = 0; i < y; ++i)
+      if (__builtin_mul_overflow(p, x, &p))
+        return std::nullopt;
     return GVal::ofInt(p);
   }
   return std::nullopt;
@@ -179,7 +209,8 @@ std::optional<GVal> Gen::binary(StringRef op, Location loc, GVal lg, GVal rg) {
   if (lg.isConst() && rg.isConst()) {
     if (auto f = foldConst(op, lg, rg))
       return f;
-    emitError(loc) << "cannot evaluate '" << op << "' on these constants";
+    emitError(loc) << "cannot evaluate '" << op << "' on these constants (a division by "
+                      "zero, a shift outside 0-63 or a result outside int64)";
     failed = true;
     return std::nullopt;
   }
