@@ -100,7 +100,7 @@ static int compileMain(int argc, char **argv) {
       emit = &e.second;
   if (!emit)
     return usageError("unknown --emit kind '" + emitName +
-                      "' (bic, layout, gpu, llvm, ptx, order)");
+                      "' (bic, layout, gpu, llvm, ptx, order, cpp)");
 
   auto res = bic::compile(ss.str(), file, opts, *emit);
   if (!res) {
@@ -112,7 +112,7 @@ static int compileMain(int argc, char **argv) {
   }
   std::string out = r["output"].as<std::string>();
   if (emitName == "cpp") {
-    if (out == "-")
+    if (out == "-" || out.empty() || out.back() == '/')
       return usageError("--emit=cpp needs -o PATH (writes PATH.h and PATH.cpp)");
     std::string base = out;
     for (const char *ext : {".h", ".cpp"})

@@ -73,7 +73,10 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       return nullptr;
     }
   if (m.kernels.empty()) {
-    emitError(UnknownLoc::get(&ctx)) << "the source defines no @kernel";
+    Location first = UnknownLoc::get(&ctx);
+    if (sm.getNumBuffers())
+      first = FileLineColLoc::get(&ctx, sm.getMemoryBuffer(sm.getMainFileID())->getBufferIdentifier(), 1, 1);
+    emitError(first) << "the source defines no @kernel";
     return nullptr;
   }
 
@@ -209,8 +212,8 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       return nullptr;
     }
     if (numStages && (numStages < 2 || numStages > 24)) {
-      error(k.loc) << "num_stages must be in [2, 24] (the cp.async pipeline "
-                      "uses at most 4), got " << numStages;
+      error(k.loc) << "num_stages must be 0 (no pipeline) or in [2, 24] (the cp.async "
+                      "pipeline uses at most 4), got " << numStages;
       return nullptr;
     }
     if (numWarps < 1 || numWarps > 32 || (numWarps & (numWarps - 1))) {
@@ -336,6 +339,14 @@ bool Gen::genStmt(const ast::Stmt &s) {
     return expr(*s.value).has_value();
   }
   case ast::Stmt::Kind::Assign: {
+    // store(), atomic_add() and .store_tile() return nothing.
+    if ((s.value->kind == ast::Expr::Kind::Call &&
+         (s.value->name == "store" || s.value->name == "atomic_add")) ||
+        (s.value->kind == ast::Expr::Kind::Method && s.value->name == "store_tile")) {
+      error(s.value->loc) << (s.value->kind == ast::Expr::Kind::Method ? "." : "")
+                          << s.value->name << "() returns nothing to assign";
+      return false;
+    }
     descAllowed = s.value->kind == ast::Expr::Kind::Name;
     auto v = expr(*s.value);
     descAllowed = false;
@@ -652,7 +663,24 @@ OwningOpRef<ModuleOp> bic::mlirGen(MLIRContext &ctx, const llvm::SourceMgr &sm,
                   scf::SCFDialect, func::FuncDialect>();
   Gen g(ctx, sm, defines, typeDefines);
   auto m = g.genModule(module);
-  if (g.failed)
+  if (g.failed || !m)
+    return nullptr;
+  // Every tile is unrolled into per-thread code: one of millions of
+  // elements would take minutes and gigabytes to lower. Refuse it where it
+  // is made.
+  constexpr int64_t kMaxTileElements = int64_t(1) << 17;
+  bool big = false;
+  m->walk([&](Operation *op) {
+    for (Type t : op->getResultTypes())
+      if (auto rt = dyn_cast<RankedTensorType>(t);
+          rt && rt.hasStaticShape() && rt.getNumElements() > kMaxTileElements && !big) {
+        emitError(op->getLoc()) << "a tile of " << rt.getNumElements() << " elements ("
+                                << typeName(t) << "); a tile holds at most "
+                                << kMaxTileElements;
+        big = true;
+      }
+  });
+  if (big)
     return nullptr;
   return m;
 }

@@ -54,6 +54,19 @@ struct Args {
 
 static bool isPow2(int64_t v) { return v > 0 && !(v & (v - 1)); }
 
+/// Whether a value of shape `from` broadcasts to `to` (numpy's rule, `to`
+/// unchanged).
+static bool broadcastsTo(ArrayRef<int64_t> from, ArrayRef<int64_t> to) {
+  if (from.size() > to.size())
+    return false;
+  for (size_t i = 0; i < from.size(); ++i) {
+    int64_t f = from[from.size() - 1 - i], t = to[to.size() - 1 - i];
+    if (f != t && f != 1)
+      return false;
+  }
+  return true;
+}
+
 std::optional<GVal> Gen::call(const Expr &e) {
   Location l = loc(e.loc);
   StringRef fn = e.name;
@@ -86,8 +99,9 @@ std::optional<GVal> Gen::call(const Expr &e) {
       error(m->loc) << "mask must be i1, got " << typeName(mv->getType());
       return std::nullopt;
     }
-    if (shapeOf(mv->getType()).size() > shapeOf(ptr.getType()).size()) {
-      error(m->loc) << "mask has a larger shape than the pointers";
+    if (!broadcastsTo(shapeOf(mv->getType()), shapeOf(ptr.getType()))) {
+      error(m->loc) << "a mask of " << typeName(mv->getType())
+                    << " does not broadcast to the pointers' " << typeName(ptr.getType());
       return std::nullopt;
     }
     Value r = broadcastTo(*mv, shapeOf(ptr.getType()), l);
@@ -149,6 +163,10 @@ std::optional<GVal> Gen::call(const Expr &e) {
       if (!v)
         return std::nullopt;
       shape.push_back(*v);
+    }
+    if (shape.empty() || shape.size() > 2) {
+      error(shapeE->loc) << "tiles have one or two dimensions, got " << shape.size();
+      return std::nullopt;
     }
     for (int64_t d : shape)
       if (!isPow2(d)) {
@@ -220,8 +238,9 @@ std::optional<GVal> Gen::call(const Expr &e) {
           << typeName(pty.getPointeeType()) << ")";
       return std::nullopt;
     }
-    if (shapeOf(v.getType()).size() > shapeOf(p.getType()).size()) {
-      error(a.get("value")->loc) << "value has a larger shape than the pointers";
+    if (!broadcastsTo(shapeOf(v.getType()), shapeOf(p.getType()))) {
+      error(a.get("value")->loc) << "a value of " << typeName(v.getType())
+                                 << " does not broadcast to the pointers' " << typeName(p.getType());
       return std::nullopt;
     }
     v = broadcastTo(v, shapeOf(p.getType()), l);
@@ -241,6 +260,11 @@ std::optional<GVal> Gen::call(const Expr &e) {
     if (!v)
       return std::nullopt;
     auto [p, pty] = *pp;
+    if (!broadcastsTo(shapeOf(v->getType()), shapeOf(p.getType()))) {
+      error(a.get("value")->loc) << "a value of " << typeName(v->getType())
+                                 << " does not broadcast to the pointers' " << typeName(p.getType());
+      return std::nullopt;
+    }
     auto mask = maskArg(a.get("mask"), p);
     if (!mask)
       return std::nullopt;
@@ -412,6 +436,10 @@ std::optional<GVal> Gen::call(const Expr &e) {
       x = materialize(*xg, l, y.getType());
     if (!unify(x, y, l))
       return std::nullopt;
+    if (isa<bic::PtrType>(elemType(x.getType()))) {
+      error(e.loc) << fn << "() of pointers; load() through them first";
+      return std::nullopt;
+    }
     if (isa<FloatType>(elemType(x.getType())))
       return GVal::of(isMax ? Value(b.create<arith::MaximumFOp>(l, x, y))
                             : b.create<arith::MinimumFOp>(l, x, y));

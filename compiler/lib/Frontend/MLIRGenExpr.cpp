@@ -206,11 +206,22 @@ static std::optional<GVal> foldConst(StringRef op, const GVal &l,
 }
 
 std::optional<GVal> Gen::binary(StringRef op, Location loc, GVal lg, GVal rg) {
+  if ((op == "and" || op == "or") &&
+      (lg.ck == GVal::Const::Float || rg.ck == GVal::Const::Float)) {
+    emitError(loc) << "'" << op << "' of a float constant; compare it first";
+    failed = true;
+    return std::nullopt;
+  }
   if (lg.isConst() && rg.isConst()) {
     if (auto f = foldConst(op, lg, rg))
       return f;
     emitError(loc) << "cannot evaluate '" << op << "' on these constants (a division by "
                       "zero, a shift outside 0-63 or a result outside int64)";
+    failed = true;
+    return std::nullopt;
+  }
+  if ((op == "//" || op == "%") && rg.isConst() && rg.ck == GVal::Const::Int && rg.i == 0) {
+    emitError(loc) << "'" << op << "' by the constant 0";
     failed = true;
     return std::nullopt;
   }

@@ -50,6 +50,10 @@ std::optional<GVal> Gen::makeDescriptor(const Expr &e) {
       error(x->loc) << "a tensor extent must be an integer scalar";
       return std::nullopt;
     }
+    if (g->isConst() && (g->i < 0 || g->i > INT32_MAX)) {
+      error(x->loc) << "a tensor extent must be in [0, 2^31), got " << g->i;
+      return std::nullopt;
+    }
     Value v = g->isConst() ? materialize(*g, l, b.getI32Type())
                            : cast(g->v, b.getI32Type(), l);
     d.descShape.push_back(v);

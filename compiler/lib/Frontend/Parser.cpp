@@ -15,6 +15,8 @@
 #include "bic/Frontend/Parser.h"
 
 #include "llvm/ADT/StringExtras.h"
+
+#include <cmath>
 #include "llvm/ADT/StringSwitch.h"
 
 using namespace bic;
@@ -367,7 +369,39 @@ private:
     return e;
   }
 
-  ExprPtr parseExpr() { return parseOr(); }
+  // Deeply nested expressions would overflow the stack of the recursive
+  // parser and code generator: nesting (parentheses, calls, subscripts,
+  // unary operators) and the depth of the expression's tree are bounded.
+  static constexpr unsigned kMaxNesting = 200, kMaxDepth = 1000;
+  unsigned nesting = 0;
+  bool enter() {
+    if (++nesting <= kMaxNesting)
+      return true;
+    error(cur().loc, "expression nested more than " + Twine(kMaxNesting) + " levels deep");
+    return false;
+  }
+  static unsigned depthOf(const Expr &e) {
+    unsigned d = 0;
+    for (const ExprPtr &a : e.args)
+      d = std::max(d, a ? depthOf(*a) : 0);
+    for (const auto &kw : e.kwargs)
+      d = std::max(d, kw.second ? depthOf(*kw.second) : 0);
+    return d + 1;
+  }
+  ExprPtr parseExpr() {
+    if (!enter()) {
+      --nesting;
+      return nullptr;
+    }
+    ExprPtr e = parseOr();
+    --nesting;
+    if (e && nesting == 0 && depthOf(*e) > kMaxDepth) {
+      error(e->loc, "expression has more than " + Twine(kMaxDepth) +
+                        " levels of operations; split it with assignments");
+      return nullptr;
+    }
+    return e;
+  }
 
   ExprPtr parseOr() {
     ExprPtr l = parseAnd();
@@ -398,7 +432,9 @@ private:
       auto e = std::make_unique<Expr>(Expr::Kind::Unary, cur().loc);
       e->name = "not";
       ++pos;
-      ExprPtr x = parseNot();
+      bool ok = enter();
+      ExprPtr x = ok ? parseNot() : nullptr;
+      --nesting;
       if (!x)
         return nullptr;
       e->args.push_back(std::move(x));
@@ -453,7 +489,9 @@ private:
       auto e = std::make_unique<Expr>(Expr::Kind::Unary, cur().loc);
       e->name = cur().text.str();
       ++pos;
-      ExprPtr x = parseUnary();
+      bool ok = enter();
+      ExprPtr x = ok ? parseUnary() : nullptr;
+      --nesting;
       if (!x)
         return nullptr;
       if (e->name == "+")
@@ -575,6 +613,10 @@ private:
       auto e = std::make_unique<Expr>(Expr::Kind::Float, t.loc);
       if (t.text.getAsDouble(e->fval)) {
         error(t.loc, "malformed float literal");
+        return nullptr;
+      }
+      if (!std::isfinite(e->fval)) {
+        error(t.loc, "float literal out of range");
         return nullptr;
       }
       ++pos;

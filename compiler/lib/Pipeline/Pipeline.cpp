@@ -261,12 +261,16 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
   // Each stage dumps into its own numbered folder so no pass overwrites
   // another's IR.
   unsigned stage = 0;
-  if (!opts.dumpDir.empty())
-    if (std::error_code ec = llvm::sys::fs::create_directories(opts.dumpDir)) {
+  if (!opts.dumpDir.empty()) {
+    std::error_code ec = llvm::sys::fs::create_directories(opts.dumpDir);
+    if (!ec && !llvm::sys::fs::is_directory(opts.dumpDir))
+      ec = std::make_error_code(std::errc::not_a_directory);
+    if (ec) {
       diagOS << "cannot create --dump-ir directory '" << opts.dumpDir
              << "': " << ec.message() << "\n";
       return fail();
     }
+  }
   auto run = [&](llvm::StringRef pipeline) -> LogicalResult {
     PassManager pm(&ctx, ModuleOp::getOperationName());
     if (!opts.dumpDir.empty())
