@@ -69,7 +69,9 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
   for (const auto &d : defines)
     if (!known.count(d.first)) {
       emitError(UnknownLoc::get(&ctx))
-          << "-D " << d.first << " names no constexpr parameter of any kernel";
+          << "-D " << d.first << " names no constexpr parameter of any kernel"
+          << (knownTypes.count(d.first) ? " (it is a dtype parameter: give f32, f16 or bf16)"
+                                        : "");
       return nullptr;
     }
   if (m.kernels.empty()) {
