@@ -340,21 +340,32 @@ struct DotLowering : public OpConversionPattern<DotOp> {
     ThreadIds ids = getThreadIds(rw, loc);
     Smem s = stageOperands(op, a, la, lb, lda, ldb, offB, ids, rw);
     auto coords = elementCoords(rw, loc, lc, ids, /*wrap=*/true);
-    SmallVector<Value> out;
-    for (int64_t e = 0; e < lc.numElems(); ++e) {
-      Value acc = rw.create<vector::ExtractOp>(loc, a.getAcc(), e);
-      Value r = coords[e][0], c = coords[e][1];
-      for (int64_t k = 0; k < K; ++k) {
-        Value kv = constI32(rw, loc, k);
+    // A loop over k (each element's FMAs in the same ascending order as
+    // unrolled, so the same bits), so that the code grows with the
+    // accumulator's elements, not with them times K.
+    auto loop = rw.create<scf::ForOp>(loc, rw.create<arith::ConstantIndexOp>(loc, 0),
+                                      rw.create<arith::ConstantIndexOp>(loc, K),
+                                      rw.create<arith::ConstantIndexOp>(loc, 1),
+                                      ValueRange{a.getAcc()});
+    {
+      OpBuilder::InsertionGuard guard(rw);
+      rw.setInsertionPointToStart(loop.getBody());
+      Value kv = rw.create<arith::IndexCastOp>(loc, rw.getI32Type(), loop.getInductionVar());
+      Value accs = loop.getRegionIterArgs()[0];
+      SmallVector<Value> out;
+      for (int64_t e = 0; e < lc.numElems(); ++e) {
+        Value acc = rw.create<vector::ExtractOp>(loc, accs, e);
+        Value r = coords[e][0], c = coords[e][1];
         Value av = rw.create<LLVM::LoadOp>(loc, f32, s.at(s.offset(r, kv, lda, 0, 4)), 4);
         Value bOff = transB ? s.offset(c, kv, ldb, offB, 4) : s.offset(kv, c, ldb, offB, 4);
         Value bv = rw.create<LLVM::LoadOp>(loc, f32, s.at(bOff), 4);
-        acc = rw.create<LLVM::FMAOp>(loc, av, bv, acc);
+        out.push_back(rw.create<LLVM::FMAOp>(loc, av, bv, acc));
       }
-      out.push_back(acc);
+      Value next = rw.create<vector::FromElementsOp>(
+          loc, VectorType::get({lc.numElems()}, f32), out);
+      rw.create<scf::YieldOp>(loc, next);
     }
-    rw.replaceOpWithNewOp<vector::FromElementsOp>(
-        op, VectorType::get({lc.numElems()}, f32), out);
+    rw.replaceOp(op, loop.getResult(0));
     return success();
   }
 
