@@ -147,12 +147,13 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
                      << "' (expected f32, f16, bf16, i1, i32 or i64)";
         return nullptr;
       }
-      if (p.kind == ast::Param::Kind::Pointer)
-        t = bic::PtrType::get(&ctx, t);
-      else if (p.multipleOf != 1 && !t.isInteger(32) && !t.isInteger(64)) {
+      if (p.multipleOf != 1 &&
+          (p.kind == ast::Param::Kind::Pointer || (!t.isInteger(32) && !t.isInteger(64)))) {
         error(p.loc) << "@multiple_of applies to integer parameters only";
         return nullptr;
       }
+      if (p.kind == ast::Param::Kind::Pointer)
+        t = bic::PtrType::get(&ctx, t);
       if (p.batch && !(t.isInteger(32) || t.isInteger(64))) {
         error(p.loc) << "@batch marks an integer count, not " << typeName(t);
         return nullptr;

@@ -17,6 +17,7 @@
 #include "llvm/ADT/StringExtras.h"
 
 #include <cmath>
+#include <set>
 #include "llvm/ADT/StringSwitch.h"
 
 using namespace bic;
@@ -115,6 +116,8 @@ private:
       if (cur().text != "kernel")
         return error(cur().loc, "unknown decorator '@" + cur().text +
                                     "' (only @kernel is supported)");
+      if (sawKernel)
+        return error(cur().loc, "@kernel given twice");
       sawKernel = true;
       ++pos;
       if (cur().isPunct("(")) {
@@ -123,6 +126,8 @@ private:
           if (!cur().is(Tok::Name))
             return error(cur().loc, "expected a keyword argument of @kernel");
           std::string key = cur().text.str();
+          if (llvm::any_of(k.decoratorArgs, [&](const auto &kv) { return kv.first == key; }))
+            return error(cur().loc, "@kernel(" + key + "=...) given twice");
           ++pos;
           int64_t v;
           if (!expectPunct("=") || !parseIntLit(v))
@@ -205,8 +210,11 @@ private:
       p.dtype = ty.str();
     }
     (void)tyLoc;
+    std::set<std::string> annotations;
     while (cur().isPunct("@")) {
       ++pos;
+      if (cur().is(Tok::Name) && !annotations.insert(cur().text.str()).second)
+        return error(cur().loc, "@" + cur().text + " given twice");
       if (cur().isName("batch")) {
         p.batch = true;
         ++pos;
