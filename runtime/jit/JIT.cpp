@@ -2,6 +2,7 @@
 #include "bic/jit/JIT.h"
 
 #include "bic/Pipeline/Pipeline.h"
+#include "bic/runtime/Metadata.h"
 
 #include <condition_variable>
 #include <cstdio>
@@ -67,6 +68,13 @@ std::string encodeEntry(const std::string &key, const std::string &ptx) {
 
 enum class Read { Missing, Ok, Corrupt };
 Read decodeEntry(const std::string &path, const std::string &key, std::string &ptx) {
+  // Only a regular file of a plausible size is read: opening a FIFO would
+  // wait for a writer, and a device file never ends.
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return Read::Missing;
+  if (!S_ISREG(st.st_mode) || st.st_size > (off_t(256) << 20))
+    return Read::Corrupt;
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return Read::Missing;
@@ -79,8 +87,16 @@ Read decodeEntry(const std::string &path, const std::string &key, std::string &p
   if (!(hs >> k >> len >> sum) || k != key)
     return Read::Corrupt;
   std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (body.size() != len || hex(fnv1a(body)) != sum)
+  // The header exactly as written, the body as long and with the checksum
+  // it announces, and a kernel header the runtime can read.
+  if (header + "\n" != encodeEntry(key, body).substr(0, header.size() + 1) ||
+      body.size() != len || hex(fnv1a(body)) != sum)
     return Read::Corrupt;
+  try {
+    parseMetadata(body);
+  } catch (const Error &) {
+    return Read::Corrupt;
+  }
   ptx = std::move(body);
   return Read::Ok;
 }

@@ -133,6 +133,17 @@ ConfigTable ConfigTable::parse(const std::string &text, const std::string &filen
       int64_t v;
       if (!parseInt(w[i], v))
         throw bad("line '" + c.name + "': " + col.name + " '" + w[i] + "' is not an integer");
+      // The columns bic knows, in the ranges the compiler accepts (any other
+      // column is a constexpr of the kernel, checked when it is compiled).
+      struct Range { const char *name; int64_t lo, hi; };
+      static const Range kRanges[] = {{"BM", 1, 1 << 16}, {"BN", 1, 1 << 16}, {"BK", 1, 1 << 16},
+                                      {"num_warps", 1, 32}, {"num_stages", 0, 24},
+                                      {"warp_specialize", 0, 1}, {"overlap", 0, 1},
+                                      {"cluster", 1, 8}};
+      for (const Range &r : kRanges)
+        if (col.name == r.name && (v < r.lo || v > r.hi))
+          throw bad("line '" + c.name + "': " + col.name + " " + w[i] + " out of range [" +
+                    std::to_string(r.lo) + ", " + std::to_string(r.hi) + "]");
       c.defines[col.name] = v;
     }
     c.overlapOnly = c.get("overlap") != 0;

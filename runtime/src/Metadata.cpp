@@ -2,6 +2,10 @@
 #include "bic/runtime/Metadata.h"
 #include "bic/runtime/Driver.h"
 
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <cstdint>
 #include <sstream>
 
 using namespace bic;
@@ -24,15 +28,27 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
     return Error("malformed bic kernel header, line " + std::to_string(lineNo) +
                  ": " + why);
   };
+  // Numbers are plain decimal digits (an optional '-' where a value may be
+  // negative) that fit their field: nothing wraps, nothing trails.
+  auto integer = [&](const std::string &text, const char *what, int64_t lo,
+                     int64_t hi) -> int64_t {
+    size_t i = text.size() > 1 && text[0] == '-' ? 1 : 0;
+    bool digits = i < text.size() && text.size() - i <= 18 &&
+                  std::all_of(text.begin() + i, text.end(),
+                              [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits)
+      throw bad(std::string("bad ") + what + " '" + text + "'");
+    int64_t v = std::stoll(text);
+    if (v < lo || v > hi)
+      throw bad(std::string(what) + " " + text + " out of range [" + std::to_string(lo) +
+                ", " + std::to_string(hi) + "]");
+    return v;
+  };
   auto count = [&](const std::string &text, const char *what) -> unsigned {
-    try {
-      size_t used = 0;
-      unsigned long v = std::stoul(text, &used);
-      if (used == text.size())
-        return unsigned(v);
-    } catch (...) {
-    }
-    throw bad(std::string("bad ") + what + " '" + text + "'");
+    return unsigned(integer(text, what, 0, UINT32_MAX));
+  };
+  auto known = [](const std::string &t, std::initializer_list<const char *> types) {
+    return std::any_of(types.begin(), types.end(), [&](const char *k) { return t == k; });
   };
   while (std::getline(in, line)) {
     ++lineNo;
@@ -41,30 +57,40 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
         continue;
       break; // header ends at the first non-comment line
     }
-    if (startsWith(line, "// bic-version: ", rest)) {
-      m.version = rest;
-    } else if (startsWith(line, "// bic-arch: ", rest)) {
-      m.arch = rest;
+    if (startsWith(line, "// bic-version: ", rest) || startsWith(line, "// bic-arch: ", rest)) {
+      if (cur)
+        throw bad("'" + line + "' inside kernel '" + cur->name + "''s header");
+      (line.compare(7, 7, "version") == 0 ? m.version : m.arch) = rest;
     } else if (startsWith(line, "// bic-kernel: ", rest)) {
+      if (cur)
+        throw bad("kernel '" + cur->name + "' is not closed by '// bic-end' before kernel '" +
+                  rest + "'");
+      bool name = !rest.empty() && std::all_of(rest.begin(), rest.end(), [](char c) {
+        return std::isalnum((unsigned char)c) || c == '_';
+      });
+      if (!name)
+        throw bad("bad kernel name '" + rest + "'");
+      for (const KernelMeta &k : m.kernels)
+        if (k.name == rest)
+          throw bad("kernel '" + rest + "' described twice");
       m.kernels.push_back(KernelMeta{});
       cur = &m.kernels.back();
       cur->name = rest;
     } else if (!cur) {
       throw bad("'" + line + "' before any bic-kernel line");
     } else if (startsWith(line, "// bic-threads: ", rest)) {
-      cur->threads = count(rest, "thread count");
-      if (cur->threads == 0 || cur->threads > 1024)
-        throw bad("thread count " + rest + " out of range");
+      if (cur->threads)
+        throw bad("bic-threads given twice");
+      cur->threads = unsigned(integer(rest, "thread count", 1, 1024));
     } else if (startsWith(line, "// bic-grid-dependency: ", rest)) {
       if (rest != "wait")
         throw bad("unknown bic-grid-dependency '" + rest + "' (expected wait)");
       cur->waitsPriorGrids = true;
     } else if (startsWith(line, "// bic-cluster: ", rest)) {
-      cur->cluster = count(rest, "cluster size");
-      if (cur->cluster < 1 || cur->cluster > 8)
-        throw bad("cluster size " + rest + " out of range (1 to 8 CTAs)");
+      cur->cluster = unsigned(integer(rest, "cluster size (CTAs)", 1, 8));
     } else if (startsWith(line, "// bic-smem: ", rest)) {
-      cur->dynamicSmem = count(rest, "shared-memory size");
+      // (more than any GPU has per block; the driver refuses what this one lacks)
+      cur->dynamicSmem = unsigned(integer(rest, "shared-memory size", 0, 1 << 20));
     } else if (startsWith(line, "// bic-param: ", rest)) {
       std::istringstream ps(rest);
       ParamMeta p;
@@ -80,16 +106,22 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
           throw bad("parameter '" + p.name + "' of type " + p.type +
                     " is marked weight, which only pointers can be");
         else if (flag.rfind("multiple_of=", 0) == 0)
-          p.multipleOf = std::stoll(flag.substr(12));
+          p.multipleOf = integer(flag.substr(12), "multiple_of", 1, INT64_MAX);
         else
           throw bad("unknown parameter flag '" + flag + "'");
       }
-      static const char *const kTypes[] = {"i32", "i64", "f32"};
-      bool known = p.isPointer();
-      for (const char *t : kTypes)
-        known |= p.type == t;
-      if (!known)
+      bool typeOk = p.isPointer()
+                        ? p.type.back() == '>' &&
+                              known(p.type.substr(4, p.type.size() - 5),
+                                    {"f32", "f16", "bf16", "i1", "i32", "i64"})
+                        : known(p.type, {"i32", "i64", "f32"});
+      if (!typeOk)
         throw bad("unsupported parameter type '" + p.type + "'");
+      if (p.multipleOf != 1 && p.isPointer())
+        throw bad("parameter '" + p.name + "': multiple_of on a pointer");
+      for (const ParamMeta &q : cur->params)
+        if (q.name == p.name)
+          throw bad("parameter '" + p.name + "' described twice");
       cur->params.push_back(p);
     } else if (startsWith(line, "// bic-tma: ", rest)) {
       // base=B shape=I,J box=R,C swizzle=128 [rows=fit] by=value
@@ -127,6 +159,9 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
                   "which took TMA descriptors by pointer; compile it again");
       if (t.base >= cur->params.size() || !cur->params[t.base].isPointer())
         throw bad("bic-tma base is not a pointer parameter");
+      for (unsigned d : t.box)
+        if (d < 1 || d > 256)
+          throw bad("bic-tma box extent " + std::to_string(d) + " out of range [1, 256]");
       for (unsigned d : t.shape)
         if (d >= cur->params.size() || cur->params[d].isPointer() ||
             cur->params[d].type == "f32")
@@ -136,13 +171,22 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
       auto eq = rest.find('=');
       if (eq == std::string::npos)
         throw bad("bic-constexpr needs NAME=VALUE");
-      cur->constexprs.push_back({rest.substr(0, eq), std::stoll(rest.substr(eq + 1))});
+      if (eq == 0)
+        throw bad("bic-constexpr needs NAME=VALUE");
+      cur->constexprs.push_back(
+          {rest.substr(0, eq), integer(rest.substr(eq + 1), "bic-constexpr value", INT64_MIN,
+                                       INT64_MAX)});
     } else if (startsWith(line, "// bic-dtype: ", rest)) {
       auto eq = rest.find('=');
-      if (eq == std::string::npos)
-        throw bad("bic-dtype needs NAME=TYPE");
+      if (eq == std::string::npos || eq == 0 ||
+          !known(rest.substr(eq + 1), {"f32", "f16", "bf16"}))
+        throw bad("bic-dtype needs NAME=TYPE (f32, f16 or bf16), got '" + rest + "'");
       cur->dtypes.push_back({rest.substr(0, eq), rest.substr(eq + 1)});
     } else if (startsWith(line, "// bic-order-hash: ", rest)) {
+      if (rest.size() != 16 || !std::all_of(rest.begin(), rest.end(), [](char c) {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+          }))
+        throw bad("bad order hash '" + rest + "' (16 hexadecimal digits)");
       cur->orderHash = rest;
     } else if (startsWith(line, "// bic-order: ", rest)) {
       cur->orderSignature += rest + "\n";

@@ -100,6 +100,14 @@ TEST(ConfigTable, MalformedTablesNameFileLineAndProblem) {
             "t.txt:1: line 'x': BM '+64' is not an integer");
   EXPECT_EQ(errorOf("x sm_90a 0 0 1234567890123456789 32 128 4 8\n"),
             "t.txt:1: line 'x': BM '1234567890123456789' is not an integer");
+  EXPECT_EQ(errorOf("x sm_90a 0 0 0 32 128 4 8\n"),
+            "t.txt:1: line 'x': BM 0 out of range [1, 65536]");
+  EXPECT_EQ(errorOf("x sm_90a 0 0 64 32 128 4 -1\n"),
+            "t.txt:1: line 'x': num_stages -1 out of range [0, 24]");
+  EXPECT_EQ(errorOf("x sm_90a 0 0 64 32 128 4 8 1 65\n"),
+            "t.txt:1: line 'x': overlap 65 out of range [0, 1]");
+  EXPECT_EQ(errorOf("x sm_90a 0 0 64 32 128 4 8 1 0 0\n"),
+            "t.txt:1: line 'x': cluster 0 out of range [1, 8]");
   EXPECT_EQ(errorOf("# only comments\n"), "t.txt: no configuration lines");
   EXPECT_THROW(ConfigTable::load("/nonexistent/table.txt"), Error);
 }

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <sys/stat.h>
+
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -110,6 +113,46 @@ TEST(Jit, CorruptAndTruncatedEntriesAreRecompiled) {
     jit::Compiler again(d.path);
     again.compileToPTX(kSrc, {});
     EXPECT_EQ(again.stats().diskHits, 1u) << "entry was rewritten";
+  }
+}
+
+// Entries a checksum cannot catch: a FIFO (opening it would wait for a
+// writer), an entry whose header and checksum agree with a body that is not
+// a bic kernel, and a header with trailing fields. Each is recompiled.
+TEST(Jit, EntriesThatAreNotKernelsAreRecompiled) {
+  TempDir d;
+  std::string good;
+  {
+    jit::Compiler c(d.path);
+    good = c.compileToPTX(kSrc, {});
+  }
+  fs::path entry = d.files().at(0);
+  std::string key = entry.stem().string();
+  auto entryOf = [&](const std::string &body, const std::string &extra) {
+    char sum[17];
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char ch : body) {
+      h ^= ch;
+      h *= 1099511628211ull;
+    }
+    std::snprintf(sum, sizeof sum, "%016llx", (unsigned long long)h);
+    return "// bic-cache v1 " + key + " " + std::to_string(body.size()) + " " + sum + extra +
+           "\n" + body;
+  };
+  for (int variant = 0; variant < 3; ++variant) {
+    fs::remove(entry);
+    if (variant == 0) {
+      ASSERT_EQ(mkfifo(entry.c_str(), 0600), 0);
+    } else {
+      std::ofstream out(entry, std::ios::binary);
+      out << (variant == 1 ? entryOf("garbage\n", "") : entryOf(good, " extra"));
+    }
+    jit::Compiler c(d.path);
+    EXPECT_EQ(c.compileToPTX(kSrc, {}), good) << "variant " << variant;
+    EXPECT_EQ(c.stats().corruptEntries, 1u) << "variant " << variant;
+    jit::Compiler again(d.path);
+    again.compileToPTX(kSrc, {});
+    EXPECT_EQ(again.stats().diskHits, 1u) << "entry was rewritten, variant " << variant;
   }
 }
 

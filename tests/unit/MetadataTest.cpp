@@ -52,6 +52,62 @@ TEST(Metadata, RejectsTruncatedHeader) {
   EXPECT_THROW(parseMetadata(h), Error);
 }
 
+// Numbers that do not fit their field, values out of range, names and
+// lines given twice: errors, never wrapped or silently kept.
+TEST(Metadata, RejectsValuesOutOfRangeAndRepeats) {
+  std::string h = kHeader;
+  auto with = [&](const std::string &from, const std::string &to) {
+    std::string t = h;
+    t.replace(t.find(from), from.size(), to);
+    return t;
+  };
+  auto message = [](const std::string &text) {
+    try {
+      parseMetadata(text);
+    } catch (const Error &e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(message(with("threads: 256", "threads: 4294967297")),
+            "malformed bic kernel header, line 4: thread count 4294967297 out of range [1, 1024]");
+  EXPECT_EQ(message(with("threads: 256", "threads: -128")),
+            "malformed bic kernel header, line 4: thread count -128 out of range [1, 1024]");
+  EXPECT_EQ(message(with("threads: 256", "threads: +32")),
+            "malformed bic kernel header, line 4: bad thread count '+32'");
+  EXPECT_EQ(message(with("smem: 61440", "smem: 4294967296")),
+            "malformed bic kernel header, line 5: shared-memory size 4294967296 out of range "
+            "[0, 1048576]");
+  EXPECT_EQ(message(with("multiple_of=8", "multiple_of=x")),
+            "malformed bic kernel header, line 8: bad multiple_of 'x'");
+  EXPECT_EQ(message(with("multiple_of=8", "multiple_of=0")),
+            "malformed bic kernel header, line 8: multiple_of 0 out of range [1, "
+            "9223372036854775807]");
+  EXPECT_EQ(message(with("BLOCK=8192", "BLOCK=12abc")),
+            "malformed bic kernel header, line 10: bad bic-constexpr value '12abc'");
+  EXPECT_EQ(message(with("0123456789abcdef", "xyz")),
+            "malformed bic kernel header, line 11: bad order hash 'xyz' (16 hexadecimal digits)");
+  EXPECT_EQ(message(with("x ptr<bf16>", "x ptr<zzz>")),
+            "malformed bic kernel header, line 6: unsupported parameter type 'ptr<zzz>'");
+  EXPECT_EQ(message(with("x ptr<bf16>", "x ptr<bf16> multiple_of=16")),
+            "malformed bic kernel header, line 6: parameter 'x': multiple_of on a pointer");
+  EXPECT_EQ(message(with("eps f32", "x f32")),
+            "malformed bic kernel header, line 9: parameter 'x' described twice");
+  EXPECT_EQ(message(with("// bic-smem: 61440\n", "// bic-threads: 128\n")),
+            "malformed bic kernel header, line 5: bic-threads given twice");
+  EXPECT_EQ(message(with("// bic-end\n", "// bic-kernel: other\n")),
+            "malformed bic kernel header, line 13: kernel 'rmsnorm' is not closed by "
+            "'// bic-end' before kernel 'other'");
+  EXPECT_EQ(message(with("// bic-end\n", "// bic-end\n// bic-kernel: rmsnorm\n"
+                                          "// bic-threads: 32\n// bic-end\n")),
+            "malformed bic kernel header, line 14: kernel 'rmsnorm' described twice");
+  EXPECT_EQ(message(with("kernel: rmsnorm", "kernel: ")),
+            "malformed bic kernel header, line 3: bad kernel name ''");
+  EXPECT_EQ(message(with("// bic-end\n", "// bic-arch: sm_999\n// bic-end\n")),
+            "malformed bic kernel header, line 13: '// bic-arch: sm_999' inside kernel "
+            "'rmsnorm''s header");
+}
+
 TEST(Metadata, RejectsUnknownTypesAndLines) {
   std::string h = kHeader;
   EXPECT_THROW(parseMetadata(std::string(h).replace(h.find("f32\n"), 3, "f99")), Error);
@@ -65,7 +121,7 @@ TEST(Metadata, ParsesTmaDescriptors) {
   auto header = [](const std::string &tma) {
     return "// bic-version: 0.1.0\n// bic-arch: sm_90a\n// bic-kernel: mm\n"
            "// bic-threads: 128\n// bic-param: a ptr<bf16>\n// bic-param: M i32 batch\n"
-           "// bic-param: K i32\n" + tma + "// bic-order-hash: 0\n// bic-end\n";
+           "// bic-param: K i32\n" + tma + "// bic-order-hash: 0000000000000000\n// bic-end\n";
   };
   ModuleMeta m =
       parseMetadata(header("// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128 by=value\n"));

@@ -44,7 +44,7 @@ TEST(Tma, RefusesMatricesItCannotCopy) {
       "// bic-version: 0.2.0\n// bic-arch: sm_90a\n// bic-kernel: mm\n// bic-threads: 128\n"
       "// bic-param: a ptr<bf16>\n// bic-param: M i32 batch\n// bic-param: K i32\n"
       "// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128 rows=fit by=value\n"
-      "// bic-order-hash: 0\n// bic-end\n");
+      "// bic-order-hash: 0000000000000000\n// bic-end\n");
   const KernelMeta &k = m.kernels[0];
   auto refused = [&](int32_t rows, int32_t cols) -> std::string {
     try {
