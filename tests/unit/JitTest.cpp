@@ -83,14 +83,18 @@ TEST(Jit, KeyCoversSourceOptionsAndArch) {
   EXPECT_EQ(k, jit::Compiler::cacheKey(kSrc, a));
 }
 
+// Compiles kSrc once into d's cache; its PTX, and the entry's path in `entry`.
+static std::string compileIntoCache(const TempDir &d, fs::path &entry) {
+  jit::Compiler c(d.path);
+  std::string ptx = c.compileToPTX(kSrc, {});
+  entry = d.files().at(0);
+  return ptx;
+}
+
 TEST(Jit, CorruptAndTruncatedEntriesAreRecompiled) {
   TempDir d;
-  std::string good;
-  {
-    jit::Compiler c(d.path);
-    good = c.compileToPTX(kSrc, {});
-  }
-  fs::path entry = d.files().at(0);
+  fs::path entry;
+  std::string good = compileIntoCache(d, entry);
   for (int variant = 0; variant < 3; ++variant) {
     {
       std::string bytes;
@@ -121,12 +125,8 @@ TEST(Jit, CorruptAndTruncatedEntriesAreRecompiled) {
 // a bic kernel, and a header with trailing fields. Each is recompiled.
 TEST(Jit, EntriesThatAreNotKernelsAreRecompiled) {
   TempDir d;
-  std::string good;
-  {
-    jit::Compiler c(d.path);
-    good = c.compileToPTX(kSrc, {});
-  }
-  fs::path entry = d.files().at(0);
+  fs::path entry;
+  std::string good = compileIntoCache(d, entry);
   std::string key = entry.stem().string();
   auto entryOf = [&](const std::string &body, const std::string &extra) {
     char sum[17];

@@ -25,12 +25,11 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bicrt  # noqa: E402
-from matmul_bench import SHAPES, configs, pick, time_us, weight_copies  # noqa: E402
+from matmul_bench import configs, pick, time_us, weight_copies  # noqa: E402
+from matmul_sweep import SWEEP_SHAPES  # noqa: E402
 
 MS = [int(m) for m in os.environ.get("BIC_SPLITK_MS", "64,128,256,512").split(",")]
 SPLITS = [int(s) for s in os.environ.get("BIC_SPLITK_S", "2,4").split(",")]
-SWEEP_SHAPES = [tuple(int(x) for x in s.split("x"))
-                for s in os.environ.get("BIC_SWEEP_SHAPES", "").split(",") if s] or SHAPES
 
 
 def main():
