@@ -107,6 +107,8 @@ static int compileMain(int argc, char **argv) {
     std::string msg = llvm::toString(res.takeError());
     if (msg.find("error: ") == std::string::npos)
       msg = "bic: error: " + msg;
+    else if (msg.rfind("error: ", 0) == 0)
+      msg = "bic: " + msg;
     std::cerr << msg << (msg.empty() || msg.back() != '\n' ? "\n" : "");
     return 1;
   }

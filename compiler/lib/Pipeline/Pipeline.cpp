@@ -24,6 +24,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <cstring>
 #include <mutex>
 
 using namespace mlir;
@@ -209,6 +210,10 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
   auto fail = [&]() -> llvm::Error {
     if (diagText.empty())
       diagText = (filename + ": error: compilation failed").str();
+    // A diagnostic with no place in the source (a -D option, say) reads
+    // "error: ...", not "<unknown>:0: error: ...".
+    for (size_t at; (at = diagText.find("<unknown>:0: ")) != std::string::npos;)
+      diagText.erase(at, std::strlen("<unknown>:0: "));
     return llvm::createStringError(llvm::inconvertibleErrorCode(), diagText);
   };
 
