@@ -151,6 +151,18 @@ ConfigTable ConfigTable::parse(const std::string &text, const std::string &filen
   }
   if (t.lines_.empty())
     throw Error(filename + ": no configuration lines");
+  // pick() takes the first line that serves: a line every launch of which an
+  // earlier line of its arch already serves can never be picked.
+  for (size_t j = 0; j < t.lines_.size(); ++j)
+    for (size_t i = 0; i < j; ++i) {
+      const ConfigLine &e = t.lines_[i], &l = t.lines_[j];
+      bool covers = e.arch == l.arch && (e.maxM == 0 || (l.maxM != 0 && l.maxM <= e.maxM)) &&
+                    e.minN <= l.minN && (l.overlapOnly || !e.overlapOnly);
+      if (covers)
+        throw Error(filename + ":" + std::to_string(l.line) + ": line '" + l.name +
+                    "' can never be picked: line '" + e.name + "' (line " +
+                    std::to_string(e.line) + ") comes first and serves every launch it serves");
+    }
   return t;
 }
 

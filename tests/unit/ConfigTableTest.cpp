@@ -108,6 +108,12 @@ TEST(ConfigTable, MalformedTablesNameFileLineAndProblem) {
             "t.txt:1: line 'x': overlap 65 out of range [0, 1]");
   EXPECT_EQ(errorOf("x sm_90a 0 0 64 32 128 4 8 1 0 0\n"),
             "t.txt:1: line 'x': cluster 0 out of range [1, 8]");
+  EXPECT_EQ(errorOf("any sm_90a 0 0 64 32 128 4 8\nsmall sm_90a 16 0 16 32 128 4 8\n"),
+            "t.txt:2: line 'small' can never be picked: line 'any' (line 1) comes first and "
+            "serves every launch it serves");
+  EXPECT_EQ(errorOf("a sm_90a 64 0 64 32 128 4 8\nb sm_90a 32 4096 64 32 128 4 8 1 1\n"),
+            "t.txt:2: line 'b' can never be picked: line 'a' (line 1) comes first and serves "
+            "every launch it serves");
   EXPECT_EQ(errorOf("# only comments\n"), "t.txt: no configuration lines");
   EXPECT_THROW(ConfigTable::load("/nonexistent/table.txt"), Error);
 }
