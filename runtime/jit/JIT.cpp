@@ -202,7 +202,15 @@ std::string Compiler::compileToPTX(const std::string &source, const Options &opt
     throw Error(llvm::toString(res.takeError()));
   ptx = std::move(res->text);
 
-  if (disk && makeDirs(im.dir)) {
+  // Only what the runtime can load goes to disk (the reader checks the same),
+  // so an entry that does not parse is always corruption.
+  bool loadable = true;
+  try {
+    parseMetadata(ptx);
+  } catch (const Error &) {
+    loadable = false;
+  }
+  if (disk && loadable && makeDirs(im.dir)) {
     std::ostringstream tmp;
     tmp << path << ".tmp." << getpid() << "." << std::this_thread::get_id();
     {

@@ -3,6 +3,7 @@
 #include "bic/runtime/Driver.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <climits>
 #include <cstdint>
@@ -32,13 +33,14 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
   // negative) that fit their field: nothing wraps, nothing trails.
   auto integer = [&](const std::string &text, const char *what, int64_t lo,
                      int64_t hi) -> int64_t {
-    size_t i = text.size() > 1 && text[0] == '-' ? 1 : 0;
-    bool digits = i < text.size() && text.size() - i <= 18 &&
-                  std::all_of(text.begin() + i, text.end(),
-                              [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits)
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    bool whole = !text.empty() && text[0] != '+' && end == text.data() + text.size();
+    if (ec == std::errc::result_out_of_range && whole)
+      throw bad(std::string(what) + " " + text + " out of range [" + std::to_string(lo) +
+                ", " + std::to_string(hi) + "]");
+    if (ec != std::errc() || !whole)
       throw bad(std::string("bad ") + what + " '" + text + "'");
-    int64_t v = std::stoll(text);
     if (v < lo || v > hi)
       throw bad(std::string(what) + " " + text + " out of range [" + std::to_string(lo) +
                 ", " + std::to_string(hi) + "]");
@@ -89,8 +91,8 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
     } else if (startsWith(line, "// bic-cluster: ", rest)) {
       cur->cluster = unsigned(integer(rest, "cluster size (CTAs)", 1, 8));
     } else if (startsWith(line, "// bic-smem: ", rest)) {
-      // (more than any GPU has per block; the driver refuses what this one lacks)
-      cur->dynamicSmem = unsigned(integer(rest, "shared-memory size", 0, 1 << 20));
+      // (the driver refuses what the GPU lacks)
+      cur->dynamicSmem = count(rest, "shared-memory size");
     } else if (startsWith(line, "// bic-param: ", rest)) {
       std::istringstream ps(rest);
       ParamMeta p;

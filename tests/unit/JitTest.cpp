@@ -156,6 +156,20 @@ TEST(Jit, EntriesThatAreNotKernelsAreRecompiled) {
   }
 }
 
+// A kernel the runtime cannot load (an f16 scalar parameter) is compiled
+// but never written to disk, so it is not mistaken for a corrupt entry.
+TEST(Jit, KernelsTheRuntimeCannotLoadAreNotCachedOnDisk) {
+  TempDir d;
+  const char *src = "@kernel\ndef k(x: ptr[f16], s: f16):\n    store(x, s)\n";
+  for (int i = 0; i < 2; ++i) {
+    jit::Compiler c(d.path);
+    EXPECT_NE(c.compileToPTX(src, {}).find("// bic-kernel: k"), std::string::npos);
+    EXPECT_EQ(c.stats().corruptEntries, 0u);
+    EXPECT_EQ(c.stats().misses, 1u);
+  }
+  EXPECT_TRUE(d.files().empty());
+}
+
 TEST(Jit, ConcurrentCompilesFromEightThreads) {
   TempDir d;
   jit::Compiler c(d.path);

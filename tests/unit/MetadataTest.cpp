@@ -77,7 +77,13 @@ TEST(Metadata, RejectsValuesOutOfRangeAndRepeats) {
             "malformed bic kernel header, line 4: bad thread count '+32'");
   EXPECT_EQ(message(with("smem: 61440", "smem: 4294967296")),
             "malformed bic kernel header, line 5: shared-memory size 4294967296 out of range "
-            "[0, 1048576]");
+            "[0, 4294967295]");
+  EXPECT_EQ(message(with("multiple_of=8", "multiple_of=9223372036854775808")),
+            "malformed bic kernel header, line 8: multiple_of 9223372036854775808 out of range "
+            "[1, 9223372036854775807]");
+  // What the compiler may write: 19-digit values and negative constexprs.
+  EXPECT_EQ(message(with("multiple_of=8", "multiple_of=1000000000000000000")), "accepted");
+  EXPECT_EQ(message(with("BLOCK=8192", "BLOCK=-1000000000000000000")), "accepted");
   EXPECT_EQ(message(with("multiple_of=8", "multiple_of=x")),
             "malformed bic kernel header, line 8: bad multiple_of 'x'");
   EXPECT_EQ(message(with("multiple_of=8", "multiple_of=0")),

@@ -339,6 +339,7 @@ bool Gen::genStmt(const ast::Stmt &s) {
       error(s.loc) << "expression statement has no effect";
       return false;
     }
+    atStatement = true;
     return expr(*s.value).has_value();
   }
   case ast::Stmt::Kind::Assign: {
@@ -444,7 +445,7 @@ bool Gen::genStaticFor(const ast::Stmt &s) {
     saved = outer->second;
   ++loopDepth; // 'return' in the body is refused, as in any loop
   for (int64_t n = 0; n < count; ++n) {
-    scope[s.target] = GVal::ofInt(bounds[0] + n * bounds[2]);
+    scope[s.target] = GVal::ofInt(int64_t((__int128)bounds[0] + (__int128)n * bounds[2]));
     if (!genBlock(s.body)) {
       --loopDepth;
       return false;
@@ -674,14 +675,22 @@ OwningOpRef<ModuleOp> bic::mlirGen(MLIRContext &ctx, const llvm::SourceMgr &sm,
   constexpr int64_t kMaxTileElements = int64_t(1) << 17;
   bool big = false;
   m->walk([&](Operation *op) {
-    for (Type t : op->getResultTypes())
-      if (auto rt = dyn_cast<RankedTensorType>(t);
-          rt && rt.hasStaticShape() && rt.getNumElements() > kMaxTileElements && !big) {
-        emitError(op->getLoc()) << "a tile of " << rt.getNumElements() << " elements ("
-                                << typeName(t) << "); a tile holds at most "
-                                << kMaxTileElements;
+    for (Type t : op->getResultTypes()) {
+      auto rt = dyn_cast<RankedTensorType>(t);
+      if (!rt || big)
+        continue;
+      // (the product checked step by step: shapes of 2^32 x 2^32 wrap int64)
+      int64_t n = 1;
+      bool over = false;
+      for (int64_t d : rt.getShape())
+        over |= d < 0 || __builtin_mul_overflow(n, d, &n) || n > kMaxTileElements;
+      if (over) {
+        emitError(op->getLoc()) << "a tile of shape " << typeName(t)
+                                << " has more than the " << kMaxTileElements
+                                << " elements a tile may hold";
         big = true;
       }
+    }
   });
   if (big)
     return nullptr;

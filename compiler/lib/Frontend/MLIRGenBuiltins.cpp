@@ -214,6 +214,11 @@ std::optional<GVal> Gen::call(const Expr &e) {
         return std::nullopt;
       Value ov = og->isConst() ? materialize(*og, l, resTy)
                                : cast(og->v, pty.getPointeeType(), l);
+      if (!broadcastsTo(shapeOf(ov.getType()), shapeOf(resTy))) {
+        error(o->loc) << "'other' of " << typeName(ov.getType())
+                      << " does not broadcast to the loaded " << typeName(resTy);
+        return std::nullopt;
+      }
       other = broadcastTo(ov, shapeOf(resTy), l);
     }
     return GVal::of(b.create<bic::LoadOp>(l, resTy, p, *mask, other, IntegerAttr()));
@@ -231,6 +236,11 @@ std::optional<GVal> Gen::call(const Expr &e) {
     if (!vg)
       return std::nullopt;
     Value v = vg->isConst() ? materialize(*vg, l, pty.getPointeeType()) : vg->v;
+    if (isa<bic::PtrType>(elemType(v.getType()))) {
+      error(a.get("value")->loc) << "store() stores values, got a pointer ("
+                                 << typeName(v.getType()) << "); load() through it first";
+      return std::nullopt;
+    }
     if (elemType(v.getType()) != pty.getPointeeType()) {
       error(a.get("value")->loc)
           << "storing " << typeName(elemType(v.getType())) << " through a "
@@ -455,8 +465,8 @@ std::optional<GVal> Gen::call(const Expr &e) {
     if (!x)
       return std::nullopt;
     auto tt = dyn_cast<RankedTensorType>(x->getType());
-    if (!tt) {
-      error(a.get("input")->loc) << fn << "() reduces a tile, got "
+    if (!tt || isa<bic::PtrType>(tt.getElementType())) {
+      error(a.get("input")->loc) << fn << "() reduces a tile of values, got "
                                  << typeName(x->getType());
       return std::nullopt;
     }

@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "MLIRGenImpl.h"
 
+#include <utility>
+
 using namespace mlir;
 using namespace bic;
 using namespace bic::detail;
@@ -48,7 +50,10 @@ Value Gen::cast(Value v, Type to, Location l) {
   // a value of the asked type (the kernel is refused once generated).
   if (isa<bic::PtrType>(from) || isa<bic::PtrType>(to)) {
     failed = true;
-    if (isa<bic::PtrType>(from))
+    if (isa<bic::PtrType>(from) && isa<bic::PtrType>(to))
+      emitError(l) << "pointers of different element types (" << typeName(from) << " and "
+                   << typeName(to) << ") are mixed";
+    else if (isa<bic::PtrType>(from))
       emitError(l) << "a pointer (" << typeName(v.getType()) << ") is used where a "
                    << typeName(to) << " value is expected; load() through it first";
     else
@@ -154,18 +159,21 @@ bool Gen::unify(Value &l, Value &r, Location loc, bool sameElem) {
   return true;
 }
 
-static std::optional<GVal> foldConst(StringRef op, const GVal &l,
-                                     const GVal &r) {
+/// Evaluates `l op r` on constants; on failure says why in `why`.
+static std::optional<GVal> foldConst(StringRef op, const GVal &l, const GVal &r,
+                                     std::string &why) {
   bool isF = l.ck == GVal::Const::Float || r.ck == GVal::Const::Float;
   double a = l.ck == GVal::Const::Float ? l.f : double(l.i);
   double c = r.ck == GVal::Const::Float ? r.f : double(r.i);
   int64_t x = l.i, y = r.i;
-  if (op == "<") return GVal::ofBool(a < c);
-  if (op == "<=") return GVal::ofBool(a <= c);
-  if (op == ">") return GVal::ofBool(a > c);
-  if (op == ">=") return GVal::ofBool(a >= c);
-  if (op == "==") return GVal::ofBool(a == c);
-  if (op == "!=") return GVal::ofBool(a != c);
+  // Integers compare as integers (doubles cannot tell 2^63 - 1 from 2^63 - 2).
+  auto cmp = [&](auto pred) { return GVal::ofBool(isF ? pred(a, c) : pred(x, y)); };
+  if (op == "<") return cmp([](auto p, auto q) { return p < q; });
+  if (op == "<=") return cmp([](auto p, auto q) { return p <= q; });
+  if (op == ">") return cmp([](auto p, auto q) { return p > q; });
+  if (op == ">=") return cmp([](auto p, auto q) { return p >= q; });
+  if (op == "==") return cmp([](auto p, auto q) { return p == q; });
+  if (op == "!=") return cmp([](auto p, auto q) { return p != q; });
   if (op == "and") return GVal::ofBool(a != 0 && c != 0);
   if (op == "or") return GVal::ofBool(a != 0 || c != 0);
   if (isF) {
@@ -173,35 +181,74 @@ static std::optional<GVal> foldConst(StringRef op, const GVal &l,
     if (op == "-") return GVal::ofFloat(a - c);
     if (op == "*") return GVal::ofFloat(a * c);
     if (op == "/") return GVal::ofFloat(a / c);
+    why = "is not evaluated on float constants";
     return std::nullopt;
   }
-  // Integer constants are int64: what overflows it, divides by zero or
-  // shifts by 64 or more is not evaluated (the caller reports it).
+  // Integer constants are int64 with Python's semantics where they fit.
   int64_t v;
-  if (op == "+") return __builtin_add_overflow(x, y, &v) ? std::nullopt : std::optional(GVal::ofInt(v));
-  if (op == "-") return __builtin_sub_overflow(x, y, &v) ? std::nullopt : std::optional(GVal::ofInt(v));
-  if (op == "*") return __builtin_mul_overflow(x, y, &v) ? std::nullopt : std::optional(GVal::ofInt(v));
+  auto checked = [&](bool overflow) -> std::optional<GVal> {
+    if (!overflow)
+      return GVal::ofInt(v);
+    why = "overflows int64";
+    return std::nullopt;
+  };
+  if (op == "+") return checked(__builtin_add_overflow(x, y, &v));
+  if (op == "-") return checked(__builtin_sub_overflow(x, y, &v));
+  if (op == "*") return checked(__builtin_mul_overflow(x, y, &v));
   if (op == "/") return GVal::ofFloat(double(x) / double(y));
-  if ((op == "//" || op == "%") && (y == 0 || (y == -1 && x == INT64_MIN))) return std::nullopt;
-  if (op == "//") return GVal::ofInt(x / y - ((x % y != 0) && ((x < 0) != (y < 0))));
-  if (op == "%") return GVal::ofInt(((x % y) + y) % y);
+  if (op == "//" || op == "%") {
+    if (y == 0) {
+      why = "divides by zero";
+      return std::nullopt;
+    }
+    if (y == -1 && x == INT64_MIN) {
+      why = "overflows int64";
+      return std::nullopt;
+    }
+    int64_t q = x / y, m = x % y;
+    if (m != 0 && ((m < 0) != (y < 0))) { // round toward -inf, as Python
+      q -= 1;
+      m += y;
+    }
+    return GVal::ofInt(op == "//" ? q : m);
+  }
   if (op == "&") return GVal::ofInt(x & y);
   if (op == "|") return GVal::ofInt(x | y);
   if (op == "^") return GVal::ofInt(x ^ y);
-  if ((op == "<<" || op == ">>") && (y < 0 || y > 63)) return std::nullopt;
-  if (op == "<<") return x < 0 || (x >> (63 - y)) != 0 ? std::nullopt : std::optional(GVal::ofInt(x << y));
-  if (op == ">>") return GVal::ofInt(x >> y);
-  if (op == "**" && y >= 0) {
+  if (op == "<<" || op == ">>") {
+    if (y < 0 || y > 63) {
+      why = "shifts by a count outside 0-63";
+      return std::nullopt;
+    }
+    if (op == ">>")
+      return GVal::ofInt(x >> y);
+    if (y == 63) { // x * 2^63 fits only for 0 and -1
+      if (x != 0 && x != -1) {
+        why = "overflows int64";
+        return std::nullopt;
+      }
+      return GVal::ofInt(x == 0 ? 0 : INT64_MIN);
+    }
+    return checked(__builtin_mul_overflow(x, int64_t(1) << y, &v));
+  }
+  if (op == "**") {
+    if (y < 0) {
+      why = "has a negative exponent";
+      return std::nullopt;
+    }
     if (x == 0 || x == 1)
       return GVal::ofInt(y == 0 ? 1 : x);
     if (x == -1)
       return GVal::ofInt(y % 2 ? -1 : 1);
     int64_t p = 1; // |x| >= 2 leaves int64 within 63 factors
     for (int64_t i = 0; i < y; ++i)
-      if (__builtin_mul_overflow(p, x, &p))
+      if (__builtin_mul_overflow(p, x, &p)) {
+        why = "overflows int64";
         return std::nullopt;
+      }
     return GVal::ofInt(p);
   }
+  why = "is not supported";
   return std::nullopt;
 }
 
@@ -213,10 +260,10 @@ std::optional<GVal> Gen::binary(StringRef op, Location loc, GVal lg, GVal rg) {
     return std::nullopt;
   }
   if (lg.isConst() && rg.isConst()) {
-    if (auto f = foldConst(op, lg, rg))
+    std::string why;
+    if (auto f = foldConst(op, lg, rg, why))
       return f;
-    emitError(loc) << "cannot evaluate '" << op << "' on these constants (a division by "
-                      "zero, a shift outside 0-63 or a result outside int64)";
+    emitError(loc) << "'" << op << "' on these constants " << why;
     failed = true;
     return std::nullopt;
   }
@@ -325,6 +372,11 @@ std::optional<GVal> Gen::binary(StringRef op, Location loc, GVal lg, GVal rg) {
 
 std::optional<GVal> Gen::unary(StringRef op, Location loc, GVal x) {
   if (x.isConst()) {
+    if (op == "-" && x.ck == GVal::Const::Int && x.i == INT64_MIN) {
+      emitError(loc) << "'-' on this constant overflows int64";
+      failed = true;
+      return std::nullopt;
+    }
     if (op == "-")
       return x.ck == GVal::Const::Float ? GVal::ofFloat(-x.f) : GVal::ofInt(-x.i);
     if (op == "not")
@@ -368,6 +420,16 @@ std::optional<int64_t> Gen::constInt(const Expr &e, StringRef what) {
 }
 
 std::optional<GVal> Gen::expr(const Expr &e) {
+  // store(), atomic_add() and .store_tile() return nothing: they are
+  // statements, never a value inside another expression.
+  bool statement = std::exchange(atStatement, false);
+  if (!statement &&
+      ((e.kind == Expr::Kind::Call && (e.name == "store" || e.name == "atomic_add")) ||
+       (e.kind == Expr::Kind::Method && e.name == "store_tile"))) {
+    error(e.loc) << (e.kind == Expr::Kind::Method ? "." : "") << e.name
+                 << "() returns nothing; call it as a statement";
+    return std::nullopt;
+  }
   switch (e.kind) {
   case Expr::Kind::Int:
     return GVal::ofInt(e.ival);

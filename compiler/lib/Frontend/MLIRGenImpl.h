@@ -95,6 +95,9 @@ public:
   std::map<std::string, mlir::Type> typeParams;
   std::map<std::string, GVal> scope;
   bool failed = false;
+  /// Set while evaluating an expression statement's own expression (the
+  /// only place store(), atomic_add() and .store_tile() may appear).
+  bool atStatement = false;
   /// Set while evaluating the right-hand side of a plain assignment, the
   /// only place besides a method call where a descriptor may be named.
   bool descAllowed = false;

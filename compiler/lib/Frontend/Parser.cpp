@@ -262,13 +262,16 @@ private:
     ++pos;
     if (!expect(Tok::Indent, "an indented block"))
       return false;
-    while (!cur().is(Tok::Dedent) && !cur().is(Tok::Eof)) {
+    bool ok = enter();
+    while (ok && !cur().is(Tok::Dedent) && !cur().is(Tok::Eof)) {
       StmtPtr s = parseStmt();
       if (!s)
-        return false;
-      body.push_back(std::move(s));
+        ok = false;
+      else
+        body.push_back(std::move(s));
     }
-    return expect(Tok::Dedent, "end of block");
+    --nesting;
+    return ok && expect(Tok::Dedent, "end of block");
   }
 
   StmtPtr parseStmt() {
@@ -300,7 +303,8 @@ private:
       if (!s->value || !expectPunct(":") || !parseSuite(s->body))
         return nullptr;
       if (cur().isName("elif")) {
-        StmtPtr e = parseStmt();
+        StmtPtr e = enter() ? parseStmt() : nullptr;
+        --nesting;
         if (!e)
           return nullptr;
         s->orelse.push_back(std::move(e));
@@ -374,40 +378,37 @@ private:
     e->name = std::move(op);
     e->args.push_back(std::move(l));
     e->args.push_back(std::move(r));
-    return e;
+    return deepen(*e) ? std::move(e) : nullptr;
   }
 
-  // Deeply nested expressions would overflow the stack of the recursive
-  // parser and code generator: nesting (parentheses, calls, subscripts,
-  // unary operators) and the depth of the expression's tree are bounded.
+  // Deeply nested input would overflow the stack of the recursive parser,
+  // code generator and destructors: nesting (parentheses, calls,
+  // subscripts, unary operators, '**', elif chains, blocks) and the depth of
+  // an expression's tree, checked as each node is made, are bounded.
   static constexpr unsigned kMaxNesting = 200, kMaxDepth = 1000;
   unsigned nesting = 0;
   bool enter() {
     if (++nesting <= kMaxNesting)
       return true;
-    error(cur().loc, "expression nested more than " + Twine(kMaxNesting) + " levels deep");
+    error(cur().loc, "input nested more than " + Twine(kMaxNesting) + " levels deep");
     return false;
   }
-  static unsigned depthOf(const Expr &e) {
+  /// Sets e's depth from its children's; false (an error) past kMaxDepth.
+  bool deepen(Expr &e) {
     unsigned d = 0;
     for (const ExprPtr &a : e.args)
-      d = std::max(d, a ? depthOf(*a) : 0);
+      d = std::max(d, a ? a->depth : 0u);
     for (const auto &kw : e.kwargs)
-      d = std::max(d, kw.second ? depthOf(*kw.second) : 0);
-    return d + 1;
+      d = std::max(d, kw.second ? kw.second->depth : 0u);
+    e.depth = d + 1;
+    if (e.depth <= kMaxDepth)
+      return true;
+    return error(e.loc, "expression has more than " + Twine(kMaxDepth) +
+                            " levels of operations; split it with assignments");
   }
   ExprPtr parseExpr() {
-    if (!enter()) {
-      --nesting;
-      return nullptr;
-    }
-    ExprPtr e = parseOr();
+    ExprPtr e = enter() ? parseOr() : nullptr;
     --nesting;
-    if (e && nesting == 0 && depthOf(*e) > kMaxDepth) {
-      error(e->loc, "expression has more than " + Twine(kMaxDepth) +
-                        " levels of operations; split it with assignments");
-      return nullptr;
-    }
     return e;
   }
 
@@ -446,7 +447,7 @@ private:
       if (!x)
         return nullptr;
       e->args.push_back(std::move(x));
-      return e;
+      return deepen(*e) ? std::move(e) : nullptr;
     }
     return parseCompare();
   }
@@ -505,7 +506,7 @@ private:
       if (e->name == "+")
         return x;
       e->args.push_back(std::move(x));
-      return e;
+      return deepen(*e) ? std::move(e) : nullptr;
     }
     return parsePower();
   }
@@ -514,7 +515,8 @@ private:
     if (l && cur().isPunct("**")) {
       SMLoc loc = cur().loc;
       ++pos;
-      ExprPtr r = parseUnary();
+      ExprPtr r = enter() ? parseUnary() : nullptr;
+      --nesting;
       if (!r)
         return nullptr;
       return binary("**", loc, std::move(l), std::move(r));
@@ -561,7 +563,7 @@ private:
         }
         e->kind = Expr::Kind::Call;
         ++pos;
-        if (!parseArgs(*e))
+        if (!parseArgs(*e) || !deepen(*e))
           return nullptr;
       } else if (cur().isPunct(".")) {
         ++pos;
@@ -573,7 +575,7 @@ private:
         m->name = cur().text.str();
         ++pos;
         m->args.push_back(std::move(e));
-        if (!expectPunct("(", "to call the method") || !parseArgs(*m))
+        if (!expectPunct("(", "to call the method") || !parseArgs(*m) || !deepen(*m))
           return nullptr;
         e = std::move(m);
       } else if (cur().isPunct("[")) {
@@ -594,7 +596,7 @@ private:
             break;
           ++pos;
         }
-        if (!expectPunct("]"))
+        if (!expectPunct("]") || !deepen(*s))
           return nullptr;
         e = std::move(s);
       } else {
@@ -676,7 +678,7 @@ private:
         return std::move(items[0]);
       auto e = std::make_unique<Expr>(Expr::Kind::Tuple, loc);
       e->args = std::move(items);
-      return e;
+      return deepen(*e) ? std::move(e) : nullptr;
     }
     error(t.loc, "expected an expression, found " + describe(t));
     return nullptr;

@@ -40,6 +40,9 @@ struct Expr {
   double fval = 0;
   std::vector<ExprPtr> args;
   std::vector<std::pair<std::string, ExprPtr>> kwargs;
+  /// Levels of the tree under this node (1 for a leaf), kept bounded by the
+  /// parser so that no recursive walk over an expression overflows the stack.
+  unsigned depth = 1;
   Expr(Kind k, llvm::SMLoc l) : kind(k), loc(l) {}
 };
 
