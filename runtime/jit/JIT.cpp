@@ -61,9 +61,11 @@ bool makeDirs(const std::string &path) {
 constexpr const char *kMagic = "// bic-cache v1 ";
 
 // Entry layout: "// bic-cache v1 KEY LENGTH CHECKSUM\n" followed by the PTX.
+std::string entryHeader(const std::string &key, const std::string &ptx) {
+  return kMagic + key + " " + std::to_string(ptx.size()) + " " + hex(fnv1a(ptx));
+}
 std::string encodeEntry(const std::string &key, const std::string &ptx) {
-  return kMagic + key + " " + std::to_string(ptx.size()) + " " + hex(fnv1a(ptx)) +
-         "\n" + ptx;
+  return entryHeader(key, ptx) + "\n" + ptx;
 }
 
 enum class Read { Missing, Ok, Corrupt };
@@ -79,18 +81,12 @@ Read decodeEntry(const std::string &path, const std::string &key, std::string &p
   if (!in)
     return Read::Missing;
   std::string header;
-  if (!std::getline(in, header) || header.rfind(kMagic, 0) != 0)
-    return Read::Corrupt;
-  std::istringstream hs(header.substr(std::strlen(kMagic)));
-  std::string k, sum;
-  size_t len = 0;
-  if (!(hs >> k >> len >> sum) || k != key)
+  if (!std::getline(in, header) || header.rfind(kMagic + key + " ", 0) != 0)
     return Read::Corrupt;
   std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // The header exactly as written, the body as long and with the checksum
-  // it announces, and a kernel header the runtime can read.
-  if (header + "\n" != encodeEntry(key, body).substr(0, header.size() + 1) ||
-      body.size() != len || hex(fnv1a(body)) != sum)
+  // The header exactly as it would be written for this body (its length and
+  // checksum), and a kernel header the runtime can read.
+  if (header != entryHeader(key, body))
     return Read::Corrupt;
   try {
     parseMetadata(body);

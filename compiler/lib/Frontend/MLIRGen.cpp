@@ -75,10 +75,9 @@ OwningOpRef<ModuleOp> Gen::genModule(const ast::Module &m) {
       return nullptr;
     }
   if (m.kernels.empty()) {
-    Location first = UnknownLoc::get(&ctx);
-    if (sm.getNumBuffers())
-      first = FileLineColLoc::get(&ctx, sm.getMemoryBuffer(sm.getMainFileID())->getBufferIdentifier(), 1, 1);
-    emitError(first) << "the source defines no @kernel";
+    emitError(loc(llvm::SMLoc::getFromPointer(
+        sm.getMemoryBuffer(sm.getMainFileID())->getBufferStart())))
+        << "the source defines no @kernel";
     return nullptr;
   }
 
@@ -343,14 +342,6 @@ bool Gen::genStmt(const ast::Stmt &s) {
     return expr(*s.value).has_value();
   }
   case ast::Stmt::Kind::Assign: {
-    // store(), atomic_add() and .store_tile() return nothing.
-    if ((s.value->kind == ast::Expr::Kind::Call &&
-         (s.value->name == "store" || s.value->name == "atomic_add")) ||
-        (s.value->kind == ast::Expr::Kind::Method && s.value->name == "store_tile")) {
-      error(s.value->loc) << (s.value->kind == ast::Expr::Kind::Method ? "." : "")
-                          << s.value->name << "() returns nothing to assign";
-      return false;
-    }
     descAllowed = s.value->kind == ast::Expr::Kind::Name;
     auto v = expr(*s.value);
     descAllowed = false;

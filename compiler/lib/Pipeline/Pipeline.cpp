@@ -24,7 +24,6 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/SourceMgr.h"
 
-#include <cstring>
 #include <mutex>
 
 using namespace mlir;
@@ -210,10 +209,6 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
   auto fail = [&]() -> llvm::Error {
     if (diagText.empty())
       diagText = (filename + ": error: compilation failed").str();
-    // A diagnostic with no place in the source (a -D option, say) reads
-    // "error: ...", not "<unknown>:0: error: ...".
-    for (size_t at; (at = diagText.find("<unknown>:0: ")) != std::string::npos;)
-      diagText.erase(at, std::strlen("<unknown>:0: "));
     return llvm::createStringError(llvm::inconvertibleErrorCode(), diagText);
   };
 
@@ -229,6 +224,15 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
   setupContext(ctx);
   ctx.printOpOnDiagnostic(false);
   SourceMgrDiagnosticHandler handler(sm, &ctx, diagOS);
+  // A diagnostic with no place in the source (a -D option, say) reads
+  // "error: ...", not "<unknown>:0: error: ..." (handlers registered later
+  // run first; the rest fall through to the source manager's).
+  ctx.getDiagEngine().registerHandler([&](Diagnostic &d) -> LogicalResult {
+    if (!isa<UnknownLoc>(d.getLocation()) || d.getSeverity() != DiagnosticSeverity::Error)
+      return failure();
+    diagOS << "error: " << d.str() << "\n";
+    return success();
+  });
 
   OwningOpRef<ModuleOp> module = mlirGen(ctx, sm, *ast, opts.defines, opts.typeDefines);
   if (!module || failed(verify(*module)))
