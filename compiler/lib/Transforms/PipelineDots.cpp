@@ -365,7 +365,8 @@ struct TmaPipeline {
                                 TypeAttr::get(at), TypeAttr::get(bt), b.getI64IntegerAttr(0),
                                 b.getI64IntegerAttr(S * sa), b.getI64IntegerAttr(sa),
                                 b.getI64IntegerAttr(sb), b.getI64IntegerAttr(S),
-                                b.getI64IntegerAttr(barriers()), dot.getOrder());
+                                b.getI64IntegerAttr(barriers()), dot.getOrder(),
+                                dot.getTransB() ? UnitAttr() : b.getUnitAttr());
     dot.replaceAllUsesWith(wg.getResult());
     return wg;
   }
@@ -990,7 +991,7 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
       });
       if (fn->hasAttr(kWarpSpecializeAttr) && claimed.size() != 1) {
         fn.emitError("warp_specialize needs exactly one K loop on the TMA path "
-                     "(sm_90a, B as [N, K], BK a multiple of 64: bic-tma-dots), found ")
+                     "(sm_90a, BK a multiple of 64: bic-tma-dots), found ")
             << claimed.size();
         return signalPassFailure();
       }

@@ -4,7 +4,9 @@
 // operands are blocks of kernel-parameter descriptors, A [BM, BK] and B
 // [BN, BK] (B given as [N, K], the weight layout) in bf16 or f16, BK a
 // multiple of 64 up to 512 (TMA boxes of 64 columns, BK / 64 per operand and
-// stage), and the tile fits the wgmma fragment. Each operand gets a hidden kernel parameter
+// stage), and the tile fits the wgmma fragment. B given as [K, N] qualifies
+// too on wgmma tiles (BM >= 64) with BN a multiple of 64 and BK up to 256:
+// its block is BN / 64 boxes of BK rows, an N-major wgmma operand. Each operand gets a hidden kernel parameter
 // for its TMA descriptor; the metadata tells the runtime how to encode it.
 // A tile of 16 or 32 rows (few tokens: BM < 64, which wgmma cannot take)
 // qualifies too, on up to 4 warps that each own whole 16x8 blocks of it
@@ -55,8 +57,6 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     std::string why;
     if (failed(analyzeTileLoop(f, why)))
       return why;
-    if (!dot.getTransB())
-      return "B is [K, N] (TMA + wgmma take B as [N, K])";
     Type elem = dot.getA().getType().getElementType();
     if (!elem.isBF16() && !elem.isF16())
       return "operands are not bf16/f16";
@@ -87,6 +87,18 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
       return "a tile of 16 or 32 rows takes at most 4 warps";
     if (smallM && (bm / 16) * (bn / 8) < numWarps)
       return "the tile has fewer 16x8 blocks than warps";
+    // B as [K, N]: a stage holds BN / 64 boxes of BK rows, which wgmma reads
+    // as an N-major operand; mma.sync's ldmatrix path reads [N, K] only.
+    if (!dot.getTransB()) {
+      if (smallM)
+        return "B is [K, N] and the tile has 16 or 32 rows (mma.sync reads TMA "
+               "stages of B as [N, K] only)";
+      if (bn % 64)
+        return "B is [K, N] and BN is not a multiple of 64 (N-major boxes of one "
+               "128-byte swizzle row)";
+      if (bk > 256)
+        return "B is [K, N] and BK is over 256 (a TMA box's rows)";
+    }
     if (!smallM && (bm % 64 || bm % (16 * numWarps) || bm > 256))
       return "BM is not 16 or 32, or a multiple of 64 and of 16 x num_warps "
              "up to 256";
@@ -201,7 +213,9 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
       const int64_t cluster = clusterOf(fn);
       if (why.empty() && cluster > 1) {
         int64_t bn = dot.getType().getShape()[1];
-        if (dot.getType().getShape()[0] < 64)
+        if (!dot.getTransB())
+          why = "B is [K, N] (multicast copies B as [N, K] only)";
+        else if (dot.getType().getShape()[0] < 64)
           why = "each CTA's share of the tile (BM / cluster rows) is below wgmma's 64";
         else if (bn % (8 * cluster))
           why = "BN / cluster is not a multiple of 8 (each CTA multicasts whole 1024-byte "
@@ -224,9 +238,12 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
         // is never narrowed (every CTA's share lands at a fixed place).
         int64_t rows = cast<RankedTensorType>(l.getType()).getShape()[0];
         bool multicast = dim == 1 && cluster > 1;
+        // B as [K, N] keeps its K rows: stale rows past K would meet A's
+        // zero-filled columns, and 0 x NaN is not 0.
+        bool kRows = dim == 1 && !dot.getTransB();
         if (failed(claim(fn, l, l.getBase(), l.getShape(),
                          {multicast ? rows / cluster : rows, 64},
-                         !multicast && staleRowsUnread(loop, l, dim))))
+                         !multicast && !kRows && staleRowsUnread(loop, l, dim))))
           return signalPassFailure();
         if (multicast)
           l->setAttr("bic.multicast", IntegerAttr::get(IntegerType::get(&getContext(), 64),

@@ -44,6 +44,7 @@
 // PIPE-NOT: bic.dot
 // PIPE-NOT: bic.store_tile
 // PIPE-LABEL: func.func @kn
+// PIPE: bic.tma_dot {{.*}}bNMajor
 func.func @claim(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf16>, %bias: !bic.ptr<bf16>,
                  %m: i32, %n: i32, %k: i32) attributes {bic.kernel, bic.num_warps = 4 : i32, bic.num_stages = 6 : i32} {
   %c0 = arith.constant 0 : i32
@@ -61,10 +62,13 @@ func.func @claim(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf16>, %bi
   return
 }
 
-// B as [K, N], or a K block of 32: left to mma.sync, with the reason.
+// B as [K, N] on a wgmma tile: claimed too. Its block is BN / 64 boxes of
+// BK rows (here one of 64 x 64), never narrowed to the matrix (rows past K
+// would meet A's zero-filled columns); the dot becomes an N-major tma_dot.
 // CHECK-LABEL: func.func @kn
-// CHECK-NOT: bic.tma_desc
-// CHECK: bic.mma_sync_because = "B is [K, N] (TMA + wgmma take B as [N, K])"
+// CHECK-SAME: %arg5: !bic.ptr<i8> {bic.tma_base = 0 : i64, bic.tma_box = array<i64: 64, 64>, bic.tma_fit, bic.tma_shape = array<i64: 2, 4>}
+// CHECK-SAME: %arg6: !bic.ptr<i8> {bic.tma_base = 1 : i64, bic.tma_box = array<i64: 64, 64>, bic.tma_shape = array<i64: 4, 3>}
+// CHECK: bic.dot {{.*}}bic.tma_dot
 func.func @kn(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32) attributes {bic.kernel} {
   %c0 = arith.constant 0 : i32
   %c64 = arith.constant 64 : i32
@@ -74,6 +78,57 @@ func.func @kn(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32)
     %ta = bic.load_tile %a[%m, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<64x64xbf16>
     %tb = bic.load_tile %b[%k, %n] at [%i, %c0] : !bic.ptr<bf16> -> tensor<64x64xbf16>
     %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>} : tensor<64x64xbf16>, tensor<64x64xbf16>, tensor<64x64xf32> -> tensor<64x64xf32>
+    scf.yield %d : tensor<64x64xf32>
+  }
+  return
+}
+
+// B as [K, N] where wgmma cannot read it N-major: left to mma.sync, with
+// the reason.
+// CHECK-LABEL: func.func @kn_narrow
+// CHECK-NOT: bic.tma_desc
+// CHECK: bic.mma_sync_because = "B is [K, N] and BN is not a multiple of 64 (N-major boxes of one 128-byte swizzle row)"
+func.func @kn_narrow(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32) attributes {bic.kernel} {
+  %c0 = arith.constant 0 : i32
+  %c64 = arith.constant 64 : i32
+  %z = arith.constant 0.0 : f32
+  %acc0 = bic.splat %z : f32 -> tensor<64x32xf32>
+  %r = scf.for %i = %c0 to %k step %c64 iter_args(%acc = %acc0) -> (tensor<64x32xf32>) : i32 {
+    %ta = bic.load_tile %a[%m, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<64x64xbf16>
+    %tb = bic.load_tile %b[%k, %n] at [%i, %c0] : !bic.ptr<bf16> -> tensor<64x32xbf16>
+    %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>} : tensor<64x64xbf16>, tensor<64x32xbf16>, tensor<64x32xf32> -> tensor<64x32xf32>
+    scf.yield %d : tensor<64x32xf32>
+  }
+  return
+}
+
+// CHECK-LABEL: func.func @kn_small
+// CHECK: bic.mma_sync_because = "B is [K, N] and the tile has 16 or 32 rows (mma.sync reads TMA stages of B as [N, K] only)"
+func.func @kn_small(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32) attributes {bic.kernel} {
+  %c0 = arith.constant 0 : i32
+  %c64 = arith.constant 64 : i32
+  %z = arith.constant 0.0 : f32
+  %acc0 = bic.splat %z : f32 -> tensor<16x64xf32>
+  %r = scf.for %i = %c0 to %k step %c64 iter_args(%acc = %acc0) -> (tensor<16x64xf32>) : i32 {
+    %ta = bic.load_tile %a[%m, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<16x64xbf16>
+    %tb = bic.load_tile %b[%k, %n] at [%i, %c0] : !bic.ptr<bf16> -> tensor<64x64xbf16>
+    %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>} : tensor<16x64xbf16>, tensor<64x64xbf16>, tensor<16x64xf32> -> tensor<16x64xf32>
+    scf.yield %d : tensor<16x64xf32>
+  }
+  return
+}
+
+// CHECK-LABEL: func.func @kn_deep
+// CHECK: bic.mma_sync_because = "B is [K, N] and BK is over 256 (a TMA box's rows)"
+func.func @kn_deep(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32) attributes {bic.kernel} {
+  %c0 = arith.constant 0 : i32
+  %c512 = arith.constant 512 : i32
+  %z = arith.constant 0.0 : f32
+  %acc0 = bic.splat %z : f32 -> tensor<64x64xf32>
+  %r = scf.for %i = %c0 to %k step %c512 iter_args(%acc = %acc0) -> (tensor<64x64xf32>) : i32 {
+    %ta = bic.load_tile %a[%m, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<64x512xbf16>
+    %tb = bic.load_tile %b[%k, %n] at [%i, %c0] : !bic.ptr<bf16> -> tensor<512x64xbf16>
+    %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>} : tensor<64x512xbf16>, tensor<512x64xbf16>, tensor<64x64xf32> -> tensor<64x64xf32>
     scf.yield %d : tensor<64x64xf32>
   }
   return

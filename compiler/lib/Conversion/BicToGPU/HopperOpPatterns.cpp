@@ -40,7 +40,11 @@
 // 16-29, stride between 8-row groups 1024 >> 4 in 32-45, swizzle mode 1
 // (128 B) in 62-63. Stepping K by 16 elements adds 32 bytes to the start
 // within a box of 64 columns; a K block of BK = 64 b is b such boxes, one
-// after the other in the stage.
+// after the other in the stage. B given as [K, N] (`bNMajor`) is N-major:
+// its stage is BN / 64 boxes of BK rows x 64 columns; the descriptor's
+// leading offset is the distance between those boxes (BK x 128 bytes), its
+// stride that between groups of 8 K-rows (1024), a k16 step starts 2048
+// bytes further on, and wgmma's imm-trans-b is 1.
 //
 //===----------------------------------------------------------------------===//
 #include "bic/Conversion/BicToGPU.h"
@@ -219,13 +223,17 @@ struct TmaLoadLowering : public OpConversionPattern<TmaLoadOp> {
   }
 };
 
-/// Descriptor of a K-major, 128-byte swizzled operand at shared address
-/// `addr` (i32).
-Value matrixDesc(OpBuilder &b, Location loc, Value addr) {
+/// Descriptor of a 128-byte swizzled operand at shared address `addr`
+/// (i32). K-major (`lbo` 0): the leading-dimension offset is unused (1) and
+/// 8-row groups are 1024 bytes apart. N-major (B given as [K, N]): `lbo` is
+/// the distance between boxes of 64 N-columns and 1024 that between groups
+/// of 8 K-rows.
+Value matrixDesc(OpBuilder &b, Location loc, Value addr, int64_t lbo = 0) {
   Value a = b.create<arith::ExtUIOp>(loc, b.getI64Type(), addr);
   a = b.create<arith::AndIOp>(loc, b.create<arith::ShRUIOp>(loc, a, i64c(b, loc, 4)),
                               i64c(b, loc, 0x3FFF));
-  int64_t fixed = (int64_t(1) << 16) | (int64_t(64) << 32) | (int64_t(1) << 62);
+  int64_t fixed =
+      ((lbo ? lbo >> 4 : 1) << 16) | (int64_t(1024 >> 4) << 32) | (int64_t(1) << 62);
   return b.create<arith::OrIOp>(loc, a, i64c(b, loc, fixed));
 }
 
@@ -263,6 +271,9 @@ struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
     Value bar = stageAddr(rw, loc, base, slot, op.getBarriers(), 8);
     waitParity(rw, loc, bar, phase);
 
+    const bool nMajor = op.getBNMajor();
+    if (mmaSync && nMajor)
+      return op.emitOpError("B as [K, N] needs the wgmma fragment layout");
     if (mmaSync) {
       Value aPtr = stagePtr(rw, loc, base, slot, op.getABase(), op.getASlot());
       Value bPtr = stagePtr(rw, loc, base, slot, op.getBBase(), op.getBSlot());
@@ -301,8 +312,9 @@ struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
       text += (q ? ", $" : "$") + std::to_string(q);
       cons += "=f,";
     }
+    // imm-trans-b: 1 reads B N-major.
     text += "}, $" + std::to_string(regs) + ", $" + std::to_string(regs + 1) +
-            ", p, 1, 1, 0, 0;\n}";
+            ", p, 1, 1, 0, " + (nMajor ? "1" : "0") + ";\n}";
     cons += "l,l,r";
     for (int64_t q = 0; q < regs; ++q)
       cons += "," + std::to_string(q);
@@ -311,8 +323,14 @@ struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
 
     inlineAsm(rw, loc, "wgmma.fence.sync.aligned;", "", ValueRange{});
     for (int64_t k = 0; k < K / 16; ++k) {
-      Value bDesc = matrixDesc(
-          rw, loc, rw.create<arith::AddIOp>(loc, bStage, i32c(rw, loc, boxOff(N, k))));
+      // N-major B: k16 step k starts at K-row 16 k (two 8-row groups of
+      // 1024 bytes each); its N / 64 boxes of K rows are K * 128 bytes apart.
+      Value bDesc =
+          nMajor ? matrixDesc(rw, loc,
+                              rw.create<arith::AddIOp>(loc, bStage, i32c(rw, loc, 2048 * k)),
+                              K * rowBytes)
+                 : matrixDesc(rw, loc,
+                              rw.create<arith::AddIOp>(loc, bStage, i32c(rw, loc, boxOff(N, k))));
       for (int64_t r = 0; r < reps; ++r) {
         // Rows r * 16 * nw + 64 * warpgroup + [0, 64) of the stage.
         Value row = rw.create<arith::AddIOp>(loc, wgRow, i32c(rw, loc, r * 16 * nw));

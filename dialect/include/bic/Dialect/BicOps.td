@@ -457,6 +457,9 @@ def Bic_TmaDotOp : Bic_Op<"tma_dot"> {
     the mma.sync fragment layout (tiles of 16 or 32 rows), `ldmatrix` through
     the swizzle and `mma.sync.m16n8k16`, same order.
     A and B are `K / 64` boxes of 64 columns each, one after the other.
+    With `bNMajor` (B given as [K, N], `bType` [K, N]), B is `N / 64` boxes
+    of K rows x 64 columns instead, read by wgmma as an N-major operand
+    (transposed B); the products and their order are the same.
 
     ```mlir
     %c = bic.tma_dot %it, %acc {aType = tensor<128x64xbf16>, bType = tensor<128x64xbf16>,
@@ -468,7 +471,8 @@ def Bic_TmaDotOp : Bic_Op<"tma_dot"> {
   let arguments = (ins I32:$iter, RankedTensorOf<[F32]>:$acc, TypeAttr:$aType,
                        TypeAttr:$bType, I64Attr:$aBase, I64Attr:$bBase,
                        I64Attr:$aSlot, I64Attr:$bSlot, I64Attr:$stages,
-                       I64Attr:$barriers, Bic_DotOrderAttr:$order);
+                       I64Attr:$barriers, Bic_DotOrderAttr:$order,
+                       UnitAttr:$bNMajor);
   let results = (outs RankedTensorOf<[F32]>:$result);
   let assemblyFormat = "$iter `,` $acc attr-dict `:` type($acc) `->` type($result)";
 }
