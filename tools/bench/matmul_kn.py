@@ -1,0 +1,92 @@
+"""bf16 matmul with B given as [K, N] (row-major, as JAX/Flax store a dense
+layer's kernel, or an activation on the right), against the same product
+with B as [N, K] and against cuBLAS on each layout: bic's `_kn` builds of the
+table's lines (kernels_src/matmul_configs.txt, the line the table picks for
+M and N) vs `torch.mm(A, B_kn)` and `torch.mm(A, B_nk.t())`. Checks, per
+shape, that bic's [K, N] and [N, K] products have the same bits at every M
+timed and that the [K, N] product is within 1e-2 of fp64 on sampled rows.
+Times are GPU time per call from CUDA graph replays with rotated weights,
+as matmul_bench.py times them. Writes matmul_kn.json.
+
+usage: matmul_kn.py BUNDLE_DIR OUT_DIR
+"""
+import json
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bicrt  # noqa: E402
+from matmul_bench import SHAPES, configs, pick, time_us, weight_copies  # noqa: E402
+
+MS = [1, 16, 64, 128, 256, 1024, 4096, 8192]
+
+
+def main():
+    bundle, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
+    dev = torch.cuda.get_device_properties(0)
+    arch = "sm_90a" if dev.major >= 9 else "sm_80"
+    cfgs = [c for c in configs(os.path.join(os.environ.get("BIC_KERNELS_SRC", "kernels_src"),
+                                            "matmul_configs.txt"), arch) if not c[5]]
+    kdir = os.path.join(bundle, "kernels")
+    nk = {c[0]: rt.kernel(os.path.join(kdir, f"{c[0]}.{arch}.ptx"), "matmul") for c in cfgs}
+    kn = {c[0]: rt.kernel(os.path.join(kdir, f"{c[0]}_kn.{arch}.ptx"), "matmul") for c in cfgs}
+    wgmma = {c[0]: "wgmma.mma_async" in open(os.path.join(kdir, f"{c[0]}_kn.{arch}.ptx")).read()
+             for c in cfgs}
+    res = {"gpu": dev.name, "commit": os.environ.get("BIC_COMMIT", "?"), "rows": []}
+    stream = lambda: torch.cuda.current_stream().cuda_stream  # noqa: E731
+    print(f"{'N':>6} {'K':>6} {'M':>5} | {'bic KN':>7} {'bic NK':>7} {'cuBLAS KN':>9} "
+          f"{'cuBLAS NK':>9} TFLOP/s | KN/cuBLAS-KN  bits  line (KN on wgmma)")
+    for N, K in SHAPES:
+        nsets = weight_copies(N * K * 2)
+        Bnk = [torch.randn(N, K, device="cuda").to(torch.bfloat16) for _ in range(nsets)]
+        Bkn = [b.t().contiguous() for b in Bnk]
+        A = torch.randn(8192, K, device="cuda").to(torch.bfloat16)
+        C1 = torch.empty(8192, N, device="cuda", dtype=torch.bfloat16)
+        C2 = torch.empty_like(C1)
+
+        def bic(m, i, layout, c):
+            name, _, bm, bn, _, _ = pick(cfgs, m, N)
+            k = (kn if layout == "kn" else nk)[name]
+            b = (Bkn if layout == "kn" else Bnk)[i]
+            args = k.prepare([bicrt.ptr(A.data_ptr()), bicrt.ptr(b.data_ptr()),
+                              bicrt.ptr(c.data_ptr()), bicrt.ptr(b.data_ptr()),
+                              bicrt.i32(m), bicrt.i32(N), bicrt.i32(K)])
+            tiles = ((m + bm - 1) // bm) * ((N + bn - 1) // bn)
+            k.launch(min(tiles, k.resident_programs()), args, stream())
+            return name
+
+        rows = torch.arange(0, 8192, 997, device="cuda")
+        ref = A[rows].double() @ Bnk[0].double().t()
+        for m in MS:
+            C1.fill_(float("nan"))
+            C2.fill_(float("inf"))
+            name = bic(m, 0, "kn", C1)
+            bic(m, 0, "nk", C2)
+            torch.cuda.synchronize()
+            same = bool(torch.equal(C1[:m].view(torch.int16), C2[:m].view(torch.int16)))
+            r = rows[rows < m]
+            err = ((C1[r].double() - ref[: len(r)]).norm() / ref[: len(r)].norm()).item()
+            assert err < 1e-2, f"bic [K, N] at {N}x{K} M={m}: relative error {err:.1e}"
+            t = [time_us(lambda i: bic(m, i, "kn", C1), nsets),
+                 time_us(lambda i: bic(m, i, "nk", C2), nsets),
+                 time_us(lambda i: torch.mm(A[:m], Bkn[i]), nsets),
+                 time_us(lambda i: torch.mm(A[:m], Bnk[i].t()), nsets)]
+            tf = [2.0 * m * N * K / (x * 1e-6) / 1e12 for x in t]
+            row = {"N": N, "K": K, "M": m, "line": name, "kn_on_wgmma": wgmma[name],
+                   "us": dict(zip(["bic_kn", "bic_nk", "cublas_kn", "cublas_nk"], t)),
+                   "bits_equal_nk": same, "rel_err": err}
+            res["rows"].append(row)
+            print(f"{N:>6} {K:>6} {m:>5} | {tf[0]:7.1f} {tf[1]:7.1f} {tf[2]:9.1f} {tf[3]:9.1f} "
+                  f"        | {t[2] / t[0]:12.3f}  {'same' if same else 'DIFF'}  {name} "
+                  f"({'yes' if wgmma[name] else 'no'})", flush=True)
+    json.dump(res, open(os.path.join(out, "matmul_kn.json"), "w"), indent=1)
+    bad = [r for r in res["rows"] if not r["bits_equal_nk"]]
+    print(f"{len(res['rows']) - len(bad)} passed, {len(bad)} failed (bits of [K, N] vs [N, K])")
+
+
+if __name__ == "__main__":
+    main()
