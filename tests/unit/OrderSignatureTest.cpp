@@ -108,11 +108,14 @@ TEST(OrderSignature, AllMatmulConfigurationsShareTheOrder) {
     ls >> name >> arch >> maxM >> minN >> bm >> bn >> bk >> nw >> ns;
     ls >> ws; // optional: warp-specialised (sm_90a lines only); then `overlap`
     // Either family (TMA + wgmma on sm_90a, mma.sync elsewhere), either B;
-    // a warp-specialised line as it is built (sm_90a, B as [N, K]) and as
-    // it would be without specialisation.
+    // a warp-specialised line as it is built (sm_90a; B as [K, N] only
+    // where it takes TMA: a wgmma tile, BN a multiple of 64, BK <= 256, as
+    // kernels_src/CMakeLists.txt builds it) and as it would be without
+    // specialisation.
     for (const char *target : {"sm_80", "sm_90a"})
       for (int64_t bnk : {0, 1}) {
-        bool spec = ws && bnk == 1 && std::string(target) == "sm_90a";
+        bool knTma = bm >= 64 && bn % 64 == 0 && bk <= 256;
+        bool spec = ws && (bnk == 1 || knTma) && std::string(target) == "sm_90a";
         std::string h = hashOf(src, {{"BM", bm}, {"BN", bn}, {"BK", bk}, {"num_warps", nw},
                                      {"num_stages", ns}, {"B_NK", bnk},
                                      {"warp_specialize", spec ? 1 : 0}}, target);

@@ -138,7 +138,8 @@ struct TmaPipeline {
   StoreTileOp store;
   /// K iterations per tile, and the same at least 1 (a divisor).
   Value nk, nkSafe;
-  /// Bytes of one stage: per operand, BK / 64 boxes of 128-byte rows, as
+  /// Bytes of one stage: per operand, its block's columns / 64 boxes of
+  /// 128-byte rows (BK / 64 of BM or BN rows; B as [K, N]: BN / 64 of BK), as
   /// many rows as the box has — min(rows, the matrix's rows) where the
   /// runtime narrows it to the matrix (`bic.tma_fit`, `rows=fit`).
   Value stageBytes;
@@ -271,8 +272,9 @@ struct TmaPipeline {
     map.map(loop.getInductionVar(), k);
     for (Operation *op : address)
       b.clone(*op, map);
-    // Each operand's block is BK / 64 boxes of 64 columns, box j at byte
-    // j * rows * 128 of the slot; the first copy announces the stage's bytes.
+    // Each operand's block is (its columns) / 64 boxes of 64 columns, box j
+    // at byte j * rows * 128 of the slot (B as [K, N]: BN / 64 boxes of BK
+    // rows); the first copy announces the stage's bytes.
     int64_t bases[2] = {0, S * sa}, slots[2] = {sa, sb};
     bool first = announce;
     for (auto [i, l] : llvm::enumerate(std::array<LoadTileOp, 2>{la, lb})) {

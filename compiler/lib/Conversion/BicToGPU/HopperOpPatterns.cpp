@@ -229,6 +229,9 @@ struct TmaLoadLowering : public OpConversionPattern<TmaLoadOp> {
 /// the distance between boxes of 64 N-columns and 1024 that between groups
 /// of 8 K-rows.
 Value matrixDesc(OpBuilder &b, Location loc, Value addr, int64_t lbo = 0) {
+  // 14 bits of lbo >> 4 (bic-tma-dots keeps N-major K blocks to 256 rows:
+  // at most 32 KB).
+  assert(lbo % 16 == 0 && (lbo >> 4) < (1 << 14) && "leading offset out of range");
   Value a = b.create<arith::ExtUIOp>(loc, b.getI64Type(), addr);
   a = b.create<arith::AndIOp>(loc, b.create<arith::ShRUIOp>(loc, a, i64c(b, loc, 4)),
                               i64c(b, loc, 0x3FFF));
