@@ -1,5 +1,6 @@
 """ctypes binding of bic's C API (runtime/include/bic/bic.h) for benchmarks."""
 import ctypes
+import os
 import struct
 
 
@@ -87,3 +88,15 @@ class Kernel:
         self.rt._check(self.rt.lib.bic_launch_ex(self.handle, grid, 1, 1,
                                                  ctypes.c_void_p(stream), arr,
                                                  len(arr), 1 if overlap else 0))
+
+
+def bench_setup(argv):
+    """What every benchmark script starts with: BUNDLE_DIR and OUT_DIR from
+    argv (OUT_DIR created), the runtime on the bundle's libbic.so, device
+    0's properties and its kernels' arch (sm_90a or sm_80)."""
+    import torch
+    bundle, out = argv[1], argv[2]
+    os.makedirs(out, exist_ok=True)
+    rt = Runtime(os.path.join(bundle, "libbic.so"))
+    dev = torch.cuda.get_device_properties(0)
+    return bundle, out, rt, dev, "sm_90a" if dev.major >= 9 else "sm_80"

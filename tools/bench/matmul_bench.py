@@ -24,7 +24,6 @@ usage: matmul_bench.py BUNDLE_DIR OUT_DIR
 """
 import json
 import os
-import statistics
 import sys
 
 import torch
@@ -154,6 +153,11 @@ def read_reference(Bs, sms):
     return best, empty
 
 
+def table_path():
+    """kernels_src/matmul_configs.txt (under $BIC_KERNELS_SRC if set)."""
+    return os.path.join(os.environ.get("BIC_KERNELS_SRC", "kernels_src"), "matmul_configs.txt")
+
+
 def configs(path, arch):
     """The table's lines for `arch`: (name, max_M, BM, BN, min_N, overlap_only)."""
     out = []
@@ -197,14 +201,9 @@ def time_us(fn, sets, reps=20):
 
 
 def main():
-    bundle, out = sys.argv[1], sys.argv[2]
-    os.makedirs(out, exist_ok=True)
-    rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
-    dev = torch.cuda.get_device_properties(0)
-    arch = "sm_90a" if dev.major >= 9 else "sm_80"
+    bundle, out, rt, dev, arch = bicrt.bench_setup(sys.argv)
     sms = dev.multi_processor_count
-    cfgs = configs(os.path.join(os.environ.get("BIC_KERNELS_SRC", "kernels_src"),
-                                "matmul_configs.txt"), arch)
+    cfgs = configs(table_path(), arch)
     kernels = {c[0]: rt.kernel(os.path.join(bundle, "kernels", f"{c[0]}.{arch}.ptx"), "matmul")
                for c in cfgs}
     resident = {n: k.resident_programs() for n, k in kernels.items()}

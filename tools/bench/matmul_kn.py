@@ -18,19 +18,14 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bicrt  # noqa: E402
-from matmul_bench import SHAPES, configs, pick, time_us, weight_copies  # noqa: E402
+from matmul_bench import SHAPES, configs, pick, table_path, time_us, weight_copies  # noqa: E402
 
 MS = [1, 16, 64, 128, 256, 1024, 4096, 8192]
 
 
 def main():
-    bundle, out = sys.argv[1], sys.argv[2]
-    os.makedirs(out, exist_ok=True)
-    rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
-    dev = torch.cuda.get_device_properties(0)
-    arch = "sm_90a" if dev.major >= 9 else "sm_80"
-    cfgs = [c for c in configs(os.path.join(os.environ.get("BIC_KERNELS_SRC", "kernels_src"),
-                                            "matmul_configs.txt"), arch) if not c[5]]
+    bundle, out, rt, dev, arch = bicrt.bench_setup(sys.argv)
+    cfgs = [c for c in configs(table_path(), arch) if not c[5]]
     kdir = os.path.join(bundle, "kernels")
     nk = {c[0]: rt.kernel(os.path.join(kdir, f"{c[0]}.{arch}.ptx"), "matmul") for c in cfgs}
     kn = {c[0]: rt.kernel(os.path.join(kdir, f"{c[0]}_kn.{arch}.ptx"), "matmul") for c in cfgs}

@@ -36,7 +36,7 @@ import triton.language as tl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bicrt  # noqa: E402
-from matmul_bench import configs, weight_copies  # noqa: E402
+from matmul_bench import configs, table_path, weight_copies  # noqa: E402
 from rmsnorm_bench import graph_time_us  # noqa: E402
 
 SLOT = 8  # u64 words per (program, role)
@@ -166,13 +166,9 @@ def summarize_read(calls):
 
 
 def main():
-    bundle, out = sys.argv[1], sys.argv[2]
-    os.makedirs(out, exist_ok=True)
-    rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
-    dev = torch.cuda.get_device_properties(0)
+    bundle, out, rt, dev, _ = bicrt.bench_setup(sys.argv)
     sms = dev.multi_processor_count
-    cfgs = configs(os.path.join(os.environ.get("BIC_KERNELS_SRC", "kernels_src"),
-                                "matmul_configs.txt"), "sm_90a")
+    cfgs = configs(table_path(), "sm_90a")
     names = sorted({c[0] for c in cfgs if c[1] and c[1] <= 64})
     tmp = tempfile.mkdtemp()
     plain, timed = {}, {}

@@ -93,11 +93,7 @@ def copy_bandwidth():
 
 
 def main():
-    bundle, out = sys.argv[1], sys.argv[2]
-    os.makedirs(out, exist_ok=True)
-    rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
-    dev = torch.cuda.get_device_properties(0)
-    arch = "sm_90a" if dev.major >= 9 else "sm_80"
+    bundle, out, rt, dev, arch = bicrt.bench_setup(sys.argv)
     bw = copy_bandwidth()
     results = {"gpu": dev.name, "driver": torch.version.cuda, "torch": torch.__version__,
                "triton": triton.__version__, "commit": os.environ.get("BIC_COMMIT", "?"),
