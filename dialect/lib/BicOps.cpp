@@ -207,6 +207,25 @@ LogicalResult SmemDotOp::verify() {
   return success();
 }
 
+LogicalResult TmaDotOp::verify() {
+  auto a = dyn_cast<RankedTensorType>(getAType());
+  auto b = dyn_cast<RankedTensorType>(getBType());
+  auto c = getAcc().getType();
+  if (!a || !b || a.getRank() != 2 || b.getRank() != 2 || c.getRank() != 2)
+    return emitOpError("aType, bType and the accumulator must be 2-D tiles");
+  int64_t m = a.getShape()[0], k = a.getShape()[1], n = c.getShape()[1];
+  // B is [N, K], or [K, N] with bNMajor.
+  SmallVector<int64_t> want = getBNMajor() ? SmallVector<int64_t>{k, n}
+                                           : SmallVector<int64_t>{n, k};
+  if (c.getShape()[0] != m || getResult().getType().getShape() != c.getShape())
+    return emitOpError("accumulator must be ") << m << "x" << n;
+  if (b.getShape() != ArrayRef<int64_t>(want))
+    return emitOpError("bType must be ")
+           << want[0] << "x" << want[1] << (getBNMajor() ? " ([K, N], bNMajor)" : " ([N, K])")
+           << ", not " << b;
+  return success();
+}
+
 LogicalResult DotOp::verify() {
   auto a = getA().getType(), b = getB().getType();
   auto c = getAcc().getType(), r = getResult().getType();

@@ -55,63 +55,61 @@ TEST(Metadata, RejectsTruncatedHeader) {
 // Numbers that do not fit their field, values out of range, names and
 // lines given twice: errors, never wrapped or silently kept.
 TEST(Metadata, RejectsValuesOutOfRangeAndRepeats) {
-  std::string h = kHeader;
-  auto with = [&](const std::string &from, const std::string &to) {
-    std::string t = h;
-    t.replace(t.find(from), from.size(), to);
-    return t;
+  struct Case {
+    const char *from, *to, *error; // `error`: "accepted" where the header is valid
   };
-  auto message = [](const std::string &text) {
+  const Case cases[] = {
+      {"threads: 256", "threads: 4294967297",
+       "malformed bic kernel header, line 4: thread count 4294967297 out of range [1, 1024]"},
+      {"threads: 256", "threads: -128",
+       "malformed bic kernel header, line 4: thread count -128 out of range [1, 1024]"},
+      {"threads: 256", "threads: +32",
+       "malformed bic kernel header, line 4: bad thread count '+32'"},
+      {"smem: 61440", "smem: 4294967296",
+       "malformed bic kernel header, line 5: shared-memory size 4294967296 out of range [0, "
+       "4294967295]"},
+      {"multiple_of=8", "multiple_of=9223372036854775808",
+       "malformed bic kernel header, line 8: multiple_of 9223372036854775808 out of range [1, "
+       "9223372036854775807]"},
+      // What the compiler may write: 19-digit values and negative constexprs.
+      {"multiple_of=8", "multiple_of=1000000000000000000", "accepted"},
+      {"BLOCK=8192", "BLOCK=-1000000000000000000", "accepted"},
+      {"multiple_of=8", "multiple_of=x",
+       "malformed bic kernel header, line 8: bad multiple_of 'x'"},
+      {"multiple_of=8", "multiple_of=0",
+       "malformed bic kernel header, line 8: multiple_of 0 out of range [1, 9223372036854775807]"},
+      {"BLOCK=8192", "BLOCK=12abc",
+       "malformed bic kernel header, line 10: bad bic-constexpr value '12abc'"},
+      {"0123456789abcdef", "xyz",
+       "malformed bic kernel header, line 11: bad order hash 'xyz' (16 hexadecimal digits)"},
+      {"x ptr<bf16>", "x ptr<zzz>",
+       "malformed bic kernel header, line 6: unsupported parameter type 'ptr<zzz>'"},
+      {"x ptr<bf16>", "x ptr<bf16> multiple_of=16",
+       "malformed bic kernel header, line 6: parameter 'x': multiple_of on a pointer"},
+      {"eps f32", "x f32", "malformed bic kernel header, line 9: parameter 'x' described twice"},
+      {"// bic-smem: 61440\n", "// bic-threads: 128\n",
+       "malformed bic kernel header, line 5: bic-threads given twice"},
+      {"// bic-end\n", "// bic-kernel: other\n",
+       "malformed bic kernel header, line 13: kernel 'rmsnorm' is not closed by '// bic-end' "
+       "before kernel 'other'"},
+      {"// bic-end\n", "// bic-end\n// bic-kernel: rmsnorm\n// bic-threads: 32\n// bic-end\n",
+       "malformed bic kernel header, line 14: kernel 'rmsnorm' described twice"},
+      {"kernel: rmsnorm", "kernel: ", "malformed bic kernel header, line 3: bad kernel name ''"},
+      {"// bic-end\n", "// bic-arch: sm_999\n// bic-end\n",
+       "malformed bic kernel header, line 13: '// bic-arch: sm_999' inside kernel 'rmsnorm''s "
+       "header"},
+  };
+  for (const Case &c : cases) {
+    std::string t = kHeader;
+    t.replace(t.find(c.from), std::string(c.from).size(), c.to);
+    std::string got = "accepted";
     try {
-      parseMetadata(text);
+      parseMetadata(t);
     } catch (const Error &e) {
-      return std::string(e.what());
+      got = e.what();
     }
-    return std::string("accepted");
-  };
-  EXPECT_EQ(message(with("threads: 256", "threads: 4294967297")),
-            "malformed bic kernel header, line 4: thread count 4294967297 out of range [1, 1024]");
-  EXPECT_EQ(message(with("threads: 256", "threads: -128")),
-            "malformed bic kernel header, line 4: thread count -128 out of range [1, 1024]");
-  EXPECT_EQ(message(with("threads: 256", "threads: +32")),
-            "malformed bic kernel header, line 4: bad thread count '+32'");
-  EXPECT_EQ(message(with("smem: 61440", "smem: 4294967296")),
-            "malformed bic kernel header, line 5: shared-memory size 4294967296 out of range "
-            "[0, 4294967295]");
-  EXPECT_EQ(message(with("multiple_of=8", "multiple_of=9223372036854775808")),
-            "malformed bic kernel header, line 8: multiple_of 9223372036854775808 out of range "
-            "[1, 9223372036854775807]");
-  // What the compiler may write: 19-digit values and negative constexprs.
-  EXPECT_EQ(message(with("multiple_of=8", "multiple_of=1000000000000000000")), "accepted");
-  EXPECT_EQ(message(with("BLOCK=8192", "BLOCK=-1000000000000000000")), "accepted");
-  EXPECT_EQ(message(with("multiple_of=8", "multiple_of=x")),
-            "malformed bic kernel header, line 8: bad multiple_of 'x'");
-  EXPECT_EQ(message(with("multiple_of=8", "multiple_of=0")),
-            "malformed bic kernel header, line 8: multiple_of 0 out of range [1, "
-            "9223372036854775807]");
-  EXPECT_EQ(message(with("BLOCK=8192", "BLOCK=12abc")),
-            "malformed bic kernel header, line 10: bad bic-constexpr value '12abc'");
-  EXPECT_EQ(message(with("0123456789abcdef", "xyz")),
-            "malformed bic kernel header, line 11: bad order hash 'xyz' (16 hexadecimal digits)");
-  EXPECT_EQ(message(with("x ptr<bf16>", "x ptr<zzz>")),
-            "malformed bic kernel header, line 6: unsupported parameter type 'ptr<zzz>'");
-  EXPECT_EQ(message(with("x ptr<bf16>", "x ptr<bf16> multiple_of=16")),
-            "malformed bic kernel header, line 6: parameter 'x': multiple_of on a pointer");
-  EXPECT_EQ(message(with("eps f32", "x f32")),
-            "malformed bic kernel header, line 9: parameter 'x' described twice");
-  EXPECT_EQ(message(with("// bic-smem: 61440\n", "// bic-threads: 128\n")),
-            "malformed bic kernel header, line 5: bic-threads given twice");
-  EXPECT_EQ(message(with("// bic-end\n", "// bic-kernel: other\n")),
-            "malformed bic kernel header, line 13: kernel 'rmsnorm' is not closed by "
-            "'// bic-end' before kernel 'other'");
-  EXPECT_EQ(message(with("// bic-end\n", "// bic-end\n// bic-kernel: rmsnorm\n"
-                                          "// bic-threads: 32\n// bic-end\n")),
-            "malformed bic kernel header, line 14: kernel 'rmsnorm' described twice");
-  EXPECT_EQ(message(with("kernel: rmsnorm", "kernel: ")),
-            "malformed bic kernel header, line 3: bad kernel name ''");
-  EXPECT_EQ(message(with("// bic-end\n", "// bic-arch: sm_999\n// bic-end\n")),
-            "malformed bic kernel header, line 13: '// bic-arch: sm_999' inside kernel "
-            "'rmsnorm''s header");
+    EXPECT_EQ(got, c.error) << "replacing '" << c.from << "' with '" << c.to << "'";
+  }
 }
 
 TEST(Metadata, RejectsUnknownTypesAndLines) {

@@ -166,6 +166,22 @@ func.func @wgmma_acc_type(%it: i32, %acc: tensor<64x64xbf16>) {
 
 // -----
 
+func.func @tma_dot_b_layout(%it: i32, %acc: tensor<64x128xf32>) {
+  // expected-error @+1 {{bType must be 64x128 ([K, N], bNMajor), not 'tensor<128x64xbf16>'}}
+  %w = bic.tma_dot %it, %acc {aType = tensor<64x64xbf16>, bType = tensor<128x64xbf16>, aBase = 0 : i64, bBase = 0 : i64, aSlot = 0 : i64, bSlot = 0 : i64, stages = 2 : i64, barriers = 0 : i64, order = #bic.dot_order<kStep = 16>, bNMajor} : tensor<64x128xf32> -> tensor<64x128xf32>
+  return
+}
+
+// -----
+
+func.func @tma_dot_b_nk(%it: i32, %acc: tensor<64x128xf32>) {
+  // expected-error @+1 {{bType must be 128x64 ([N, K]), not 'tensor<64x128xbf16>'}}
+  %w = bic.tma_dot %it, %acc {aType = tensor<64x64xbf16>, bType = tensor<64x128xbf16>, aBase = 0 : i64, bBase = 0 : i64, aSlot = 0 : i64, bSlot = 0 : i64, stages = 2 : i64, barriers = 0 : i64, order = #bic.dot_order<kStep = 16>} : tensor<64x128xf32> -> tensor<64x128xf32>
+  return
+}
+
+// -----
+
 func.func @tma_load_pred(%d: !bic.ptr<i8>, %m: i32) {
   // expected-error @+1 {{operand #4 must be 1-bit signless integer}}
   "bic.tma_load"(%d, %m, %m, %m, %m) {base = 0 : i64, box = array<i64: 64, 64>, slotBytes = 8192 : i64, stages = 2 : i64, barriers = 0 : i64, operandSegmentSizes = array<i32: 1, 2, 1, 1, 0>} : (!bic.ptr<i8>, i32, i32, i32, i32) -> ()

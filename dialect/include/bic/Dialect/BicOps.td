@@ -475,6 +475,7 @@ def Bic_TmaDotOp : Bic_Op<"tma_dot"> {
                        UnitAttr:$bNMajor);
   let results = (outs RankedTensorOf<[F32]>:$result);
   let assemblyFormat = "$iter `,` $acc attr-dict `:` type($acc) `->` type($result)";
+  let hasVerifier = 1;
 }
 
 def Bic_TmaStoreOp : Bic_Op<"tma_store"> {
