@@ -223,6 +223,11 @@ LogicalResult TmaDotOp::verify() {
     return emitOpError("bType must be ")
            << want[0] << "x" << want[1] << (getBNMajor() ? " ([K, N], bNMajor)" : " ([N, K])")
            << ", not " << b;
+  // N-major B is staged in swizzled boxes of one swizzle row each.
+  if (getBNMajor() && !nMajorBoxCols(n))
+    return emitOpError("B as [K, N] needs N = 16, 32 or a multiple of 64 (N-major "
+                       "boxes of one 32-, 64- or 128-byte swizzle row), not ")
+           << n;
   return success();
 }
 

@@ -126,7 +126,8 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
           throw bad("parameter '" + p.name + "' described twice");
       cur->params.push_back(p);
     } else if (startsWith(line, "// bic-tma: ", rest)) {
-      // base=B shape=I,J box=R,C swizzle=128 [rows=fit] by=value
+      // base=B shape=I,J box=R,C swizzle=W [rows=fit] by=value (W: 128,
+      // 64 or 32)
       std::istringstream ts(rest);
       std::string field;
       TmaMeta t;
@@ -150,7 +151,11 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
           t.fitRows = true;
         } else if (field == "by=value") {
           byValue = true;
-        } else if (field != "swizzle=128") {
+        } else if (startsWith(field, "swizzle=", v)) {
+          if (v != "128" && v != "64" && v != "32")
+            throw bad("bic-tma swizzle '" + v + "' is not 128, 64 or 32");
+          t.swizzle = unsigned(std::stoul(v));
+        } else {
           throw bad("unknown bic-tma field '" + field + "'");
         }
       }
@@ -164,6 +169,16 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
       for (unsigned d : t.box)
         if (d < 1 || d > 256)
           throw bad("bic-tma box extent " + std::to_string(d) + " out of range [1, 256]");
+      // A box row is one swizzle row.
+      const std::string &bt = cur->params[t.base].type;
+      unsigned elem = bt == "ptr<f32>" || bt == "ptr<i32>" ? 4
+                      : bt == "ptr<i64>"                   ? 8
+                      : bt == "ptr<i1>"                    ? 1
+                                                           : 2;
+      if (t.box[1] * elem != t.swizzle)
+        throw bad("bic-tma box rows of " + std::to_string(t.box[1]) + " elements (" +
+                  std::to_string(t.box[1] * elem) + " bytes) are not one " +
+                  std::to_string(t.swizzle) + "-byte swizzle row");
       for (unsigned d : t.shape)
         if (d >= cur->params.size() || cur->params[d].isPointer() ||
             cur->params[d].type == "f32")

@@ -6,7 +6,8 @@ using namespace bic;
 namespace {
 // CUtensorMapDataType, CUtensorMapSwizzle, CUtensorMapL2promotion values.
 constexpr int kFloat16 = 6, kFloat32 = 7, kBFloat16 = 9;
-constexpr int kSwizzle128B = 3, kL2Promotion256B = 3, kOobZero = 0;
+constexpr int kSwizzle32B = 1, kSwizzle64B = 2, kSwizzle128B = 3;
+constexpr int kL2Promotion256B = 3, kOobZero = 0;
 
 struct ElemType {
   int code;
@@ -36,8 +37,13 @@ TmaDescriptor bic::encodeTma(const KernelMeta &k, const TmaMeta &t,
   if ((cols * e.bytes) % 16)
     throw Error(where + ": rows of " + std::to_string(cols) + " elements are not a "
                 "multiple of 16 bytes, which TMA needs");
-  if (t.box[1] * e.bytes != 128)
-    throw Error(where + ": a 128-byte swizzled block must be 128 bytes wide");
+  if (t.box[1] * e.bytes != t.swizzle)
+    throw Error(where + ": a " + std::to_string(t.swizzle) + "-byte swizzled block must be " +
+                std::to_string(t.swizzle) + " bytes wide, not " +
+                std::to_string(t.box[1] * e.bytes));
+  const int swizzle = t.swizzle == 128 ? kSwizzle128B
+                      : t.swizzle == 64 ? kSwizzle64B
+                                        : kSwizzle32B;
   uint64_t dims[2] = {cols, rows}; // innermost first
   uint64_t strides[1] = {cols * e.bytes};
   // A box taller than the matrix would copy rows that are all zero fill:
@@ -53,7 +59,7 @@ TmaDescriptor bic::encodeTma(const KernelMeta &k, const TmaMeta &t,
     throw Error(where + ": the CUDA driver has no cuTensorMapEncodeTiled "
                 "(TMA needs a CUDA 12 or newer driver)");
   check(d.cuTensorMapEncodeTiled(map.words, e.code, 2, base, dims, strides, box,
-                                 elemStrides, /*interleave=*/0, kSwizzle128B,
+                                 elemStrides, /*interleave=*/0, swizzle,
                                  kL2Promotion256B, kOobZero),
         "cuTensorMapEncodeTiled(" + where + ", " + std::to_string(rows) + " x " +
             std::to_string(cols) + ")");

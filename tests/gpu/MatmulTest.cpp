@@ -224,17 +224,44 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Matmul,
                                   std::to_string(info.param.second);
                          });
 
+/// [K, N] builds outside the table (sm_90a; kernels_src/CMakeLists.txt):
+/// B's narrow blocks in the 64-byte (BN = 32) and 32-byte (BN = 16) swizzle.
+std::vector<Config> extraKNConfigs() {
+  return {{"matmul_ws_64x32", "sm_90a", 0, 0, 64, 32},
+          {"matmul_ws_64x16", "sm_90a", 0, 0, 64, 16}};
+}
+
 TEST(MatmulLayouts, WeightAsNKOrKNGivesTheSameBits) {
   BIC_REQUIRE_GPU();
   auto cs = configs();
   Problem p(1000, 3000, 1000);
+  std::vector<uint16_t> ref;
   for (const Config &c : cs) {
     if (c.overlapOnly) // B as [N, K] only (kernels_src/CMakeLists.txt)
       continue;
     auto nk = p.run(c.name, c, 1000);
     auto kn = p.run(c.name, c, 1000, /*kn=*/true);
     EXPECT_EQ(std::memcmp(nk.data(), kn.data(), nk.size() * 2), 0) << c.name;
+    if (ref.empty())
+      ref = nk;
+    // Few tokens (A's boxes narrowed to the rows that exist): the same rows.
+    for (int64_t m : {1, 17}) {
+      auto part = p.run(c.name, c, m, /*kn=*/true);
+      EXPECT_EQ(std::memcmp(part.data(), ref.data(), size_t(m) * p.N * 2), 0)
+          << c.name << " with B as [K, N] gives other rows at M=" << m;
+    }
   }
+  if (deviceArch() != "sm_90a")
+    return;
+  for (const Config &c : extraKNConfigs())
+    for (int64_t m : {1, 17, 1000}) {
+      auto kn = p.run(c.name, c, m, /*kn=*/true);
+      EXPECT_EQ(std::memcmp(kn.data(), ref.data(), size_t(m) * p.N * 2), 0)
+          << c.name << " with B as [K, N] gives other rows at M=" << m;
+      EXPECT_TRUE(std::all_of(kn.begin() + size_t(m) * p.N, kn.end(),
+                              [](uint16_t v) { return v == 0xffff; }))
+          << c.name << " with B as [K, N] wrote past M=" << m;
+    }
 }
 
 // matmul.bic is persistent: whatever the grid (one program per tile, a

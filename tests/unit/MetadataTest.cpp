@@ -146,11 +146,21 @@ TEST(Metadata, ParsesTmaDescriptors) {
   EXPECT_EQ(fit.kernels[0].tma[0].boxRowsFor(128), 128u);
   EXPECT_EQ(fit.kernels[0].tma[0].boxRowsFor(8192), 128u);
   EXPECT_EQ(t.boxRowsFor(1), 128u);
+  EXPECT_EQ(t.swizzle, 128u);
+  // A narrow block of B given as [K, N]: one box row of 32 or 16 columns in
+  // the 64- or 32-byte swizzle.
+  for (auto [box, swizzle] : {std::pair<const char *, unsigned>{"64,32", 64}, {"128,16", 32}}) {
+    ModuleMeta n = parseMetadata(header(std::string("// bic-tma: base=0 shape=1,2 box=") + box +
+                                        " swizzle=" + std::to_string(swizzle) + " by=value\n"));
+    EXPECT_EQ(n.kernels[0].tma[0].swizzle, swizzle) << box;
+  }
   for (const char *bad : {"// bic-tma: base=1 shape=1,2 box=128,64 swizzle=128 by=value\n",
                           "// bic-tma: base=0 shape=0,2 box=128,64 swizzle=128 by=value\n",
                           "// bic-tma: base=0 shape=1,9 box=128,64 swizzle=128 by=value\n",
                           "// bic-tma: base=0 shape=1 box=128,64 swizzle=128 by=value\n",
                           "// bic-tma: base=0 shape=1,2 box=128,64 swizzle=64 by=value\n",
+                          "// bic-tma: base=0 shape=1,2 box=128,32 swizzle=128 by=value\n",
+                          "// bic-tma: base=0 shape=1,2 box=128,8 swizzle=16 by=value\n",
                           "// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128 rows=all by=value\n",
                           "// bic-tma: base=0 shape=1,2 box=128,64 swizzle=128 by=pointer\n"})
     EXPECT_THROW(parseMetadata(header(bad)), Error) << bad;

@@ -47,7 +47,8 @@ std::string bic::metadataHeader(const std::vector<KernelInfo> &kernels,
       // rows=fit: the runtime narrows the box to the matrix's rows; the
       // kernel announces the bytes of the narrowed box (bic-pipeline-dots).
       // by=value: the descriptor itself is the (grid-constant) parameter.
-      os << " swizzle=128" << (t.fitRows ? " rows=fit" : "") << " by=value\n";
+      // swizzle=W: each box row is one W-byte swizzle row.
+      os << " swizzle=" << t.swizzle << (t.fitRows ? " rows=fit" : "") << " by=value\n";
     }
     for (const auto &[n, v] : k.constexprs)
       os << "// bic-constexpr: " << n << "=" << v << "\n";

@@ -84,6 +84,8 @@ static FailureOr<KernelInfo> kernelInfo(func::FuncOp fn) {
       for (int64_t s : fn.getArgAttrOfType<DenseI64ArrayAttr>(i, "bic.tma_box").asArrayRef())
         t.box.push_back(s);
       t.fitRows = bool(fn.getArgAttr(i, "bic.tma_fit"));
+      if (auto sw = fn.getArgAttrOfType<IntegerAttr>(i, "bic.tma_swizzle"))
+        t.swizzle = sw.getInt();
       k.tma.push_back(t);
       continue;
     }

@@ -138,8 +138,8 @@ struct TmaPipeline {
   StoreTileOp store;
   /// K iterations per tile, and the same at least 1 (a divisor).
   Value nk, nkSafe;
-  /// Bytes of one stage: per operand, its block's columns / 64 boxes of
-  /// 128-byte rows (BK / 64 of BM or BN rows; B as [K, N]: BN / 64 of BK), as
+  /// Bytes of one stage: per operand, its block's boxes of one swizzle row
+  /// (BK / 64 of BM or BN rows; B as [K, N]: BN / 64, or one, of BK), as
   /// many rows as the box has — min(rows, the matrix's rows) where the
   /// runtime narrows it to the matrix (`bic.tma_fit`, `rows=fit`).
   Value stageBytes;
@@ -161,6 +161,12 @@ struct TmaPipeline {
   Value desc(LoadTileOp l) {
     auto fn = loop->getParentOfType<func::FuncOp>();
     return fn.getArgument(l->getAttrOfType<IntegerAttr>("bic.tma_desc").getInt());
+  }
+  /// Columns of the TMA boxes of `l`'s block (bic-tma-dots chose them).
+  int64_t boxCols(LoadTileOp l) {
+    auto fn = loop->getParentOfType<func::FuncOp>();
+    unsigned idx = l->getAttrOfType<IntegerAttr>("bic.tma_desc").getInt();
+    return fn.getArgAttrOfType<DenseI64ArrayAttr>(idx, "bic.tma_box")[1];
   }
 
   Value cst(OpBuilder &b, int64_t v) {
@@ -272,9 +278,10 @@ struct TmaPipeline {
     map.map(loop.getInductionVar(), k);
     for (Operation *op : address)
       b.clone(*op, map);
-    // Each operand's block is (its columns) / 64 boxes of 64 columns, box j
-    // at byte j * rows * 128 of the slot (B as [K, N]: BN / 64 boxes of BK
-    // rows); the first copy announces the stage's bytes.
+    // Each operand's block is (its columns) / C boxes of C columns (C = 64,
+    // one 128-byte swizzle row; B as [K, N]: BN / 64 boxes of BK rows, or
+    // one box of all BN = 32 or 16 columns), box j at byte j * rows * 2C of
+    // the slot; the first copy announces the stage's bytes.
     int64_t bases[2] = {0, S * sa}, slots[2] = {sa, sb};
     bool first = announce;
     for (auto [i, l] : llvm::enumerate(std::array<LoadTileOp, 2>{la, lb})) {
@@ -284,17 +291,17 @@ struct TmaPipeline {
       for (Value c : l.getCoords())
         coords.push_back(map.lookupOrDefault(c));
       auto shape = cast<RankedTensorType>(l.getType()).getShape();
-      int64_t boxBytes = shape[0] * 128;
+      const int64_t cols = boxCols(l), boxBytes = shape[0] * cols * 2;
       auto multicast = l->getAttrOfType<IntegerAttr>("bic.multicast");
-      for (int64_t j = 0; j < shape[1] / 64; ++j) {
+      for (int64_t j = 0; j < shape[1] / cols; ++j) {
         SmallVector<Value> at = coords;
         if (j)
           at[1] = b.create<arith::AddIOp>(
-              loc, at[1], b.create<arith::ConstantIntOp>(loc, at[1].getType(), 64 * j));
+              loc, at[1], b.create<arith::ConstantIntOp>(loc, at[1].getType(), cols * j));
         auto copy = b.create<TmaLoadOp>(loc, desc(l), at, i32(b, g), pred,
                             first ? stageBytes : Value(),
                             b.getI64IntegerAttr(bases[i] + j * boxBytes),
-                            b.getDenseI64ArrayAttr({shape[0], 64}),
+                            b.getDenseI64ArrayAttr({shape[0], cols}),
                             b.getI64IntegerAttr(slots[i]), b.getI64IntegerAttr(S),
                             b.getI64IntegerAttr(barriers()),
                             sync && first ? b.getUnitAttr() : UnitAttr(),

@@ -5,8 +5,10 @@
 // [BN, BK] (B given as [N, K], the weight layout) in bf16 or f16, BK a
 // multiple of 64 up to 512 (TMA boxes of 64 columns, BK / 64 per operand and
 // stage), and the tile fits the wgmma fragment. B given as [K, N] qualifies
-// too on wgmma tiles (BM >= 64) with BN a multiple of 64 and BK up to 256:
-// its block is BN / 64 boxes of BK rows, an N-major wgmma operand. Each operand gets a hidden kernel parameter
+// too on wgmma tiles (BM >= 64) with BN 16, 32 or a multiple of 64 and BK
+// up to 256: its block is BN / 64 boxes of BK rows x 64 columns in the
+// 128-byte swizzle, or one box of BK x BN in the 64- (BN = 32) or 32-byte
+// (BN = 16) swizzle, an N-major wgmma operand. Each operand gets a hidden kernel parameter
 // for its TMA descriptor; the metadata tells the runtime how to encode it.
 // A tile of 16 or 32 rows (few tokens: BM < 64, which wgmma cannot take)
 // qualifies too, on up to 4 warps that each own whole 16x8 blocks of it
@@ -87,15 +89,16 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
       return "a tile of 16 or 32 rows takes at most 4 warps";
     if (smallM && (bm / 16) * (bn / 8) < numWarps)
       return "the tile has fewer 16x8 blocks than warps";
-    // B as [K, N]: a stage holds BN / 64 boxes of BK rows, which wgmma reads
+    // B as [K, N]: a stage holds BN / 64 boxes of BK rows (one box for BN =
+    // 32 or 16, in a narrower swizzle), which wgmma reads
     // as an N-major operand; mma.sync's ldmatrix path reads [N, K] only.
     if (!dot.getTransB()) {
       if (smallM)
         return "B is [K, N] and the tile has 16 or 32 rows (mma.sync reads TMA "
                "stages of B as [N, K] only)";
-      if (bn % 64)
-        return "B is [K, N] and BN is not a multiple of 64 (N-major boxes of one "
-               "128-byte swizzle row)";
+      if (!nMajorBoxCols(bn))
+        return "B is [K, N] and BN is not 16, 32 or a multiple of 64 (N-major boxes "
+               "of one 32-, 64- or 128-byte swizzle row)";
       if (bk > 256)
         return "B is [K, N] and BK is over 256 (a TMA box's rows)";
     }
@@ -178,7 +181,7 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
   }
 
   LogicalResult claim(func::FuncOp fn, Operation *op, Value base, ValueRange shape,
-                      ArrayRef<int64_t> box, bool fitRows) {
+                      ArrayRef<int64_t> box, bool fitRows, int64_t swizzle = 128) {
     Builder b(&getContext());
     SmallVector<int64_t> shapeArgs;
     for (Value s : shape)
@@ -189,6 +192,8 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     attrs.append("bic.tma_box", b.getDenseI64ArrayAttr(box));
     if (fitRows)
       attrs.append("bic.tma_fit", b.getUnitAttr());
+    if (swizzle != 128) // a box row narrower than 128 bytes (B as [K, N])
+      attrs.append("bic.tma_swizzle", b.getI64IntegerAttr(swizzle));
     unsigned idx = fn.getNumArguments();
     if (failed(fn.insertArgument(idx, PtrType::get(&getContext(), b.getI8Type()),
                                  attrs.getDictionary(&getContext()), op->getLoc())))
@@ -239,11 +244,14 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
         int64_t rows = cast<RankedTensorType>(l.getType()).getShape()[0];
         bool multicast = dim == 1 && cluster > 1;
         // B as [K, N] keeps its K rows: stale rows past K would meet A's
-        // zero-filled columns, and 0 x NaN is not 0.
+        // zero-filled columns, and 0 x NaN is not 0. Its boxes are one
+        // swizzle row wide (nMajorBoxCols: 64 columns, or all 32 or 16).
         bool kRows = dim == 1 && !dot.getTransB();
+        int64_t cols = kRows ? nMajorBoxCols(cast<RankedTensorType>(l.getType()).getShape()[1])
+                             : 64;
         if (failed(claim(fn, l, l.getBase(), l.getShape(),
-                         {multicast ? rows / cluster : rows, 64},
-                         !multicast && !kRows && staleRowsUnread(loop, l, dim))))
+                         {multicast ? rows / cluster : rows, cols},
+                         !multicast && !kRows && staleRowsUnread(loop, l, dim), cols * 2)))
           return signalPassFailure();
         if (multicast)
           l->setAttr("bic.multicast", IntegerAttr::get(IntegerType::get(&getContext(), 64),

@@ -174,6 +174,14 @@ func.func @tma_dot_b_layout(%it: i32, %acc: tensor<64x128xf32>) {
 
 // -----
 
+func.func @tma_dot_b_n_major_width(%it: i32, %acc: tensor<64x96xf32>) {
+  // expected-error @+1 {{B as [K, N] needs N = 16, 32 or a multiple of 64 (N-major boxes of one 32-, 64- or 128-byte swizzle row), not 96}}
+  %w = bic.tma_dot %it, %acc {aType = tensor<64x64xbf16>, bType = tensor<64x96xbf16>, aBase = 0 : i64, bBase = 0 : i64, aSlot = 0 : i64, bSlot = 0 : i64, stages = 2 : i64, barriers = 0 : i64, order = #bic.dot_order<kStep = 16>, bNMajor} : tensor<64x96xf32> -> tensor<64x96xf32>
+  return
+}
+
+// -----
+
 func.func @tma_dot_b_nk(%it: i32, %acc: tensor<64x128xf32>) {
   // expected-error @+1 {{bType must be 128x64 ([N, K]), not 'tensor<64x128xbf16>'}}
   %w = bic.tma_dot %it, %acc {aType = tensor<64x64xbf16>, bType = tensor<64x128xbf16>, aBase = 0 : i64, bBase = 0 : i64, aSlot = 0 : i64, bSlot = 0 : i64, stages = 2 : i64, barriers = 0 : i64, order = #bic.dot_order<kStep = 16>} : tensor<64x128xf32> -> tensor<64x128xf32>

@@ -83,11 +83,16 @@ func.func @kn(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32)
   return
 }
 
-// B as [K, N] where wgmma cannot read it N-major: left to mma.sync, with
-// the reason.
+// B as [K, N] 32 columns wide: one box of BK rows x 32 columns, whose
+// 64-byte rows take the 64-byte swizzle (bic.tma_swizzle; 128 is left
+// unsaid); the stage's copy is that one box.
 // CHECK-LABEL: func.func @kn_narrow
-// CHECK-NOT: bic.tma_desc
-// CHECK: bic.mma_sync_because = "B is [K, N] and BN is not a multiple of 64 (N-major boxes of one 128-byte swizzle row)"
+// CHECK-SAME: %arg6: !bic.ptr<i8> {bic.tma_base = 1 : i64, bic.tma_box = array<i64: 64, 32>, bic.tma_shape = array<i64: 4, 3>, bic.tma_swizzle = 64 : i64}
+// CHECK: bic.dot {{.*}}bic.tma_dot
+// PIPE-LABEL: func.func @kn_narrow
+// PIPE-NOT: box = array<i64: 64, 64>, slotBytes = 4096
+// PIPE: bic.tma_load %arg6[{{.*}}box = array<i64: 64, 32>, slotBytes = 4096
+// PIPE: bic.tma_dot {{.*}}bNMajor{{.*}}bSlot = 4096
 func.func @kn_narrow(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32) attributes {bic.kernel} {
   %c0 = arith.constant 0 : i32
   %c64 = arith.constant 64 : i32
@@ -98,6 +103,25 @@ func.func @kn_narrow(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %
     %tb = bic.load_tile %b[%k, %n] at [%i, %c0] : !bic.ptr<bf16> -> tensor<64x32xbf16>
     %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>} : tensor<64x64xbf16>, tensor<64x32xbf16>, tensor<64x32xf32> -> tensor<64x32xf32>
     scf.yield %d : tensor<64x32xf32>
+  }
+  return
+}
+
+// B as [K, N] where no swizzle row fits its width: left to mma.sync, with
+// the reason.
+// CHECK-LABEL: func.func @kn_odd
+// CHECK-NOT: bic.tma_desc
+// CHECK: bic.mma_sync_because = "B is [K, N] and BN is not 16, 32 or a multiple of 64 (N-major boxes of one 32-, 64- or 128-byte swizzle row)"
+func.func @kn_odd(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32) attributes {bic.kernel} {
+  %c0 = arith.constant 0 : i32
+  %c64 = arith.constant 64 : i32
+  %z = arith.constant 0.0 : f32
+  %acc0 = bic.splat %z : f32 -> tensor<64x8xf32>
+  %r = scf.for %i = %c0 to %k step %c64 iter_args(%acc = %acc0) -> (tensor<64x8xf32>) : i32 {
+    %ta = bic.load_tile %a[%m, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<64x64xbf16>
+    %tb = bic.load_tile %b[%k, %n] at [%i, %c0] : !bic.ptr<bf16> -> tensor<64x8xbf16>
+    %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>} : tensor<64x64xbf16>, tensor<64x8xbf16>, tensor<64x8xf32> -> tensor<64x8xf32>
+    scf.yield %d : tensor<64x8xf32>
   }
   return
 }

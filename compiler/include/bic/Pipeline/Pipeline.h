@@ -40,14 +40,17 @@ struct KernelParam {
 /// A hidden parameter the runtime fills: the TMA descriptor (CUtensorMap,
 /// 128 bytes by value, grid-constant) of the row-major matrix at parameter `base`
 /// with extents parameters `shape` (outermost first), copied in blocks of
-/// `box` elements with 128-byte swizzle. Hidden parameters follow the
-/// user's, in this order.
+/// `box` elements whose rows are one swizzle row of `swizzle` bytes (128;
+/// 64 or 32 for a narrow block of B given as [K, N]). Hidden parameters
+/// follow the user's, in this order.
 struct TmaParam {
   unsigned base = 0;
   std::vector<unsigned> shape;
   std::vector<int64_t> box;
   /// The runtime may narrow the box to the matrix's rows (`rows=fit`).
   bool fitRows = false;
+  /// Bytes of the swizzle (`swizzle=`): 128, 64 or 32.
+  int64_t swizzle = 128;
 };
 
 struct KernelInfo {

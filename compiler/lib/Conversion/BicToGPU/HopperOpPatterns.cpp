@@ -41,9 +41,11 @@
 // (128 B) in 62-63. Stepping K by 16 elements adds 32 bytes to the start
 // within a box of 64 columns; a K block of BK = 64 b is b such boxes, one
 // after the other in the stage. B given as [K, N] (`bNMajor`) is N-major:
-// its stage is BN / 64 boxes of BK rows x 64 columns; the descriptor's
-// leading offset is the distance between those boxes (BK x 128 bytes), its
-// stride that between groups of 8 K-rows (1024), a k16 step starts 2048
+// its stage is boxes of BK rows x one swizzle row of W bytes (nMajorBoxCols:
+// BN / 64 boxes of W = 128, or one box of W = 64 for BN = 32, 32 for BN =
+// 16); the descriptor's swizzle mode is W's (1, 2, 3 for 128, 64, 32
+// bytes), its leading offset the distance between boxes (BK x W bytes), its
+// stride that between groups of 8 K-rows (8 W), a k16 step starts 16 W
 // bytes further on, and wgmma's imm-trans-b is 1.
 //
 //===----------------------------------------------------------------------===//
@@ -223,20 +225,25 @@ struct TmaLoadLowering : public OpConversionPattern<TmaLoadOp> {
   }
 };
 
-/// Descriptor of a 128-byte swizzled operand at shared address `addr`
-/// (i32). K-major (`lbo` 0): the leading-dimension offset is unused (1) and
-/// 8-row groups are 1024 bytes apart. N-major (B given as [K, N]): `lbo` is
-/// the distance between boxes of 64 N-columns and 1024 that between groups
-/// of 8 K-rows.
-Value matrixDesc(OpBuilder &b, Location loc, Value addr, int64_t lbo = 0) {
+/// Descriptor of a swizzled operand at shared address `addr` (i32) whose
+/// rows are one swizzle row of `rowBytes` (128, 64 or 32). K-major (`lbo`
+/// 0, 128-byte rows): the leading-dimension offset is unused (1) and 8-row
+/// groups are 1024 bytes apart. N-major (B given as [K, N]): `lbo` is the
+/// distance between boxes of N-columns and 8 x `rowBytes` that between
+/// groups of 8 K-rows.
+Value matrixDesc(OpBuilder &b, Location loc, Value addr, int64_t lbo = 0,
+                 int64_t rowBytes = 128) {
   // 14 bits of lbo >> 4 (bic-tma-dots keeps N-major K blocks to 256 rows:
   // at most 32 KB).
   assert(lbo % 16 == 0 && (lbo >> 4) < (1 << 14) && "leading offset out of range");
+  // The descriptor's layout type: 1, 2, 3 for the 128-, 64-, 32-byte swizzle.
+  const int64_t mode = rowBytes == 128 ? 1 : rowBytes == 64 ? 2 : 3;
+  assert((rowBytes == 128 || rowBytes == 64 || rowBytes == 32) && "not a swizzle row");
   Value a = b.create<arith::ExtUIOp>(loc, b.getI64Type(), addr);
   a = b.create<arith::AndIOp>(loc, b.create<arith::ShRUIOp>(loc, a, i64c(b, loc, 4)),
                               i64c(b, loc, 0x3FFF));
-  int64_t fixed =
-      ((lbo ? lbo >> 4 : 1) << 16) | (int64_t(1024 >> 4) << 32) | (int64_t(1) << 62);
+  int64_t fixed = ((lbo ? lbo >> 4 : 1) << 16) | (int64_t(8 * rowBytes >> 4) << 32) |
+                  (mode << 62);
   return b.create<arith::OrIOp>(loc, a, i64c(b, loc, fixed));
 }
 
@@ -325,13 +332,17 @@ struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
         LLVM::LLVMStructType::getLiteral(rw.getContext(), SmallVector<Type>(regs, f32));
 
     inlineAsm(rw, loc, "wgmma.fence.sync.aligned;", "", ValueRange{});
+    // N-major B: boxes of K rows x one swizzle row of nRow bytes.
+    const int64_t nRow = nMajor ? nMajorBoxCols(N) * 2 : 0;
+    if (nMajor && !nRow)
+      return op.emitOpError("B as [K, N] needs N = 16, 32 or a multiple of 64");
     for (int64_t k = 0; k < K / 16; ++k) {
       // N-major B: k16 step k starts at K-row 16 k (two 8-row groups of
-      // 1024 bytes each); its N / 64 boxes of K rows are K * 128 bytes apart.
+      // 8 nRow bytes each); its boxes of K rows are K * nRow bytes apart.
       Value bDesc =
           nMajor ? matrixDesc(rw, loc,
-                              rw.create<arith::AddIOp>(loc, bStage, i32c(rw, loc, 2048 * k)),
-                              K * rowBytes)
+                              rw.create<arith::AddIOp>(loc, bStage, i32c(rw, loc, 16 * nRow * k)),
+                              K * nRow, nRow)
                  : matrixDesc(rw, loc,
                               rw.create<arith::AddIOp>(loc, bStage, i32c(rw, loc, boxOff(N, k))));
       for (int64_t r = 0; r < reps; ++r) {

@@ -67,6 +67,16 @@ inline unsigned clusterOf(mlir::Operation *fn) {
   auto c = fn->getAttrOfType<mlir::IntegerAttr>(kClusterAttr);
   return c ? unsigned(c.getInt()) : 1;
 }
+/// Columns of each TMA box that stages a block of B given as [K, N]
+/// (2-byte elements, read by wgmma as an N-major operand) `bn` columns
+/// wide: 64 (one 128-byte swizzle row, bn / 64 boxes) when bn is a multiple
+/// of 64; the whole block (one box in the 64- or 32-byte swizzle) when bn is
+/// 32 or 16; 0 when no swizzle fits (any other bn).
+inline int64_t nMajorBoxCols(int64_t bn) {
+  if (bn > 0 && bn % 64 == 0)
+    return 64;
+  return bn == 32 || bn == 16 ? bn : 0;
+}
 } // namespace bic
 
 #endif // BIC_DIALECT_BIC_H

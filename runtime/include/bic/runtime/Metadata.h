@@ -27,7 +27,7 @@ struct ParamMeta {
 /// A hidden parameter the runtime fills with the TMA descriptor (a
 /// CUtensorMap, passed by value) of the row-major matrix at parameter
 /// `base`, whose extents are parameters `shape` (outermost first), copied
-/// in `box` blocks with a 128-byte swizzle.
+/// in `box` blocks whose rows are one swizzle row of `swizzle` bytes.
 struct TmaMeta {
   unsigned base = 0;
   std::vector<unsigned> shape;
@@ -35,6 +35,9 @@ struct TmaMeta {
   /// `rows=fit`: the box's rows are min(box rows, the matrix's rows), and
   /// the kernel expects that many bytes per box.
   bool fitRows = false;
+  /// `swizzle=W`: the shared-memory swizzle, 128, 64 or 32 bytes; a box
+  /// row is W bytes.
+  unsigned swizzle = 128;
 
   /// Rows of the box encoded for a matrix of `rows` rows.
   unsigned boxRowsFor(uint64_t rows) const {
