@@ -457,9 +457,11 @@ def Bic_TmaDotOp : Bic_Op<"tma_dot"> {
     the mma.sync fragment layout (tiles of 16 or 32 rows), `ldmatrix` through
     the swizzle and `mma.sync.m16n8k16`, same order.
     A and B are `K / 64` boxes of 64 columns each, one after the other.
-    With `bNMajor` (B given as [K, N], `bType` [K, N]), B is `N / 64` boxes
-    of K rows x 64 columns instead, read by wgmma as an N-major operand
-    (transposed B); the products and their order are the same.
+    With `bNMajor` (B given as [K, N], `bType` [K, N]), B is boxes of K rows
+    x one swizzle row instead (`nMajorBoxCols`: `N / 64` boxes of 64 columns
+    in the 128-byte swizzle, or for N = 32 or 16 one box in the 64- or
+    32-byte swizzle), read by wgmma as an N-major operand (transposed B);
+    the products and their order are the same.
 
     ```mlir
     %c = bic.tma_dot %it, %acc {aType = tensor<128x64xbf16>, bType = tensor<128x64xbf16>,
