@@ -225,10 +225,13 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Matmul,
                          });
 
 /// [K, N] builds outside the table (sm_90a; kernels_src/CMakeLists.txt):
-/// B's narrow blocks in the 64-byte (BN = 32) and 32-byte (BN = 16) swizzle.
+/// B's narrow blocks in the 64-byte (BN = 32) and 32-byte (BN = 16)
+/// swizzle, read by wgmma and (16-row tiles) by mma.sync's ldmatrix.trans.
 std::vector<Config> extraKNConfigs() {
   return {{"matmul_ws_64x32", "sm_90a", 0, 0, 64, 32},
-          {"matmul_ws_64x16", "sm_90a", 0, 0, 64, 16}};
+          {"matmul_ws_64x16", "sm_90a", 0, 0, 64, 16},
+          {"matmul_tma_16x32", "sm_90a", 0, 0, 16, 32},
+          {"matmul_ws_16x16", "sm_90a", 0, 0, 16, 16}};
 }
 
 TEST(MatmulLayouts, WeightAsNKOrKNGivesTheSameBits) {
@@ -249,6 +252,9 @@ TEST(MatmulLayouts, WeightAsNKOrKNGivesTheSameBits) {
       auto part = p.run(c.name, c, m, /*kn=*/true);
       EXPECT_EQ(std::memcmp(part.data(), ref.data(), size_t(m) * p.N * 2), 0)
           << c.name << " with B as [K, N] gives other rows at M=" << m;
+      EXPECT_TRUE(std::all_of(part.begin() + size_t(m) * p.N, part.end(),
+                              [](uint16_t v) { return v == 0xffff; }))
+          << c.name << " with B as [K, N] wrote past M=" << m;
     }
   }
   if (deviceArch() != "sm_90a")

@@ -280,14 +280,17 @@ TEST(TunedKernel, ShippedMatmulTableHasOneOrderPerArch) {
   std::string h90 = jit::verifyTableOrder(c, src, "matmul", t, "sm_90a", {}, "matmul.bic");
   std::string h80 = jit::verifyTableOrder(c, src, "matmul", t, "sm_80", {}, "matmul.bic");
   EXPECT_EQ(h90, h80); // (the same order on either lowering)
-  // B as [K, N] takes TMA only on some lines (wgmma tiles with BN a
-  // multiple of 64), so not every line can be warp-specialised: base
-  // defines override the lines' columns.
+  // B as [K, N] takes TMA on every line of the table (BN 32 or a multiple
+  // of 64, BK up to 256), warp-specialised ones included; base defines
+  // override the lines' columns.
   jit::Options kn;
+  kn.defines = {{"B_NK", 0}};
+  EXPECT_EQ(jit::verifyTableOrder(c, src, "matmul", t, "sm_90a", kn, "matmul.bic"), h90);
   kn.defines = {{"B_NK", 0}, {"warp_specialize", 0}};
   EXPECT_EQ(jit::verifyTableOrder(c, src, "matmul", t, "sm_90a", kn, "matmul.bic"), h90);
-  // Without the override, a line the compiler refuses is named.
-  kn.defines = {{"B_NK", 0}};
+  // A line the compiler refuses is named: 8-column blocks of B as [K, N]
+  // take no TMA, which a warp-specialised line needs.
+  kn.defines = {{"B_NK", 0}, {"BN", 8}};
   try {
     jit::verifyTableOrder(c, src, "matmul", t, "sm_90a", kn, "matmul.bic");
     FAIL() << "no error";

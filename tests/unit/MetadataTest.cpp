@@ -154,6 +154,14 @@ TEST(Metadata, ParsesTmaDescriptors) {
                                         " swizzle=" + std::to_string(swizzle) + " by=value\n"));
     EXPECT_EQ(n.kernels[0].tma[0].swizzle, swizzle) << box;
   }
+  // A box whose rows are not one swizzle row is refused by name.
+  try {
+    parseMetadata(header("// bic-tma: base=0 shape=1,2 box=128,32 swizzle=128 by=value\n"));
+    ADD_FAILURE() << "a 64-byte box row in the 128-byte swizzle was accepted";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("not one 128-byte swizzle row"), std::string::npos)
+        << e.what();
+  }
   for (const char *bad : {"// bic-tma: base=1 shape=1,2 box=128,64 swizzle=128 by=value\n",
                           "// bic-tma: base=0 shape=0,2 box=128,64 swizzle=128 by=value\n",
                           "// bic-tma: base=0 shape=1,9 box=128,64 swizzle=128 by=value\n",

@@ -114,7 +114,8 @@ std::optional<Candidate> match(scf::ForOp f) {
 }
 
 /// The Hopper pipeline for a loop that bic-tma-dots claimed: TMA copies of
-/// both operand blocks into `S` stages (128-byte swizzled, completing on one
+/// both operand blocks into `S` stages (swizzled: 128 bytes, 64 or 32 for a
+/// narrow block of B given as [K, N]; completing on one
 /// mbarrier per stage) issued `S - 1` iterations ahead, and wgmma from the
 /// stage. Shared memory: S A-slots, S B-slots, then S 8-byte barriers (and
 /// S more, "empty", when warp-specialised).

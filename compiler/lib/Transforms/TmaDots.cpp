@@ -13,7 +13,8 @@
 // A tile of 16 or 32 rows (few tokens: BM < 64, which wgmma cannot take)
 // qualifies too, on up to 4 warps that each own whole 16x8 blocks of it
 // (mma.sync cannot split one): TMA stages both blocks and mma.sync reads them
-// (ldmatrix through the swizzle; `bic.tma_mma_sync`), so only A's BM rows
+// (ldmatrix through the swizzle, ldmatrix.trans for B as [K, N];
+// `bic.tma_mma_sync`), so only A's BM rows
 // cross from L2 and no thread issues per-element copies.
 // Loops that do not qualify keep the mma.sync path, which gives the same
 // bits (the dot's order does not change), so this is a speed decision only.
@@ -90,12 +91,9 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     if (smallM && (bm / 16) * (bn / 8) < numWarps)
       return "the tile has fewer 16x8 blocks than warps";
     // B as [K, N]: a stage holds BN / 64 boxes of BK rows (one box for BN =
-    // 32 or 16, in a narrower swizzle), which wgmma reads
-    // as an N-major operand; mma.sync's ldmatrix path reads [N, K] only.
+    // 32 or 16, in a narrower swizzle), which wgmma reads as an N-major
+    // operand and mma.sync (16/32-row tiles) with ldmatrix.trans.
     if (!dot.getTransB()) {
-      if (smallM)
-        return "B is [K, N] and the tile has 16 or 32 rows (mma.sync reads TMA "
-               "stages of B as [N, K] only)";
       if (!nMajorBoxCols(bn))
         return "B is [K, N] and BN is not 16, 32 or a multiple of 64 (N-major boxes "
                "of one 32-, 64- or 128-byte swizzle row)";
@@ -237,7 +235,8 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
       auto loop = cast<scf::ForOp>(dot->getParentOp());
       for (auto [dim, v] : llvm::enumerate(std::array<Value, 2>{dot.getA(), dot.getB()})) {
         auto l = v.getDefiningOp<LoadTileOp>();
-        // Boxes of 64 columns (one 128-byte swizzle row); a K block of
+        // Boxes of 64 columns (one 128-byte swizzle row; B as [K, N]: see
+        // below); a K block of
         // BK = 64 b takes b of them per stage. In a cluster B's block is
         // copied by multicast, a box of BN / n rows from each CTA; its box
         // is never narrowed (every CTA's share lands at a fixed place).

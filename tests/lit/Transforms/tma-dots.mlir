@@ -90,9 +90,18 @@ func.func @kn(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32)
 // CHECK-SAME: %arg6: !bic.ptr<i8> {bic.tma_base = 1 : i64, bic.tma_box = array<i64: 64, 32>, bic.tma_shape = array<i64: 4, 3>, bic.tma_swizzle = 64 : i64}
 // CHECK: bic.dot {{.*}}bic.tma_dot
 // PIPE-LABEL: func.func @kn_narrow
-// PIPE-NOT: box = array<i64: 64, 64>, slotBytes = 4096
-// PIPE: bic.tma_load %arg6[{{.*}}box = array<i64: 64, 32>, slotBytes = 4096
+// PIPE: bic.tma_load %arg5
+// PIPE-NEXT: bic.tma_load %arg6[{{.*}}box = array<i64: 64, 32>, slotBytes = 4096
+// PIPE-NOT: bic.tma_load %arg6
+// PIPE: bic.tma_load %arg5
+// PIPE-NEXT: bic.tma_load %arg6[{{.*}}box = array<i64: 64, 32>, slotBytes = 4096
+// PIPE-NOT: bic.tma_load %arg6
+// PIPE: scf.for
 // PIPE: bic.tma_dot {{.*}}bNMajor{{.*}}bSlot = 4096
+// PIPE: bic.tma_load %arg5
+// PIPE-NEXT: bic.tma_load %arg6[{{.*}}box = array<i64: 64, 32>, slotBytes = 4096
+// PIPE-NOT: bic.tma_load %arg6
+// PIPE: bic.tma_dot_wait
 func.func @kn_narrow(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32) attributes {bic.kernel} {
   %c0 = arith.constant 0 : i32
   %c64 = arith.constant 64 : i32
@@ -126,8 +135,14 @@ func.func @kn_odd(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: 
   return
 }
 
+// B as [K, N] on a 16-row tile: claimed too, for mma.sync on the stages
+// (ldmatrix.trans through the swizzle): B's block is one box of 64 K-rows
+// x 64 columns, never narrowed.
 // CHECK-LABEL: func.func @kn_small
-// CHECK: bic.mma_sync_because = "B is [K, N] and the tile has 16 or 32 rows (mma.sync reads TMA stages of B as [N, K] only)"
+// CHECK-SAME: %arg6: !bic.ptr<i8> {bic.tma_base = 1 : i64, bic.tma_box = array<i64: 64, 64>, bic.tma_shape = array<i64: 4, 3>}
+// CHECK: bic.dot {{.*}}bic.tma_dot, bic.tma_mma_sync
+// PIPE-LABEL: func.func @kn_small
+// PIPE: bic.tma_dot {{.*}}bNMajor
 func.func @kn_small(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32) attributes {bic.kernel} {
   %c0 = arith.constant 0 : i32
   %c64 = arith.constant 64 : i32

@@ -44,13 +44,15 @@ mlir::Value scratchBase(mlir::Operation *op, mlir::OpBuilder &b);
 
 /// mma.sync over A [M, K] and B [N, K] blocks that TMA staged at `aStage` /
 /// `bStage` (!llvm.ptr<3>; K / 64 boxes each of rows of 128 bytes in the
-/// 128-byte swizzle, one box after the other): K
+/// 128-byte swizzle, one box after the other) — or, with `bNMajor`, B [K, N]
+/// staged as boxes of K rows of one swizzle row each (nMajorBoxCols(N)
+/// columns, 128-, 64- or 32-byte swizzle), read with ldmatrix.trans: K
 /// ascending in k-steps of 16, accumulating the fragment `acc` (layout `lc`,
 /// the mma fragment layout) in place, exactly as bic.dot's mma.sync path.
 mlir::Value emitStagedMma(mlir::ConversionPatternRewriter &rw, mlir::Location loc,
                           const TileLayout &lc, mlir::Value acc, mlir::Type elem,
                           int64_t M, int64_t N, int64_t K, mlir::Value aStage,
-                          mlir::Value bStage, const ThreadIds &ids);
+                          mlir::Value bStage, const ThreadIds &ids, bool bNMajor);
 /// Fails (with a diagnostic on `op`) unless `lc` is the mma fragment layout
 /// with whole 16x8 blocks per warp.
 mlir::LogicalResult checkMmaAccumulator(mlir::Operation *op, const TileLayout &lc);

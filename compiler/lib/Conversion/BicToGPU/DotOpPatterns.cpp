@@ -31,10 +31,13 @@ struct Smem {
   OpBuilder &b;
   Location loc;
   Value base; // !llvm.ptr<3>
-  /// TMA boxes of `boxRows` rows x 128 bytes in the 128-byte swizzle, one
-  /// after the other (16-byte chunk c of row r of a box at chunk c ^ (r % 8);
-  /// `base` 1024-byte aligned), instead of plain rows of `ld` elements.
+  /// TMA boxes of `boxRows` rows x W = `rowBytes` bytes (128, 64 or 32) in
+  /// the W-byte swizzle, one after the other, instead of plain rows of `ld`
+  /// elements: 16-byte chunk c of row r of a box sits at chunk
+  /// c ^ ((r W / 128) % (W / 16)), the swizzle of byte address bits 4.. by
+  /// bits 7.. (`base` aligned to the swizzle's 8 W-byte period).
   int64_t boxRows = 0;
+  int64_t rowBytes = 128;
 
   Value at(Value byteOffset) {
     auto ptrTy = LLVM::LLVMPointerType::get(b.getContext(), 3);
@@ -44,19 +47,22 @@ struct Smem {
   // byte offset of element (r, c) of a row-major [*, ld] region at `start`.
   Value offset(Value r, Value c, int64_t ld, int64_t start, int64_t bytes) {
     if (boxRows) {
-      // byte (c * bytes) % 128 of row r of box (c * bytes) / 128
+      // byte (c * bytes) % W of row r of box (c * bytes) / W
+      const int64_t W = rowBytes, log2W = llvm::Log2_64(W), chunks = W / 16;
       Value cb = b.create<arith::MulIOp>(loc, c, constI32(b, loc, bytes));
-      Value box = b.create<arith::ShRUIOp>(loc, cb, constI32(b, loc, 7));
+      Value box = b.create<arith::ShRUIOp>(loc, cb, constI32(b, loc, log2W));
+      // r * W / 128: the row's address bits 7.. (W = 128: r; 64: r / 2; 32: r / 4)
+      Value rowBits = b.create<arith::ShRUIOp>(loc, r, constI32(b, loc, 7 - log2W));
       Value chunk = b.create<arith::XOrIOp>(
           loc,
           b.create<arith::AndIOp>(loc, b.create<arith::ShRUIOp>(loc, cb, constI32(b, loc, 4)),
-                                  constI32(b, loc, 7)),
-          b.create<arith::AndIOp>(loc, r, constI32(b, loc, 7)));
+                                  constI32(b, loc, chunks - 1)),
+          b.create<arith::AndIOp>(loc, rowBits, constI32(b, loc, chunks - 1)));
       Value row = b.create<arith::AddIOp>(
           loc, b.create<arith::MulIOp>(loc, box, constI32(b, loc, boxRows)), r);
       Value o = b.create<arith::AddIOp>(
           loc,
-          b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, row, constI32(b, loc, 128)),
+          b.create<arith::AddIOp>(loc, b.create<arith::MulIOp>(loc, row, constI32(b, loc, W)),
                                   b.create<arith::ShLIOp>(loc, chunk, constI32(b, loc, 4))),
           b.create<arith::AndIOp>(loc, cb, constI32(b, loc, 15)));
       return b.create<arith::AddIOp>(loc, o, constI32(b, loc, start));
@@ -261,10 +267,14 @@ Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
 Value bic::emitStagedMma(ConversionPatternRewriter &rw, Location loc,
                          const TileLayout &lc, Value acc, Type elem, int64_t M,
                          int64_t N, int64_t K, Value aStage, Value bStage,
-                         const ThreadIds &ids) {
-  Smem sA{rw, loc, aStage, /*boxRows=*/M}, sB{rw, loc, bStage, /*boxRows=*/N};
-  return emitMma(rw, loc, lc, acc, elem, M, N, K, /*transB=*/true, sA, sB,
-                 K, K, ids);
+                         const ThreadIds &ids, bool bNMajor) {
+  Smem sA{rw, loc, aStage, /*boxRows=*/M};
+  // B as [N, K]: K / 64 boxes of N rows; as [K, N]: boxes of K rows, one
+  // swizzle row of nMajorBoxCols(N) columns wide, read with ldmatrix.trans.
+  Smem sB{rw, loc, bStage, /*boxRows=*/bNMajor ? K : N,
+          /*rowBytes=*/bNMajor ? nMajorBoxCols(N) * 2 : 128};
+  return emitMma(rw, loc, lc, acc, elem, M, N, K, /*transB=*/!bNMajor, sA, sB,
+                 K, bNMajor ? N : K, ids);
 }
 
 LogicalResult bic::checkMmaAccumulator(Operation *op, const TileLayout &lc) {

@@ -10,8 +10,9 @@
 //    stage with tma_release) announces the stage's bytes on its mbarrier (the
 //    copy that carries `expect`: the first of an iteration, with the bytes
 //    of boxes the runtime may have narrowed to the matrix) and starts
-//    `cp.async.bulk.tensor.2d` into the 1024-byte aligned, 128-byte-swizzled
-//    stage.
+//    `cp.async.bulk.tensor.2d` into the 1024-byte aligned stage, swizzled
+//    as its descriptor says (128 bytes; 64 or 32 for a narrow block of B
+//    given as [K, N]).
 //  * clusters (`cluster` = n, bic-cluster-split): tma_init counts the
 //    consumer warps of all n CTAs on the empty barriers and synchronises the
 //    cluster after the set-up; a `multicast` tma_load is copied 1/n of the
@@ -27,7 +28,8 @@
 //    descriptors, and leaves one group in flight. A tile of 16 or 32 rows
 //    (few tokens; below wgmma's 64) is in the mma.sync fragment layout
 //    instead and takes mma.sync m16n8k16 on the same stages (ldmatrix
-//    through the swizzle), K ascending: the same order, so the same bits.
+//    through the swizzle; ldmatrix.trans for B given as [K, N]), K
+//    ascending: the same order, so the same bits.
 //  * tma_dot_wait: waits for all wgmma groups and synchronises the program.
 //  * tma_store: the tile goes from registers into free shared memory in the
 //    128-byte-swizzled box layout (conflict-free for the wgmma fragment),
@@ -211,8 +213,9 @@ struct TmaLoadLowering : public OpConversionPattern<TmaLoadOp> {
       Value r = clusterRank(rw, loc);
       Value row = rw.create<arith::AddIOp>(
           loc, a.getCoords()[0], rw.create<arith::MulIOp>(loc, r, i32c(rw, loc, rows)));
+      // (rows of box[1] 2-byte elements: one swizzle row each)
       Value at = rw.create<arith::AddIOp>(
-          loc, dst, rw.create<arith::MulIOp>(loc, r, i32c(rw, loc, rows * 128)));
+          loc, dst, rw.create<arith::MulIOp>(loc, r, i32c(rw, loc, rows * op.getBox()[1] * 2)));
       Value mask = rw.create<arith::ConstantIntOp>(loc, rw.getI16Type(), (1 << n) - 1);
       inlineAsm(rw, loc,
                 "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes"
@@ -282,13 +285,12 @@ struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
     waitParity(rw, loc, bar, phase);
 
     const bool nMajor = op.getBNMajor();
-    if (mmaSync && nMajor)
-      return op.emitOpError("B as [K, N] needs the wgmma fragment layout");
     if (mmaSync) {
       Value aPtr = stagePtr(rw, loc, base, slot, op.getABase(), op.getASlot());
       Value bPtr = stagePtr(rw, loc, base, slot, op.getBBase(), op.getBSlot());
       rw.replaceOp(op, emitStagedMma(rw, loc, *lc, a.getAcc(), elem,
-                                     op.getType().getShape()[0], N, K, aPtr, bPtr, ids));
+                                     op.getType().getShape()[0], N, K, aPtr, bPtr, ids,
+                                     nMajor));
       return success();
     }
 

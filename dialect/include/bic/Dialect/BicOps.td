@@ -407,7 +407,9 @@ def Bic_TmaLoadOp : Bic_Op<"tma_load", [AttrSizedOperandSegments]> {
   let description = [{
     Thread 0 copies the block at `coords` (outermost first) of the matrix
     that TMA descriptor `desc` describes into stage `iter % stages` of the
-    operand's buffer (byte `base`, `slotBytes` per stage, 128-byte swizzle),
+    operand's buffer (byte `base`, `slotBytes` per stage, in the swizzle of
+    `desc`: rows of `box[1]` elements, 128 bytes or, for a narrow block of
+    B given as [K, N], 64 or 32),
     completing on that stage's mbarrier. With `expect`, it first announces
     that many bytes on the barrier (the first copy of an iteration announces
     the whole stage's). The count is a value because the runtime narrows a
@@ -460,8 +462,9 @@ def Bic_TmaDotOp : Bic_Op<"tma_dot"> {
     With `bNMajor` (B given as [K, N], `bType` [K, N]), B is boxes of K rows
     x one swizzle row instead (`nMajorBoxCols`: `N / 64` boxes of 64 columns
     in the 128-byte swizzle, or for N = 32 or 16 one box in the 64- or
-    32-byte swizzle), read by wgmma as an N-major operand (transposed B);
-    the products and their order are the same.
+    32-byte swizzle), read by wgmma as an N-major operand (transposed B) or
+    by mma.sync through `ldmatrix.trans`; the products and their order are
+    the same.
 
     ```mlir
     %c = bic.tma_dot %it, %acc {aType = tensor<128x64xbf16>, bType = tensor<128x64xbf16>,
