@@ -146,6 +146,40 @@ TEST(JitGpu, TunedMatmulPicksPerShapeWithOneOrder) {
   }
   // Different lines were picked (else the test proves little).
   EXPECT_EQ(picked.size(), deviceArch() == "sm_90a" ? 4u : 3u);
+  // The same table compiled for B given as [K, N] (a base define; on
+  // sm_90a every line's K loop then reads B's TMA stages N-major, in the
+  // 64-byte swizzle on the 32-column lines): the same bits.
+  {
+    jit::Options kn;
+    kn.defines = {{"B_NK", 0}};
+    jit::TunedKernel mmKN = jit::TunedKernel::fromFiles(
+        jit, ctx, src + "/matmul.bic", "matmul", src + "/matmul_configs.txt", kn);
+    std::vector<uint16_t> hkn(hb.size());
+    for (int j = 0; j < N; ++j)
+      for (int k = 0; k < K; ++k)
+        hkn[size_t(k) * N + j] = hb[size_t(j) * K + k];
+    DeviceBuffer bkn(hkn.size() * 2);
+    bkn.upload(hkn.data(), hkn.size() * 2);
+    for (auto [m, overlap] : {std::pair{Mmax, false}, {1, false}, {100, false}, {7, true}}) {
+      if (overlap && deviceArch() != "sm_90a")
+        continue;
+      c.fill(0xff);
+      LaunchOptions o;
+      o.overlapPrevious = overlap;
+      mmKN.launch(m, N, {DevicePtr{a.ptr()}, DevicePtr{bkn.ptr()}, DevicePtr{c.ptr()},
+                         DevicePtr{bkn.ptr()}, int32_t(m), int32_t(N), int32_t(K)},
+                  nullptr, o);
+      ctx.synchronize();
+      std::vector<uint16_t> out(size_t(Mmax) * N);
+      c.download(out.data(), out.size() * 2);
+      EXPECT_EQ(std::memcmp(out.data(), big.data(), size_t(m) * N * 2), 0)
+          << "B as [K, N]: rows of M = " << m << (overlap ? " (overlapped)" : "")
+          << " on line " << mmKN.pick(m, N, overlap).name << " differ from [N, K]";
+      EXPECT_TRUE(std::all_of(out.begin() + size_t(m) * N, out.end(),
+                              [](uint16_t v) { return v == 0xffff; }))
+          << "B as [K, N]: M = " << m << " wrote rows past M";
+    }
+  }
   // fp64 on sampled entries of the large product.
   double num = 0, den = 0;
   for (int r = 0; r < Mmax; r += 97)

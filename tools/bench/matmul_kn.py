@@ -7,7 +7,9 @@ shape, that bic's [K, N] and [N, K] products have the same bits at every M
 timed and that the [K, N] product is within 1e-2 of fp64 on sampled rows.
 Times are GPU time per call from CUDA graph replays with rotated weights,
 as matmul_bench.py times them: the fastest of two rounds (three at M <= 64)
-of the four in turn. Writes matmul_kn.json.
+of the four in turn. Where an overlap line of the table serves M, bic's
+[K, N] build is also timed launched to overlap the previous call (PDL), as
+matmul_bench.py's "bic PDL", its bits checked too. Writes matmul_kn.json.
 
 usage: matmul_kn.py BUNDLE_DIR OUT_DIR
 """
@@ -26,12 +28,14 @@ MS = [1, 16, 64, 128, 256, 1024, 4096, 8192]
 
 def main():
     bundle, out, rt, dev, arch = bicrt.bench_setup(sys.argv)
-    cfgs = [c for c in configs(table_path(), arch) if not c[5]]
+    # Every line, the overlap lines' (overlapped launches, M <= 64) too.
+    table = configs(table_path(), arch)
+    cfgs = [c for c in table if not c[5]]
     kdir = os.path.join(bundle, "kernels")
-    nk = {c[0]: rt.kernel(os.path.join(kdir, f"{c[0]}.{arch}.ptx"), "matmul") for c in cfgs}
-    kn = {c[0]: rt.kernel(os.path.join(kdir, f"{c[0]}_kn.{arch}.ptx"), "matmul") for c in cfgs}
+    nk = {c[0]: rt.kernel(os.path.join(kdir, f"{c[0]}.{arch}.ptx"), "matmul") for c in table}
+    kn = {c[0]: rt.kernel(os.path.join(kdir, f"{c[0]}_kn.{arch}.ptx"), "matmul") for c in table}
     wgmma = {c[0]: "wgmma.mma_async" in open(os.path.join(kdir, f"{c[0]}_kn.{arch}.ptx")).read()
-             for c in cfgs}
+             for c in table}
     res = {"gpu": dev.name, "commit": os.environ.get("BIC_COMMIT", "?"), "rows": []}
     stream = lambda: torch.cuda.current_stream().cuda_stream  # noqa: E731
     print(f"{'N':>6} {'K':>6} {'M':>5} | {'bic KN':>7} {'bic NK':>7} {'cuBLAS KN':>9} "
@@ -44,15 +48,15 @@ def main():
         C1 = torch.empty(8192, N, device="cuda", dtype=torch.bfloat16)
         C2 = torch.empty_like(C1)
 
-        def bic(m, i, layout, c):
-            name, _, bm, bn, _, _ = pick(cfgs, m, N)
+        def bic(m, i, layout, c, overlap=False):
+            name, _, bm, bn, _, _ = pick(table if overlap else cfgs, m, N, overlap)
             k = (kn if layout == "kn" else nk)[name]
             b = (Bkn if layout == "kn" else Bnk)[i]
             args = k.prepare([bicrt.ptr(A.data_ptr()), bicrt.ptr(b.data_ptr()),
                               bicrt.ptr(c.data_ptr()), bicrt.ptr(b.data_ptr()),
                               bicrt.i32(m), bicrt.i32(N), bicrt.i32(K)])
             tiles = ((m + bm - 1) // bm) * ((N + bn - 1) // bn)
-            k.launch(min(tiles, k.resident_programs()), args, stream())
+            k.launch(min(tiles, k.resident_programs()), args, stream(), overlap)
             return name
 
         rows = torch.arange(0, 8192, 997, device="cuda")
@@ -67,20 +71,35 @@ def main():
             r = rows[rows < m]
             err = ((C1[r].double() - ref[: len(r)]).norm() / ref[: len(r)].norm()).item()
             assert err < 1e-2, f"bic [K, N] at {N}x{K} M={m}: relative error {err:.1e}"
-            # As matmul_bench.py: rounds of the four in turn (three where a
+            # As matmul_bench.py: rounds of all of them in turn (three where a
             # call is short, M <= 64), each keeping its fastest round.
             fns = [lambda i: bic(m, i, "kn", C1), lambda i: bic(m, i, "nk", C2),
                    lambda i: torch.mm(A[:m], Bkn[i]), lambda i: torch.mm(A[:m], Bnk[i].t())]
+            # Overlapped launches (PDL) of [K, N] on the overlap line, where
+            # one serves M; its rows checked against the plain [N, K] build.
+            pdl = pick(table, m, N, True)
+            if pdl[5]:
+                C1.fill_(float("nan"))
+                bic(m, 0, "kn", C1, overlap=True)
+                torch.cuda.synchronize()
+                same = same and bool(torch.equal(C1[:m].view(torch.int16),
+                                                 C2[:m].view(torch.int16)))
+                fns.append(lambda i: bic(m, i, "kn", C1, overlap=True))
             rounds = [[time_us(f, nsets) for f in fns] for _ in range(3 if m <= 64 else 2)]
             t = [min(ts) for ts in zip(*rounds)]
             tf = [2.0 * m * N * K / (x * 1e-6) / 1e12 for x in t]
             row = {"N": N, "K": K, "M": m, "line": name, "kn_on_wgmma": wgmma[name],
-                   "us": dict(zip(["bic_kn", "bic_nk", "cublas_kn", "cublas_nk"], t)),
+                   "us": dict(zip(["bic_kn", "bic_nk", "cublas_kn", "cublas_nk",
+                                   "bic_kn_pdl"], t)),
                    "rounds_us": rounds, "bits_equal_nk": same, "rel_err": err}
+            if pdl[5]:
+                row["pdl_line"] = pdl[0]
             res["rows"].append(row)
             print(f"{N:>6} {K:>6} {m:>5} | {tf[0]:7.1f} {tf[1]:7.1f} {tf[2]:9.1f} {tf[3]:9.1f} "
                   f"        | {t[2] / t[0]:12.3f}  {'same' if same else 'DIFF'}  {name} "
-                  f"({'yes' if wgmma[name] else 'no'})", flush=True)
+                  f"({'yes' if wgmma[name] else 'no'})"
+                  + (f" | PDL {tf[4]:7.1f} x{t[2] / t[4]:.3f} {pdl[0]}" if pdl[5] else ""),
+                  flush=True)
     json.dump(res, open(os.path.join(out, "matmul_kn.json"), "w"), indent=1)
     bad = [r for r in res["rows"] if not r["bits_equal_nk"]]
     print(f"{len(res['rows']) - len(bad)} passed, {len(bad)} failed (bits of [K, N] vs [N, K])")

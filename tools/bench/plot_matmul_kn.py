@@ -30,6 +30,11 @@ def main():
                                   ("cublas_kn", "cuBLAS, B as [K, N]", "g-s"),
                                   ("cublas_nk", "cuBLAS, B as [N, K]", "g:")]:
             ax.plot(m, tf(key), style, label=label, markersize=4)
+        pdl = [r for r in rows if "bic_kn_pdl" in r["us"]]
+        if pdl:
+            ax.plot([r["M"] for r in pdl],
+                    [2.0 * r["M"] * N * K / (r["us"]["bic_kn_pdl"] * 1e-6) / 1e12 for r in pdl],
+                    "rs", mfc="white", markersize=6, label="bic, B as [K, N], overlapped (PDL)")
         slow = [(x, y) for x, y, r in zip(m, tf("bic_kn"), rows) if not r["kn_on_wgmma"]]
         if slow:
             ax.plot(*zip(*slow), "o", mfc="white", mec="r", markersize=8,
