@@ -169,12 +169,11 @@ ModuleMeta bic::parseMetadata(const std::string &ptx) {
       for (unsigned d : t.box)
         if (d < 1 || d > 256)
           throw bad("bic-tma box extent " + std::to_string(d) + " out of range [1, 256]");
-      // A box row is one swizzle row.
+      // A matrix TMA copies (Tma.cpp), whose box row is one swizzle row.
       const std::string &bt = cur->params[t.base].type;
-      unsigned elem = bt == "ptr<f32>" || bt == "ptr<i32>" ? 4
-                      : bt == "ptr<i64>"                   ? 8
-                      : bt == "ptr<i1>"                    ? 1
-                                                           : 2;
+      if (bt != "ptr<bf16>" && bt != "ptr<f16>" && bt != "ptr<f32>")
+        throw bad("bic-tma base is a " + bt + ", not a bf16, f16 or f32 matrix");
+      unsigned elem = bt == "ptr<f32>" ? 4 : 2;
       if (t.box[1] * elem != t.swizzle)
         throw bad("bic-tma box rows of " + std::to_string(t.box[1]) + " elements (" +
                   std::to_string(t.box[1] * elem) + " bytes) are not one " +

@@ -85,6 +85,12 @@ std::vector<Elem> launchMatmul(const Kernel &k, int64_t bm, int64_t bn, int64_t 
   return out;
 }
 
+/// Whether C's rows from m on still hold the poison (0xffff bytes) that
+/// launchMatmul fills it with before a launch: nothing written past M.
+bool untouchedPastM(const std::vector<uint16_t> &c, int64_t m, int64_t n) {
+  return std::all_of(c.begin() + size_t(m) * n, c.end(), [](uint16_t v) { return v == 0xffff; });
+}
+
 struct Problem {
   int64_t N, K, Mmax;
   DeviceBuffer a, b, bkn, c;
@@ -178,8 +184,7 @@ TEST_P(Matmul, CorrectAndBitwiseInvariantAcrossMAndConfigs) {
         auto part = p.run(c.name, c, m);
         EXPECT_EQ(std::memcmp(part.data(), full.data(), size_t(m) * N * 2), 0)
             << c.name << " gives other rows at M=" << m;
-        EXPECT_TRUE(std::all_of(part.begin() + size_t(m) * N, part.end(),
-                                [](uint16_t v) { return v == 0xffff; }))
+        EXPECT_TRUE(untouchedPastM(part, m, N))
             << c.name << " wrote past M=" << m;
       }
     }
@@ -191,8 +196,7 @@ TEST_P(Matmul, CorrectAndBitwiseInvariantAcrossMAndConfigs) {
       auto part = p.run(c.name, c, m);
       EXPECT_EQ(std::memcmp(part.data(), full.data(), size_t(m) * N * 2), 0)
           << "configuration " << c.name << " gives other rows at M=" << m;
-      EXPECT_TRUE(std::all_of(part.begin() + size_t(m) * N, part.end(),
-                              [](uint16_t v) { return v == 0xffff; }))
+      EXPECT_TRUE(untouchedPastM(part, m, N))
           << c.name << " wrote past M=" << m;
     }
   for (int64_t m : {1, 2, 3, 7, 16, 17, 64, 100, 128, 255, 256, 1000, 1024, 4096, 8192}) {
@@ -238,7 +242,14 @@ TEST(MatmulLayouts, WeightAsNKOrKNGivesTheSameBits) {
   BIC_REQUIRE_GPU();
   auto cs = configs();
   Problem p(1000, 3000, 1000);
-  std::vector<uint16_t> ref;
+  std::vector<uint16_t> ref; // the first line's [N, K] product
+  // `c`'s [K, N] build over M rows: ref's rows, nothing written past M.
+  auto expectKNRows = [&](const Config &c, int64_t m) {
+    auto part = p.run(c.name, c, m, /*kn=*/true);
+    EXPECT_EQ(std::memcmp(part.data(), ref.data(), size_t(m) * p.N * 2), 0)
+        << c.name << " with B as [K, N] gives other rows at M=" << m;
+    EXPECT_TRUE(untouchedPastM(part, m, p.N)) << c.name << " with B as [K, N] wrote past M=" << m;
+  };
   for (const Config &c : cs) {
     // (a line for overlapped launches, launched plainly: its wait is a no-op)
     auto nk = p.run(c.name, c, 1000);
@@ -247,26 +258,14 @@ TEST(MatmulLayouts, WeightAsNKOrKNGivesTheSameBits) {
     if (ref.empty())
       ref = nk;
     // Few tokens (A's boxes narrowed to the rows that exist): the same rows.
-    for (int64_t m : {1, 17}) {
-      auto part = p.run(c.name, c, m, /*kn=*/true);
-      EXPECT_EQ(std::memcmp(part.data(), ref.data(), size_t(m) * p.N * 2), 0)
-          << c.name << " with B as [K, N] gives other rows at M=" << m;
-      EXPECT_TRUE(std::all_of(part.begin() + size_t(m) * p.N, part.end(),
-                              [](uint16_t v) { return v == 0xffff; }))
-          << c.name << " with B as [K, N] wrote past M=" << m;
-    }
+    for (int64_t m : {1, 17})
+      expectKNRows(c, m);
   }
   if (deviceArch() != "sm_90a")
     return;
   for (const Config &c : extraKNConfigs())
-    for (int64_t m : {1, 17, 1000}) {
-      auto kn = p.run(c.name, c, m, /*kn=*/true);
-      EXPECT_EQ(std::memcmp(kn.data(), ref.data(), size_t(m) * p.N * 2), 0)
-          << c.name << " with B as [K, N] gives other rows at M=" << m;
-      EXPECT_TRUE(std::all_of(kn.begin() + size_t(m) * p.N, kn.end(),
-                              [](uint16_t v) { return v == 0xffff; }))
-          << c.name << " with B as [K, N] wrote past M=" << m;
-    }
+    for (int64_t m : {1, 17, 1000})
+      expectKNRows(c, m);
 }
 
 // matmul.bic is persistent: whatever the grid (one program per tile, a

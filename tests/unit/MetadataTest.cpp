@@ -162,6 +162,18 @@ TEST(Metadata, ParsesTmaDescriptors) {
     EXPECT_NE(std::string(e.what()).find("not one 128-byte swizzle row"), std::string::npos)
         << e.what();
   }
+  // So is a matrix of a type TMA does not copy.
+  std::string i32Base =
+      header("// bic-tma: base=0 shape=1,2 box=128,32 swizzle=128 by=value\n");
+  i32Base.replace(i32Base.find("ptr<bf16>"), 9, "ptr<i32>");
+  try {
+    parseMetadata(i32Base);
+    ADD_FAILURE() << "a TMA descriptor of an i32 matrix was accepted";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("ptr<i32>, not a bf16, f16 or f32 matrix"),
+              std::string::npos)
+        << e.what();
+  }
   for (const char *bad : {"// bic-tma: base=1 shape=1,2 box=128,64 swizzle=128 by=value\n",
                           "// bic-tma: base=0 shape=0,2 box=128,64 swizzle=128 by=value\n",
                           "// bic-tma: base=0 shape=1,9 box=128,64 swizzle=128 by=value\n",

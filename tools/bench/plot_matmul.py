@@ -13,15 +13,20 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def main():
-    d = json.load(open(sys.argv[1]))
+def panels(d):
+    """The (N, K) shapes of a results JSON's rows, in order, and a figure
+    with one panel (axes) per shape."""
     shapes = []
     for r in d["rows"]:
         if (r["N"], r["K"]) not in shapes:
             shapes.append((r["N"], r["K"]))
     fig, axes = plt.subplots(1, len(shapes), figsize=(6 * len(shapes), 4.5))
-    if len(shapes) == 1:
-        axes = [axes]
+    return shapes, fig, axes if len(shapes) > 1 else [axes]
+
+
+def main():
+    d = json.load(open(sys.argv[1]))
+    shapes, fig, axes = panels(d)
     inv = d.get("invariant", {})
     for ax, (N, K) in zip(axes, shapes):
         rows = [r for r in d["rows"] if (r["N"], r["K"]) == (N, K)]

@@ -1,26 +1,22 @@
 """TFLOP/s against tokens (log-log) for B given as [K, N] (matmul_kn.py's
 JSON): bic's [K, N] and [N, K] builds and cuBLAS on each layout, one panel
-per (N, K); points where bic's [K, N] build runs on mma.sync (not wgmma)
-are marked with an open circle.
+per (N, K); open squares for bic's [K, N] build launched to overlap the
+previous call (PDL), where the JSON has it; points where bic's [K, N]
+build runs on mma.sync (not wgmma) are marked with an open circle.
 
 usage: plot_matmul_kn.py RESULTS.json OUT.png
 """
 import json
+import os
 import sys
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from plot_matmul import panels  # noqa: E402
 
 
 def main():
     d = json.load(open(sys.argv[1]))
-    shapes = []
-    for r in d["rows"]:
-        if (r["N"], r["K"]) not in shapes:
-            shapes.append((r["N"], r["K"]))
-    fig, axes = plt.subplots(1, len(shapes), figsize=(6 * len(shapes), 4.5))
+    shapes, fig, axes = panels(d)
     for ax, (N, K) in zip(axes, shapes):
         rows = [r for r in d["rows"] if (r["N"], r["K"]) == (N, K)]
         m = [r["M"] for r in rows]

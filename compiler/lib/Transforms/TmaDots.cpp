@@ -5,11 +5,12 @@
 // [BN, BK] (B given as [N, K], the weight layout) in bf16 or f16, BK a
 // multiple of 64 up to 512 (TMA boxes of 64 columns, BK / 64 per operand and
 // stage), and the tile fits the wgmma fragment. B given as [K, N] qualifies
-// too on wgmma tiles (BM >= 64) with BN 16, 32 or a multiple of 64 and BK
-// up to 256: its block is BN / 64 boxes of BK rows x 64 columns in the
-// 128-byte swizzle, or one box of BK x BN in the 64- (BN = 32) or 32-byte
-// (BN = 16) swizzle, an N-major wgmma operand. Each operand gets a hidden kernel parameter
-// for its TMA descriptor; the metadata tells the runtime how to encode it.
+// too with BN 16, 32 or a multiple of 64 and BK up to 256: its block is
+// BN / 64 boxes of BK rows x 64 columns in the 128-byte swizzle, or one box
+// of BK x BN in the 64- (BN = 32) or 32-byte (BN = 16) swizzle, an N-major
+// wgmma operand (read by mma.sync through ldmatrix.trans on the 16/32-row
+// tiles below). Each operand gets a hidden kernel parameter for its TMA
+// descriptor; the metadata tells the runtime how to encode it.
 // A tile of 16 or 32 rows (few tokens: BM < 64, which wgmma cannot take)
 // qualifies too, on up to 4 warps that each own whole 16x8 blocks of it
 // (mma.sync cannot split one): TMA stages both blocks and mma.sync reads them

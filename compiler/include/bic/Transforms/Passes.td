@@ -116,7 +116,7 @@ def BicTmaDots : Pass<"bic-tma-dots", "mlir::ModuleOp"> {
     multiple of 16 x num_warps and of 64 (wgmma) or BM = 16 or 32 on at
     most 4 warps, each on whole 16x8 blocks (mma.sync on the TMA stages:
     `bic.tma_mma_sync`), BN a multiple of 8 up to 256 (B given as [K, N],
-    not transposed: a wgmma tile, BN 16, 32 or a multiple of 64, BK up to
+    not transposed: BN 16, 32 or a multiple of 64, BK up to
     256, B's boxes one 32-, 64- or 128-byte swizzle row wide, the
     parameter's `bic.tma_swizzle`), and descriptors built from kernel
     parameters: appends one hidden kernel parameter per operand (a device
