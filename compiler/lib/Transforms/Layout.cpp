@@ -198,5 +198,6 @@ int64_t bic::dotBufferBytes(DotOp d) {
   int64_t n = d.getType().getShape()[1];
   int64_t elem = a.getElementType().getIntOrFloatBitWidth() / 8;
   int64_t bytes = elem * (m * (k + 8) + (d.getTransB() ? n * (k + 8) : k * (n + 8)));
-  return (bytes + 127) / 128 * 128;
+  const int64_t align = d->hasAttr(kWgmmaDotAttr) ? 1024 : 128;
+  return (bytes + align - 1) / align * align;
 }

@@ -101,7 +101,13 @@ BlockedLayoutAttr wgmmaAccumulatorLayout(mlir::MLIRContext *ctx,
 /// blocks k0 / 8 and k0 / 8 + 1.
 bool aFromRegisters(const TileLayout &la, const TileLayout &lc, int64_t K);
 
-/// Bytes of one shared-memory operand buffer of a dot (A then B, padded).
+/// Marks a dot that bic-lower-to-gpu{arch=sm_90a} runs on wgmma with A
+/// from registers (see wgmmaDotEligible in BicToGPU.h).
+inline constexpr llvm::StringLiteral kWgmmaDotAttr = "bic.wgmma";
+
+/// Bytes of one shared-memory operand buffer of a dot (A then B, padded);
+/// a multiple of 1024 for a `bic.wgmma` dot, whose B is swizzled from
+/// 1024-byte boundaries.
 int64_t dotBufferBytes(DotOp d);
 
 /// Shared-memory words that `op` exchanges values through when it is a

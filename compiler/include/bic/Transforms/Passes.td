@@ -223,9 +223,21 @@ def BicLowerToGPU : Pass<"bic-lower-to-gpu", "mlir::ModuleOp"> {
     their order attribute states, and layout conversions go through shared
     memory. Math functions become NVVM intrinsics (no libdevice).
 
+    A product (`bic.dot`) runs on mma.sync; with `arch=sm_90a`, one whose A
+    operand comes from registers (attention's Q and P) and whose warps all
+    go along the rows in warpgroups of four runs on
+    `wgmma.mma_async.m64nNk16` instead: A from the same registers, B written
+    to shared memory in the 128-byte-swizzled layout TMA would give it
+    (`bic.wgmma`). K ascending in k16 steps either way: the same order, and
+    the GPU tests compare the bits of both.
+
     Before: `func.func @k(...) attributes {bic.kernel}` on tiles.
     After:  `gpu.module @bic { gpu.func @k(...) kernel { ... } }`.
   }];
+  let options = [
+    Option<"arch", "arch", "std::string", "\"sm_80\"",
+           "The target (sm_80, sm_90, sm_90a): sm_90a lowers register-A products to wgmma">
+  ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::vector::VectorDialect",
                            "mlir::LLVM::LLVMDialect", "mlir::NVVM::NVVMDialect",
                            "mlir::memref::MemRefDialect", "mlir::scf::SCFDialect",

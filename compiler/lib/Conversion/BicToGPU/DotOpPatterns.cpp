@@ -11,6 +11,20 @@
 // mma fragment layout (see mmaAccumulatorLayout), so nothing moves between
 // the K loop's iterations.
 //
+// On sm_90a a dot that bic-lower-to-gpu marked `bic.wgmma` (A from
+// registers, warpgroups of four warps along the rows) runs on
+// `wgmma.mma_async.m64nNk16` instead: B is written to shared memory in the
+// swizzled box layout TMA gives it (K / 64 boxes of N rows x 128 bytes for
+// B as [N, K]; boxes of K rows x one swizzle row for [K, N]), fenced for
+// the async proxy, and each warpgroup issues per k-step of 16, ascending,
+// one wgmma per m16 row block of its warps, A from the same registers as
+// mma.sync's A fragment (wgmma's register A fragment is mma.m16n8k16's, one
+// warp per 16 rows), accumulating in place, then waits for them. The rows a
+// warp holds are only labels when A and the accumulator are both in
+// registers, so the fragment layout stays the mma.sync one and nothing
+// around the product changes. Same k-steps, same order: the GPU tests
+// compare the bits with mma.sync's (sm_80 PTX on the same GPU).
+//
 //===----------------------------------------------------------------------===//
 #include "bic/Conversion/BicToGPU.h"
 
@@ -83,6 +97,9 @@ void storeTile(Smem &s, Value v, const TileLayout &l, int64_t ld, int64_t start,
   auto coords = elementCoords(b, loc, l, ids, /*wrap=*/true);
   int64_t bytes = elem.getIntOrFloatBitWidth() / 8;
   int64_t g = l.dim(1).sptEff();
+  // A swizzled row keeps only its 16-byte chunks contiguous.
+  if (s.boxRows)
+    g = std::min<int64_t>(g, 16 / bytes);
   while (g > 1 && ((ld * bytes) % (g * bytes) || (start % (g * bytes))))
     g /= 2;
   for (int64_t e = 0; e < l.numElems(); e += g) {
@@ -262,7 +279,126 @@ Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
         loc, VectorType::get({lc.numElems()}, f32), acc);
 }
 
+/// wgmma.m64nNk16 with A from registers: K ascending in k-steps of 16 over
+/// B at shared address `bAddr` (i32; swizzled boxes, K-major if `transB`,
+/// else N-major), A from `aRegs` (in the accumulator's fragment layout, as
+/// for emitMma), updating the accumulator fragment `accVec` (layout `lc`,
+/// the mma fragment layout with warps along the rows only) in place; waits
+/// for the products before it returns.
+Value emitRegisterWgmma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
+                        Value accVec, Type elem, int64_t N, int64_t K, bool transB,
+                        Value bAddr, Value aRegs) {
+  const DimLayout &c0 = lc.dim(0), &c1 = lc.dim(1);
+  const char *ty = elem.isBF16() ? "bf16" : "f16";
+  const int64_t P1 = c1.perThread(), blocks = c0.perThread() / 2, regs = N / 2;
+  auto f32 = rw.getF32Type();
+  // wgmma's d[4j + 2h + c] of row block q: fragment row 2q + h, column
+  // pair element 2j + c (n8 block j), as emitMma's i0 .. i3.
+  auto index = [&](int64_t q, int64_t i) {
+    return (2 * q + (i / 2) % 2) * P1 + 2 * (i / 4) + i % 2;
+  };
+  SmallVector<SmallVector<Value>> frag(blocks);
+  for (int64_t q = 0; q < blocks; ++q)
+    for (int64_t i = 0; i < regs; ++i)
+      frag[q].push_back(rw.create<vector::ExtractOp>(loc, accVec, index(q, i)));
+
+  // d, {a0, a1, a2, a3}, b-desc, scale-d, imm-scale-a, imm-scale-b,
+  // imm-trans-b (1 reads B N-major).
+  std::string text = "{\n.reg .pred p;\nsetp.ne.b32 p, $" + std::to_string(regs + 5) +
+                     ", 0;\nwgmma.mma_async.sync.aligned.m64n" + std::to_string(N) +
+                     "k16.f32." + ty + "." + ty + " {";
+  std::string cons;
+  for (int64_t i = 0; i < regs; ++i) {
+    text += (i ? ", $" : "$") + std::to_string(i);
+    cons += "=f,";
+  }
+  text += "}, {$" + std::to_string(regs) + ", $" + std::to_string(regs + 1) + ", $" +
+          std::to_string(regs + 2) + ", $" + std::to_string(regs + 3) + "}, $" +
+          std::to_string(regs + 4) + ", p, 1, 1, " + (transB ? "0" : "1") + ";\n}";
+  cons += "r,r,r,r,l,r";
+  for (int64_t i = 0; i < regs; ++i)
+    cons += "," + std::to_string(i);
+  auto structTy =
+      LLVM::LLVMStructType::getLiteral(rw.getContext(), SmallVector<Type>(regs, f32));
+
+  // A's column pairs k0 / 4 + {0, 1} and + {2, 3} of fragment rows 2q and
+  // 2q + 1: the registers of mma.m16n8k16's A fragment (see emitMma).
+  const int64_t pa = K / 4;
+  auto pair = [&](int64_t r, int64_t k0, int64_t j) {
+    Value v = rw.create<vector::ExtractStridedSliceOp>(
+        loc, aRegs, ArrayRef<int64_t>{r * pa + k0 / 4 + j}, ArrayRef<int64_t>{2},
+        ArrayRef<int64_t>{1});
+    return rw.create<LLVM::BitcastOp>(loc, rw.getI32Type(), v).getResult();
+  };
+  // N-major B: boxes of K rows x one swizzle row of nRow bytes.
+  const int64_t nRow = transB ? 0 : nMajorBoxCols(N) * 2;
+  inlineAsm(rw, loc, "wgmma.fence.sync.aligned;", "", ValueRange{});
+  for (int64_t k = 0; k < K / 16; ++k) {
+    // K-major: box k / 4 of N rows x 128 bytes, 32 bytes per k-step within
+    // it; N-major: K-rows 16 k on (two 8-row groups of 8 nRow bytes), boxes
+    // K nRow bytes apart.
+    Value bDesc =
+        transB ? wgmmaMatrixDesc(rw, loc,
+                                 rw.create<arith::AddIOp>(
+                                     loc, bAddr, constI32(rw, loc, (k / 4) * N * 128 + 32 * (k % 4))))
+               : wgmmaMatrixDesc(rw, loc,
+                                 rw.create<arith::AddIOp>(loc, bAddr,
+                                                          constI32(rw, loc, 16 * nRow * k)),
+                                 K * nRow, nRow);
+    for (int64_t q = 0; q < blocks; ++q) {
+      SmallVector<Value> ops = {pair(2 * q, 16 * k, 0), pair(2 * q + 1, 16 * k, 0),
+                                pair(2 * q, 16 * k, 2), pair(2 * q + 1, 16 * k, 2), bDesc,
+                                constI32(rw, loc, 1)};
+      ops.append(frag[q].begin(), frag[q].end());
+      Value res = inlineAsm(rw, loc, text, cons, ops, structTy);
+      for (int64_t i = 0; i < regs; ++i)
+        frag[q][i] = rw.create<LLVM::ExtractValueOp>(loc, res, i);
+    }
+  }
+  inlineAsm(rw, loc, "wgmma.commit_group.sync.aligned;", "", ValueRange{});
+  // The wait hands every accumulator register through, so that nothing
+  // reads them before the products are done.
+  SmallVector<Value> all;
+  std::string waitCons;
+  for (auto &f : frag)
+    all.append(f.begin(), f.end());
+  const int64_t n = all.size();
+  for (int64_t i = 0; i < n; ++i)
+    waitCons += "=f,";
+  for (int64_t i = 0; i < n; ++i)
+    waitCons += std::to_string(i) + (i + 1 < n ? "," : "");
+  Value done = inlineAsm(rw, loc, "wgmma.wait_group.sync.aligned 0;", waitCons, all,
+                         LLVM::LLVMStructType::getLiteral(rw.getContext(),
+                                                          SmallVector<Type>(n, f32)));
+  Value acc = accVec;
+  for (int64_t q = 0; q < blocks; ++q)
+    for (int64_t i = 0; i < regs; ++i)
+      acc = rw.create<vector::InsertOp>(
+          loc, rw.create<LLVM::ExtractValueOp>(loc, done, q * regs + i), acc, index(q, i));
+  return acc;
+}
+
 } // namespace
+
+bool bic::wgmmaDotEligible(DotOp d) {
+  auto at = d.getA().getType();
+  Type elem = at.getElementType();
+  auto la = TileLayout::get(at);
+  auto lc = TileLayout::get(d.getType());
+  if ((!elem.isBF16() && !elem.isF16()) || failed(la) || failed(lc))
+    return false;
+  const int64_t N = d.getType().getShape()[1], K = at.getShape()[1];
+  const DimLayout &c0 = lc->dim(0), &c1 = lc->dim(1);
+  if (c0.lanesFirst || c0.spt != 1 || c0.tpw != 8 || c1.spt != 2 || c1.tpw != 4 ||
+      c1.wpc != 1 || c0.wpc % 4 || c0.perThread() % 2 || c0.replicated() ||
+      c1.replicated() || !aFromRegisters(*la, *lc, K) || N % 8 || N > 256)
+    return false;
+  if (d.getTransB())
+    return K % 64 == 0;
+  // The descriptor's leading offset (K x row bytes) has 14 bits of 16 bytes.
+  const int64_t cols = nMajorBoxCols(N);
+  return cols && K % 16 == 0 && K * cols * 2 < (int64_t(1) << 18);
+}
 
 Value bic::emitStagedMma(ConversionPatternRewriter &rw, Location loc,
                          const TileLayout &lc, Value acc, Type elem, int64_t M,
@@ -402,6 +538,23 @@ struct DotLowering : public OpConversionPattern<DotOp> {
     int64_t offB = M * lda * 2;
 
     ThreadIds ids = getThreadIds(rw, loc);
+    if (op->hasAttr(kWgmmaDotAttr)) {
+      if (!wgmmaDotEligible(op))
+        return op.emitOpError("marked bic.wgmma but its operands do not fit wgmma");
+      // B alone (A stays in registers), in TMA's swizzled box layout.
+      Smem s{rw, loc, bufferBase(op, rw), /*boxRows=*/transB ? N : K,
+             /*rowBytes=*/transB ? 128 : nMajorBoxCols(N) * 2};
+      if (!op->hasAttr(kDoubleBufferAttr))
+        rw.create<gpu::BarrierOp>(loc);
+      storeTile(s, a.getB(), *lb, /*ld=*/0, /*start=*/0, elem, ids);
+      // Written by the threads (generic proxy), read by wgmma (async proxy).
+      inlineAsm(rw, loc, "fence.proxy.async.shared::cta;", "", ValueRange{});
+      rw.create<gpu::BarrierOp>(loc);
+      Value bAddr = rw.create<LLVM::PtrToIntOp>(loc, rw.getI32Type(), s.base);
+      rw.replaceOp(op, emitRegisterWgmma(rw, loc, *lc, a.getAcc(), elem, N, K, transB,
+                                         bAddr, a.getA()));
+      return success();
+    }
     bool aRegs = aFromRegisters(*la, *lc, K);
     Smem s = stageOperands(op, a, *la, *lb, lda, ldb, offB, ids, rw, aRegs);
 

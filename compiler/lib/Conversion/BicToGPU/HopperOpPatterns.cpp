@@ -228,28 +228,6 @@ struct TmaLoadLowering : public OpConversionPattern<TmaLoadOp> {
   }
 };
 
-/// Descriptor of a swizzled operand at shared address `addr` (i32) whose
-/// rows are one swizzle row of `rowBytes` (128, 64 or 32). K-major (`lbo`
-/// 0, 128-byte rows): the leading-dimension offset is unused (1) and 8-row
-/// groups are 1024 bytes apart. N-major (B given as [K, N]): `lbo` is the
-/// distance between boxes of N-columns and 8 x `rowBytes` that between
-/// groups of 8 K-rows.
-Value matrixDesc(OpBuilder &b, Location loc, Value addr, int64_t lbo = 0,
-                 int64_t rowBytes = 128) {
-  // 14 bits of lbo >> 4 (bic-tma-dots keeps N-major K blocks to 256 rows:
-  // at most 32 KB).
-  assert(lbo % 16 == 0 && (lbo >> 4) < (1 << 14) && "leading offset out of range");
-  // The descriptor's layout type: 1, 2, 3 for the 128-, 64-, 32-byte swizzle.
-  const int64_t mode = rowBytes == 128 ? 1 : rowBytes == 64 ? 2 : 3;
-  assert((rowBytes == 128 || rowBytes == 64 || rowBytes == 32) && "not a swizzle row");
-  Value a = b.create<arith::ExtUIOp>(loc, b.getI64Type(), addr);
-  a = b.create<arith::AndIOp>(loc, b.create<arith::ShRUIOp>(loc, a, i64c(b, loc, 4)),
-                              i64c(b, loc, 0x3FFF));
-  int64_t fixed = ((lbo ? lbo >> 4 : 1) << 16) | (int64_t(8 * rowBytes >> 4) << 32) |
-                  (mode << 62);
-  return b.create<arith::OrIOp>(loc, a, i64c(b, loc, fixed));
-}
-
 struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(TmaDotOp op, OpAdaptor a,
@@ -341,10 +319,10 @@ struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
       // N-major B: k16 step k starts at K-row 16 k (two 8-row groups of
       // 8 nRow bytes each); its boxes of K rows are K * nRow bytes apart.
       Value bDesc =
-          nMajor ? matrixDesc(rw, loc,
+          nMajor ? wgmmaMatrixDesc(rw, loc,
                               rw.create<arith::AddIOp>(loc, bStage, i32c(rw, loc, 16 * nRow * k)),
                               K * nRow, nRow)
-                 : matrixDesc(rw, loc,
+                 : wgmmaMatrixDesc(rw, loc,
                               rw.create<arith::AddIOp>(loc, bStage, i32c(rw, loc, boxOff(N, k))));
       for (int64_t r = 0; r < reps; ++r) {
         // Rows r * 16 * nw + 64 * warpgroup + [0, 64) of the stage.
@@ -352,7 +330,7 @@ struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
         Value aOff = rw.create<arith::AddIOp>(
             loc, rw.create<arith::MulIOp>(loc, row, i32c(rw, loc, rowBytes)),
             i32c(rw, loc, boxOff(M, k)));
-        Value aDesc = matrixDesc(rw, loc, rw.create<arith::AddIOp>(loc, aStage, aOff));
+        Value aDesc = wgmmaMatrixDesc(rw, loc, rw.create<arith::AddIOp>(loc, aStage, aOff));
         SmallVector<Value> operands = {aDesc, bDesc, i32c(rw, loc, 1)};
         operands.append(frag[r].begin(), frag[r].end());
         Value res = inlineAsm(rw, loc, text, cons, operands, structTy);
@@ -686,3 +664,26 @@ void bic::populateHopperOpPatterns(TileTypeConverter &tc, RewritePatternSet &pat
                TmaReleaseLowering, WaitPriorGridsLowering, ClusterRankLowering,
                ClusterBarrierLowering>(tc, patterns.getContext());
 }
+
+/// Descriptor of a swizzled operand at shared address `addr` (i32) whose
+/// rows are one swizzle row of `rowBytes` (128, 64 or 32). K-major (`lbo`
+/// 0, 128-byte rows): the leading-dimension offset is unused (1) and 8-row
+/// groups are 1024 bytes apart. N-major (B given as [K, N]): `lbo` is the
+/// distance between boxes of N-columns and 8 x `rowBytes` that between
+/// groups of 8 K-rows.
+Value bic::wgmmaMatrixDesc(OpBuilder &b, Location loc, Value addr, int64_t lbo,
+                           int64_t rowBytes) {
+  // 14 bits of lbo >> 4 (bic-tma-dots keeps N-major K blocks to 256 rows:
+  // at most 32 KB).
+  assert(lbo % 16 == 0 && (lbo >> 4) < (1 << 14) && "leading offset out of range");
+  // The descriptor's layout type: 1, 2, 3 for the 128-, 64-, 32-byte swizzle.
+  const int64_t mode = rowBytes == 128 ? 1 : rowBytes == 64 ? 2 : 3;
+  assert((rowBytes == 128 || rowBytes == 64 || rowBytes == 32) && "not a swizzle row");
+  Value a = b.create<arith::ExtUIOp>(loc, b.getI64Type(), addr);
+  a = b.create<arith::AndIOp>(loc, b.create<arith::ShRUIOp>(loc, a, i64c(b, loc, 4)),
+                              i64c(b, loc, 0x3FFF));
+  int64_t fixed = ((lbo ? lbo >> 4 : 1) << 16) | (int64_t(8 * rowBytes >> 4) << 32) |
+                  (mode << 62);
+  return b.create<arith::OrIOp>(loc, a, i64c(b, loc, fixed));
+}
+

@@ -25,9 +25,17 @@ using namespace bic;
 
 namespace {
 struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
+  using Base::Base;
   LogicalResult moveKernel(func::FuncOp fn, gpu::GPUModuleOp gm) {
     MLIRContext *ctx = &getContext();
     OpBuilder b(ctx);
+    // On sm_90a, products with A in registers and warpgroups along the rows
+    // take wgmma (before the buffers are sized: theirs are 1024-aligned).
+    if (arch == "sm_90a")
+      fn.walk([&](DotOp d) {
+        if (wgmmaDotEligible(d))
+          d->setAttr(kWgmmaDotAttr, UnitAttr::get(&getContext()));
+      });
     // A dot in a loop that is the kernel's only shared-memory user alternates
     // between two buffers, which saves one barrier per iteration.
     int64_t users = 0;
@@ -44,7 +52,12 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
       int64_t &w = isTmaPipelineOp(op) ? tmaWords : otherWords;
       w = std::max(w, scratchWords(op));
     });
-    const int64_t exchangeByte = tmaWords && otherWords ? (tmaWords * 4 + 127) / 128 * 128 : 0;
+    // (1024-aligned past them when a wgmma dot swizzles its B there.)
+    bool wgmmaDots = false;
+    fn.walk([&](DotOp d) { wgmmaDots |= d->hasAttr(kWgmmaDotAttr); });
+    const int64_t exAlign = wgmmaDots ? 1024 : 128;
+    const int64_t exchangeByte =
+        tmaWords && otherWords ? (tmaWords * 4 + exAlign - 1) / exAlign * exAlign : 0;
     words = exchangeByte ? exchangeByte / 4 + otherWords : std::max(tmaWords, otherWords);
     // Up to 48 KB as a static workgroup buffer; beyond, dynamic shared
     // memory (the runtime raises the kernel's limit and passes the size).
@@ -52,10 +65,12 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
     if (words * 4 > kDynamicLimit)
       return fn.emitError("needs ")
              << words * 4 << " bytes of shared memory; at most 227 KB exist";
-    // TMA stages need 1024-byte alignment, which only the (patched) dynamic
-    // shared-memory array guarantees.
+    // TMA stages and the swizzled B of a wgmma dot need 1024-byte
+    // alignment, which only the (patched) dynamic shared-memory array
+    // guarantees.
     bool tma = false;
     fn.walk([&](TmaInitOp) { tma = true; });
+    tma |= wgmmaDots;
     bool dynamic = words * 4 > kStaticLimit || tma;
     auto ptrTy = LLVM::LLVMPointerType::get(ctx, 1);
     SmallVector<Type> args;
