@@ -5,7 +5,12 @@ set -euo pipefail
 BUILD="$1"; DEST="$2"
 rm -rf "$DEST"; mkdir -p "$DEST/kernels"
 cp "$BUILD/tests/bic-gpu-tests" "$BUILD/bin/bic-bench-launch" "$BUILD/lib/libbic.so" "$DEST/"
-cp "$BUILD"/kernels/*.ptx "$DEST/kernels/"
+# Only the PTX the build defines now: a kernel dropped from CMake leaves
+# its old file in $BUILD/kernels, which must not reach the GPU runs.
+mapfile -t PTX < <(ninja -C "$BUILD" -t targets all 2>/dev/null |
+                   sed -n 's|^\(kernels/[^:]*\.ptx\): .*|\1|p')
+[ ${#PTX[@]} -gt 0 ] || { echo "bundle.sh: no kernels/*.ptx targets in $BUILD" >&2; exit 1; }
+for p in "${PTX[@]}"; do cp "$BUILD/$p" "$DEST/kernels/"; done
 # Configuration sweep: RMSNorm with other warp counts (each a fixed order).
 if [ -x "$BUILD/bin/bic" ]; then
   mkdir -p "$DEST/sweep"
