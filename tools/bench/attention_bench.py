@@ -3,7 +3,8 @@ torch's scaled_dot_product_attention (FlashAttention on Hopper), bf16,
 H = 32 query heads on H_KV = 8 KV heads, D = 64, causal. Prefill: S = L
 queries; decode: one query at position L - 1 over L keys. bic's time is
 the best of its builds: `attention` with 32, 64 or 128 query rows per
-program or (`_gqa`) 64 or 128 rows of (query, head) pairs, and (decode) split-KV, `attention_partial` (32 or 64 rows of (query, head) pairs) then
+program (128 on 8 warps, or on 4 with `_m128w4`) or (`_gqa`) 64 or 128
+rows of (query, head) pairs, and (decode) split-KV, `attention_partial` (32 or 64 rows of (query, head) pairs) then
 `attention_combine`, over splits of 256 keys. GPU time per call from CUDA
 graph replays (PERF.md, Method). Also checks, for bic, that the last
 token's decode output (alone, and through split-KV) has the bits of its
@@ -45,9 +46,11 @@ def main():
     os.makedirs(out, exist_ok=True)
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
     bms = {"attention": 64, "attention_m32": 32, "attention_m128": 128, "attention_gqa": 64,
-           "attention_gqa_m128": 128, "attention_async": 64, "attention_gqa_async": 64}
+           "attention_gqa_m128": 128, "attention_m128w4": 128, "attention_gqa_m128w4": 128,
+           "attention_async": 64, "attention_gqa_async": 64}
     # rows: (query, head) pairs
-    packed = {"attention_gqa", "attention_gqa_m128", "attention_gqa_async"}
+    packed = {"attention_gqa", "attention_gqa_m128", "attention_gqa_m128w4",
+              "attention_gqa_async"}
     # BIC_ATTENTION_EXTRA="name:BM[:gqa],..." adds builds from BUNDLE/kernels
     # (of the same order) as candidates, prefill and split-KV decode; `gqa`
     # marks rows of (query, head) pairs (PACK_GQA=1).
@@ -125,7 +128,8 @@ def main():
         t_sdpa = graph_time_us(sdpa, 1)
         best = None
         cands = ["attention", "attention_m32", "attention_m128", "attention_gqa",
-                 "attention_gqa_m128", "attention_async", "attention_gqa_async"]
+                 "attention_gqa_m128", "attention_m128w4", "attention_gqa_m128w4",
+                 "attention_async", "attention_gqa_async"]
         if S == 1:
             cands = ["attention", "split:attention_m32", "split:attention"]
         cands += [("split:" if S == 1 else "") + e[0] for e in extra]
