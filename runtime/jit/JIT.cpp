@@ -4,9 +4,11 @@
 #include "bic/Pipeline/Pipeline.h"
 #include "bic/runtime/Metadata.h"
 
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -69,28 +71,41 @@ std::string encodeEntry(const std::string &key, const std::string &ptx) {
 }
 
 enum class Read { Missing, Ok, Corrupt };
-Read decodeEntry(const std::string &path, const std::string &key, std::string &ptx) {
+/// Reads the entry at `path`; for a corrupt one, says why in `why`.
+Read decodeEntry(const std::string &path, const std::string &key, std::string &ptx,
+                 std::string &why) {
   // Only a regular file of a plausible size is read: opening a FIFO would
   // wait for a writer, and a device file never ends.
   struct stat st;
   if (::stat(path.c_str(), &st) != 0)
     return Read::Missing;
-  if (!S_ISREG(st.st_mode) || st.st_size > (off_t(256) << 20))
+  if (!S_ISREG(st.st_mode)) {
+    why = S_ISDIR(st.st_mode) ? "a directory, not a file" : "not a regular file";
     return Read::Corrupt;
+  }
+  if (st.st_size > (off_t(256) << 20)) {
+    why = "larger than 256 MB";
+    return Read::Corrupt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return Read::Missing;
   std::string header;
-  if (!std::getline(in, header) || header.rfind(kMagic + key + " ", 0) != 0)
+  if (!std::getline(in, header) || header.rfind(kMagic + key + " ", 0) != 0) {
+    why = "no bic-cache header for this key";
     return Read::Corrupt;
+  }
   std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   // The header exactly as it would be written for this body (its length and
   // checksum), and a kernel header the runtime can read.
-  if (header != entryHeader(key, body))
+  if (header != entryHeader(key, body)) {
+    why = "length or checksum does not match its header";
     return Read::Corrupt;
+  }
   try {
     parseMetadata(body);
-  } catch (const Error &) {
+  } catch (const Error &e) {
+    why = std::string("not a kernel the runtime can load: ") + e.what();
     return Read::Corrupt;
   }
   ptx = std::move(body);
@@ -173,7 +188,8 @@ std::string Compiler::compileToPTX(const std::string &source, const Options &opt
   std::string path = im.dir + "/" + key + ".ptx";
   std::string ptx;
   if (disk && dump.empty()) {
-    Read r = decodeEntry(path, key, ptx);
+    std::string why;
+    Read r = decodeEntry(path, key, ptx, why);
     if (r == Read::Ok) {
       std::lock_guard<std::mutex> l(im.mu);
       ++im.stats.diskHits;
@@ -181,9 +197,12 @@ std::string Compiler::compileToPTX(const std::string &source, const Options &opt
       return ptx;
     }
     if (r == Read::Corrupt) {
+      // Replaced below; a directory in its place is left alone (and the
+      // write below then reports that the entry could not be stored).
       std::remove(path.c_str());
       std::lock_guard<std::mutex> l(im.mu);
       ++im.stats.corruptEntries;
+      im.stats.lastProblem = "corrupt cache entry '" + path + "' (" + why + "): recompiled";
     }
   }
 
@@ -206,18 +225,32 @@ std::string Compiler::compileToPTX(const std::string &source, const Options &opt
   } catch (const Error &) {
     loadable = false;
   }
-  if (disk && loadable && makeDirs(im.dir)) {
+  std::string unstored;
+  if (disk && loadable && !makeDirs(im.dir)) {
+    unstored = "cannot create the cache directory '" + im.dir + "'";
+  } else if (disk && loadable) {
     std::ostringstream tmp;
     tmp << path << ".tmp." << getpid() << "." << std::this_thread::get_id();
+    bool written;
     {
       std::ofstream out(tmp.str(), std::ios::binary);
       out << encodeEntry(key, ptx);
+      written = bool(out.flush());
     }
     // rename() is atomic: readers see the old entry, none, or the new one.
-    if (std::rename(tmp.str().c_str(), path.c_str()) != 0)
+    if (!written) {
+      unstored = "cannot write '" + tmp.str() + "'";
       std::remove(tmp.str().c_str());
+    } else if (std::rename(tmp.str().c_str(), path.c_str()) != 0) {
+      unstored = "cannot store cache entry '" + path + "': " + std::strerror(errno);
+      std::remove(tmp.str().c_str());
+    }
   }
   std::lock_guard<std::mutex> l(im.mu);
+  if (!unstored.empty()) {
+    ++im.stats.unstoredEntries;
+    im.stats.lastProblem = unstored + "; compiled without the disk cache";
+  }
   ++im.stats.misses;
   im.memory[key] = ptx;
   return ptx;

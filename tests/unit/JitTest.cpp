@@ -114,10 +114,39 @@ TEST(Jit, CorruptAndTruncatedEntriesAreRecompiled) {
     EXPECT_EQ(c.compileToPTX(kSrc, {}), good) << "variant " << variant;
     EXPECT_EQ(c.stats().corruptEntries, 1u) << "variant " << variant;
     EXPECT_EQ(c.stats().misses, 1u);
+    EXPECT_EQ(c.stats().lastProblem.rfind("corrupt cache entry '" + entry.string() + "' (", 0),
+              0u)
+        << c.stats().lastProblem;
+    EXPECT_EQ(c.stats().unstoredEntries, 0u);
     jit::Compiler again(d.path);
     again.compileToPTX(kSrc, {});
     EXPECT_EQ(again.stats().diskHits, 1u) << "entry was rewritten";
   }
+}
+
+// A directory where an entry goes can be neither read, removed nor
+// replaced: the kernel is compiled on every run, the directory is left
+// alone, and the stats name the path and both problems.
+TEST(Jit, DirectoryInPlaceOfAnEntryIsReportedAndRecompiled) {
+  TempDir d;
+  fs::path entry;
+  std::string good = compileIntoCache(d, entry);
+  fs::remove(entry);
+  fs::create_directories(entry / "inside");
+  for (int run = 0; run < 2; ++run) {
+    jit::Compiler c(d.path);
+    EXPECT_EQ(c.compileToPTX(kSrc, {}), good) << "run " << run;
+    jit::CacheStats st = c.stats();
+    EXPECT_EQ(st.misses, 1u);
+    EXPECT_EQ(st.diskHits, 0u);
+    EXPECT_EQ(st.corruptEntries, 1u);
+    EXPECT_EQ(st.unstoredEntries, 1u);
+    EXPECT_EQ(st.lastProblem.rfind("cannot store cache entry '" + entry.string() + "': ", 0), 0u)
+        << st.lastProblem;
+    EXPECT_NE(st.lastProblem.find("compiled without the disk cache"), std::string::npos)
+        << st.lastProblem;
+  }
+  EXPECT_TRUE(fs::is_directory(entry / "inside"));
 }
 
 // Entries a checksum cannot catch: a FIFO (opening it would wait for a

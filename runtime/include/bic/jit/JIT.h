@@ -46,6 +46,14 @@ struct Options {
 
 struct CacheStats {
   uint64_t memoryHits = 0, diskHits = 0, misses = 0, corruptEntries = 0;
+  /// Entries compiled but not stored: the cache directory or the entry's
+  /// path could not be written (e.g. a directory sits where the entry
+  /// goes). The kernel is still returned; only the disk cache is missed.
+  uint64_t unstoredEntries = 0;
+  /// The last problem with the disk cache, naming the entry's path and
+  /// what was wrong ("" if none): a corrupt entry (recompiled) or one that
+  /// could not be stored.
+  std::string lastProblem;
 };
 
 /// A module compiled (or found in the cache) and loaded, with its kernel.
