@@ -327,7 +327,8 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
   // Kernels built for overlapped launches (`overlap=1`, sm_90 only: checked
   // above) wait for the previous kernel on the stream before they touch
   // memory (griddepcontrol); the pass leaves every other kernel alone.
-  if (failed(run("bic-pipeline-dots,bic-wait-prior-grids,bic-lower-to-gpu{arch=" + opts.arch +
+  if (failed(run("bic-pipeline-dots{arch=" + opts.arch +
+                 "},bic-wait-prior-grids,bic-lower-to-gpu{arch=" + opts.arch +
                  "},canonicalize,cse")))
     return fail();
   for (auto gm : module->getOps<gpu::GPUModuleOp>())

@@ -201,3 +201,23 @@ int64_t bic::dotBufferBytes(DotOp d) {
   const int64_t align = d->hasAttr(kWgmmaDotAttr) ? 1024 : 128;
   return (bytes + align - 1) / align * align;
 }
+
+bool bic::wgmmaDotEligible(DotOp d) {
+  auto at = d.getA().getType();
+  Type elem = at.getElementType();
+  auto la = TileLayout::get(at);
+  auto lc = TileLayout::get(d.getType());
+  if ((!elem.isBF16() && !elem.isF16()) || failed(la) || failed(lc))
+    return false;
+  const int64_t N = d.getType().getShape()[1], K = at.getShape()[1];
+  const DimLayout &c0 = lc->dim(0), &c1 = lc->dim(1);
+  if (c0.lanesFirst || c0.spt != 1 || c0.tpw != 8 || c1.spt != 2 || c1.tpw != 4 ||
+      c1.wpc != 1 || c0.wpc % 4 || c0.perThread() % 2 || c0.replicated() ||
+      c1.replicated() || !aFromRegisters(*la, *lc, K) || N % 8 || N > 256)
+    return false;
+  if (d.getTransB())
+    return K % 64 == 0;
+  // The descriptor's leading offset (K x row bytes) has 14 bits of 16 bytes.
+  const int64_t cols = nMajorBoxCols(N);
+  return cols && K % 16 == 0 && K * cols * 2 < (int64_t(1) << 18);
+}

@@ -36,8 +36,12 @@ constexpr int64_t kSmemLimit = 100 * 1024;
 // The TMA pipeline may use what one program can have (227 KB on H100/H200).
 constexpr int64_t kTmaSmemLimit = 227 * 1024;
 
-int64_t slotBytes(RankedTensorType tile) {
+/// Bytes of one slot of `tile`: rows padded by 16 bytes (ldmatrix), or for
+/// a wgmma operand (`swizzled`) the swizzled boxes, 1024-aligned.
+int64_t slotBytes(RankedTensorType tile, bool swizzled = false) {
   int64_t elem = tile.getElementType().getIntOrFloatBitWidth() / 8;
+  if (swizzled)
+    return (tile.getShape()[0] * tile.getShape()[1] * elem + 1023) / 1024 * 1024;
   int64_t bytes = tile.getShape()[0] * (tile.getShape()[1] + 8) * elem;
   return (bytes + 127) / 128 * 128;
 }
@@ -58,7 +62,8 @@ bool zeroOrAbsent(Value other) {
 /// buffer `buffer` at byte `base`, `slotBytes` per slot; lanes of an
 /// iteration past the loop's end (`inRange` false) copy nothing and zero-fill.
 void asyncCopy(OpBuilder &b, Location loc, LoadOp l, IRMapping &map, Value inRange,
-               Value slot, unsigned buffer, int64_t base, int64_t slotBytes) {
+               Value slot, unsigned buffer, int64_t base, int64_t slotBytes,
+               int64_t swizzleRowBytes = 0) {
   auto pt = cast<RankedTensorType>(l.getPtr().getType());
   auto mt = RankedTensorType::get(pt.getShape(), b.getI1Type(), pt.getEncoding());
   Value m = b.create<SplatOp>(loc, mt, inRange);
@@ -69,6 +74,9 @@ void asyncCopy(OpBuilder &b, Location loc, LoadOp l, IRMapping &map, Value inRan
                                     b.getI32IntegerAttr(l.getVec() ? *l.getVec() : 1));
   copy->setAttr("bic.buffer_base", b.getI64IntegerAttr(base));
   copy->setAttr("bic.slot_bytes", b.getI64IntegerAttr(slotBytes));
+  // The slot as swizzled boxes of the tile's rows x this many bytes.
+  if (swizzleRowBytes)
+    copy->setAttr("bic.swizzle_row_bytes", b.getI64IntegerAttr(swizzleRowBytes));
 }
 
 struct Candidate {
@@ -681,6 +689,11 @@ struct Prefetch {
   LoadOp load;
   /// The address and mask computations of one iteration, in body order.
   SmallVector<Operation *> address;
+  /// sm_90a: the product runs on wgmma, B's slots are swizzled boxes of
+  /// this many bytes per row (0: padded rows for mma.sync).
+  int64_t swizzleRowBytes = 0;
+  RankedTensorType tile() { return cast<RankedTensorType>(load.getType()); }
+  int64_t slot() { return slotBytes(tile(), swizzleRowBytes != 0); }
 };
 
 std::optional<Prefetch> matchPrefetch(DotOp dot) {
@@ -872,7 +885,7 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
       map.map(f.getInductionVar(), k);
       for (Operation *op : p.address)
         b.clone(*op, map);
-      asyncCopy(b, loc, p.load, map, inRange, slot, i, bases[i], slots[i]);
+      asyncCopy(b, loc, p.load, map, inRange, slot, i, bases[i], slots[i], p.swizzleRowBytes);
     }
     b.create<AsyncCommitOp>(loc);
   }
@@ -903,14 +916,31 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
           nested.append({f, g});
     for (scf::ForOp f : nested)
       loops.remove_if([&](auto &e) { return e.first == f; });
+    // On sm_90a a product wgmma can run reads B from swizzled boxes.
+    bool swizzled = false;
+    for (auto &[f, ps] : loops)
+      for (Prefetch &p : ps)
+        if (arch == "sm_90a" && wgmmaDotEligible(p.dot)) {
+          p.swizzleRowBytes =
+              p.dot.getTransB() ? 128 : nMajorBoxCols(p.dot.getType().getShape()[1]) * 2;
+          swizzled = true;
+        }
+    // Each operand's two slots, one after the other from `start` (a
+    // swizzled one from a 1024-byte boundary); returns the end.
+    auto placeSlots = [](SmallVector<Prefetch> &ps, int64_t start,
+                         SmallVector<int64_t> *bases = nullptr) {
+      for (Prefetch &p : ps) {
+        if (p.swizzleRowBytes)
+          start = (start + 1023) / 1024 * 1024;
+        if (bases)
+          bases->push_back(start);
+        start += 2 * p.slot();
+      }
+      return start;
+    };
     // The region starts past every other user's bytes, dots that keep their
     // own buffer included; a loop whose slots do not fit keeps its loads,
     // and then its dots count among the others, so settle both together.
-    auto slotsEnd = [](SmallVector<Prefetch> &ps, int64_t start) {
-      for (Prefetch &p : ps)
-        start += 2 * slotBytes(cast<RankedTensorType>(p.load.getType()));
-      return start;
-    };
     int64_t start = 0;
     for (size_t kept = loops.size() + 1; kept != loops.size();) {
       kept = loops.size();
@@ -924,20 +954,29 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
         }
         others = std::max(others, 4 * exchangeScratchWords(op));
       });
-      start = (others + 127) / 128 * 128;
-      loops.remove_if([&](auto &e) { return slotsEnd(e.second, start) > kSmemLimit; });
+      const int64_t align = swizzled ? 1024 : 128;
+      start = (others + align - 1) / align * align;
+      loops.remove_if([&](auto &e) { return placeSlots(e.second, start) > kSmemLimit; });
     }
     if (loops.empty())
       return;
     int64_t end = start;
     for (auto &[f, ps] : loops) {
-      SmallVector<int64_t> bases, slots;
-      for (Prefetch &p : ps) {
-        bases.push_back(slots.empty() ? start : bases.back() + 2 * slots.back());
-        slots.push_back(slotBytes(cast<RankedTensorType>(p.load.getType())));
-      }
-      end = std::max(end, slotsEnd(ps, start));
       Location loc = f.getLoc();
+      SmallVector<int64_t> bases, slots;
+      end = std::max(end, placeSlots(ps, start, &bases));
+      bool fence = false;
+      for (Prefetch &p : ps) {
+        slots.push_back(p.slot());
+        fence |= p.swizzleRowBytes != 0;
+      }
+      // cp.async writes through the generic proxy; wgmma reads through the
+      // async one: each thread fences its copies before the barrier.
+      auto wait = [&](OpBuilder &bb) {
+        auto w = bb.create<AsyncWaitOp>(loc, bb.getI32IntegerAttr(0));
+        if (fence)
+          w->setAttr("bic.fence_async_proxy", bb.getUnitAttr());
+      };
       Type ivTy = f.getInductionVar().getType();
       auto i32 = [&](OpBuilder &bb, Value v) -> Value {
         return ivTy.isInteger(32) ? v : bb.create<arith::TruncIOp>(loc, bb.getI32Type(), v);
@@ -953,7 +992,7 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
       // with the other one, read in the previous iteration), then fetch the
       // next iteration's blocks into the other slot.
       b.setInsertionPointToStart(f.getBody());
-      b.create<AsyncWaitOp>(loc, b.getI32IntegerAttr(0));
+      wait(b);
       Value iv = f.getInductionVar();
       Value it = b.create<arith::DivUIOp>(
           loc, b.create<arith::SubIOp>(loc, iv, f.getLowerBound()), f.getStep());
@@ -973,6 +1012,8 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
         sd->setAttr("bic.a_base", b.getI64IntegerAttr(0));
         sd->setAttr("bic.a_slot", b.getI64IntegerAttr(0));
         sd->setAttr("bic.region_end", b.getI64IntegerAttr(end));
+        if (p.swizzleRowBytes)
+          sd->setAttr(kWgmmaDotAttr, b.getUnitAttr());
         p.dot.replaceAllUsesWith(sd.getResult());
         p.dot.erase();
         p.load.erase();

@@ -59,14 +59,6 @@ mlir::Value emitStagedMma(mlir::ConversionPatternRewriter &rw, mlir::Location lo
 /// apart), N-major with `lbo` the distance between boxes of columns.
 mlir::Value wgmmaMatrixDesc(mlir::OpBuilder &b, mlir::Location loc, mlir::Value addr,
                             int64_t lbo = 0, int64_t rowBytes = 128);
-/// Whether bic-lower-to-gpu{arch=sm_90a} can run `d` on wgmma.m64nNk16
-/// with A from registers: bf16/f16 operands, A in the accumulator's fragment
-/// layout (aFromRegisters), the warps all along the rows in warpgroups of
-/// four (each warp one or more whole m16 row blocks, all N columns), N a
-/// multiple of 8 up to 256, and B a whole number of swizzle boxes: as
-/// [N, K] (trans_b) K a multiple of 64; as [K, N] N 16, 32 or a multiple
-/// of 64 (nMajorBoxCols). Needs the layouts.
-bool wgmmaDotEligible(DotOp d);
 /// Fails (with a diagnostic on `op`) unless `lc` is the mma fragment layout
 /// with whole 16x8 blocks per warp.
 mlir::LogicalResult checkMmaAccumulator(mlir::Operation *op, const TileLayout &lc);

@@ -101,8 +101,16 @@ BlockedLayoutAttr wgmmaAccumulatorLayout(mlir::MLIRContext *ctx,
 /// blocks k0 / 8 and k0 / 8 + 1.
 bool aFromRegisters(const TileLayout &la, const TileLayout &lc, int64_t K);
 
-/// Marks a dot that bic-lower-to-gpu{arch=sm_90a} runs on wgmma with A
-/// from registers (see wgmmaDotEligible in BicToGPU.h).
+/// Whether `d` can run on sm_90a as wgmma.m64nNk16 with A from registers:
+/// bf16/f16 operands, A in the accumulator's fragment layout (aFromRegisters), the warps all along the rows in warpgroups of
+/// four (each warp one or more whole m16 row blocks, all N columns), N a
+/// multiple of 8 up to 256, and B a whole number of swizzle boxes: as
+/// [N, K] (trans_b) K a multiple of 64; as [K, N] N 16, 32 or a multiple
+/// of 64 (nMajorBoxCols). Needs the layouts.
+bool wgmmaDotEligible(DotOp d);
+
+/// Marks a dot (bic.dot, or bic.smem_dot from bic-pipeline-dots) that runs
+/// on wgmma with A from registers on sm_90a (see wgmmaDotEligible).
 inline constexpr llvm::StringLiteral kWgmmaDotAttr = "bic.wgmma";
 
 /// Bytes of one shared-memory operand buffer of a dot (A then B, padded);

@@ -184,10 +184,17 @@ def BicPipelineDots : Pass<"bic-pipeline-dots", "mlir::ModuleOp"> {
     one of two slots one iteration ahead (prologue before the loop,
     `bic.async_wait` at the top of each iteration and after the loop), and
     the dot becomes `bic.smem_dot %slot, %acc regs(%a)`. The slots lie past
-    every other shared-memory user's bytes.
+    every other shared-memory user's bytes. With `arch=sm_90a` a product
+    that can run on wgmma (wgmmaDotEligible) gets 1024-aligned slots in the
+    swizzled box layout wgmma reads (`bic.swizzle_row_bytes` on the copies,
+    `bic.wgmma` on the product, `bic.fence_async_proxy` on the waits, which
+    then fence the copied bytes for wgmma's async proxy).
   }];
   let options = [
-    Option<"stages", "stages", "int", "3", "Shared-memory slots per operand (2-4)">
+    Option<"stages", "stages", "int", "3", "Shared-memory slots per operand (2-4)">,
+    Option<"arch", "arch", "std::string", "\"sm_80\"",
+           "The target: on sm_90a a prefetched product that can run on wgmma "
+           "(A from registers) gets its B slots in the swizzled layout wgmma reads">
   ];
   let dependentDialects = ["bic::BicDialect", "mlir::scf::SCFDialect",
                            "mlir::arith::ArithDialect"];

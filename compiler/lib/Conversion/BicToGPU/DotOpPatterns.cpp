@@ -380,26 +380,6 @@ Value emitRegisterWgmma(ConversionPatternRewriter &rw, Location loc, const TileL
 
 } // namespace
 
-bool bic::wgmmaDotEligible(DotOp d) {
-  auto at = d.getA().getType();
-  Type elem = at.getElementType();
-  auto la = TileLayout::get(at);
-  auto lc = TileLayout::get(d.getType());
-  if ((!elem.isBF16() && !elem.isF16()) || failed(la) || failed(lc))
-    return false;
-  const int64_t N = d.getType().getShape()[1], K = at.getShape()[1];
-  const DimLayout &c0 = lc->dim(0), &c1 = lc->dim(1);
-  if (c0.lanesFirst || c0.spt != 1 || c0.tpw != 8 || c1.spt != 2 || c1.tpw != 4 ||
-      c1.wpc != 1 || c0.wpc % 4 || c0.perThread() % 2 || c0.replicated() ||
-      c1.replicated() || !aFromRegisters(*la, *lc, K) || N % 8 || N > 256)
-    return false;
-  if (d.getTransB())
-    return K % 64 == 0;
-  // The descriptor's leading offset (K x row bytes) has 14 bits of 16 bytes.
-  const int64_t cols = nMajorBoxCols(N);
-  return cols && K % 16 == 0 && K * cols * 2 < (int64_t(1) << 18);
-}
-
 Value bic::emitStagedMma(ConversionPatternRewriter &rw, Location loc,
                          const TileLayout &lc, Value acc, Type elem, int64_t M,
                          int64_t N, int64_t K, Value aStage, Value bStage,
@@ -606,6 +586,12 @@ struct AsyncCopyLowering : public OpConversionPattern<AsyncCopyOp> {
     int64_t cp = vec * bytes, ld = pt.getShape()[1] + 8;
     Smem s{rw, loc, slotPtr(rw, loc, scratchBase(op, rw), a.getSlot(),
                             intAttr(op, "bic.buffer_base"), intAttr(op, "bic.slot_bytes"))};
+    // A wgmma operand's slot: swizzled boxes of the tile's rows (a copy of
+    // at most 16 bytes stays within one 16-byte chunk).
+    if (op->hasAttr("bic.swizzle_row_bytes")) {
+      s.boxRows = pt.getShape()[0];
+      s.rowBytes = intAttr(op, "bic.swizzle_row_bytes");
+    }
     auto coords = elementCoords(rw, loc, *l, getThreadIds(rw, loc), /*wrap=*/true);
     std::string text = "cp.async." + std::string(cp == 16 ? "cg" : "ca") +
                        ".shared.global [$0], [$1], " + std::to_string(cp) + ", $2;";
@@ -642,6 +628,9 @@ struct AsyncWaitLowering : public OpConversionPattern<AsyncWaitOp> {
     inlineAsm(rw, op.getLoc(),
               "cp.async.wait_group " + std::to_string(op.getPending()) + ";", "",
               ValueRange{});
+    // The copied bytes feed wgmma, which reads through the async proxy.
+    if (op->hasAttr("bic.fence_async_proxy"))
+      inlineAsm(rw, op.getLoc(), "fence.proxy.async.shared::cta;", "", ValueRange{});
     rw.create<gpu::BarrierOp>(op.getLoc());
     rw.eraseOp(op);
     return success();
@@ -670,6 +659,16 @@ struct SmemDotLowering : public OpConversionPattern<SmemDotOp> {
                                    intAttr(op, ("bic." + which + "_base").str()),
                                    intAttr(op, ("bic." + which + "_slot").str()))};
     };
+    if (op.getA() && op->hasAttr(kWgmmaDotAttr)) {
+      // bic-pipeline-dots copied B as swizzled boxes and fenced them.
+      auto la = TileLayout::get(op.getA().getType());
+      if (failed(la) || !aFromRegisters(*la, *lc, K))
+        return op.emitOpError("register A operand is not in the accumulator's fragment layout");
+      Value bAddr = rw.create<LLVM::PtrToIntOp>(loc, rw.getI32Type(), slotOf("b").base);
+      rw.replaceOp(op, emitRegisterWgmma(rw, loc, *lc, a.getAcc(), at.getElementType(), N, K,
+                                         transB, bAddr, a.getA()));
+      return success();
+    }
     if (op.getA()) {
       Smem sB = slotOf("b");
       // A from registers (bic-pipeline-dots checked the layouts; so again).

@@ -54,7 +54,9 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
     });
     // (1024-aligned past them when a wgmma dot swizzles its B there.)
     bool wgmmaDots = false;
-    fn.walk([&](DotOp d) { wgmmaDots |= d->hasAttr(kWgmmaDotAttr); });
+    fn.walk([&](Operation *op) {
+      wgmmaDots |= isa<DotOp, SmemDotOp>(op) && op->hasAttr(kWgmmaDotAttr);
+    });
     const int64_t exAlign = wgmmaDots ? 1024 : 128;
     const int64_t exchangeByte =
         tmaWords && otherWords ? (tmaWords * 4 + exAlign - 1) / exAlign * exAlign : 0;
