@@ -8,11 +8,11 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 #include <sys/stat.h>
+#include <system_error>
 #include <thread>
 #include <unistd.h>
 
@@ -197,12 +197,12 @@ std::string Compiler::compileToPTX(const std::string &source, const Options &opt
       return ptx;
     }
     if (r == Read::Corrupt) {
-      // Replaced below; a directory in its place is left alone (and the
-      // write below then reports that the entry could not be stored).
+      // Replaced below. remove() cannot delete a non-empty directory in its
+      // place; the write below then reports the entry as not stored.
       std::remove(path.c_str());
       std::lock_guard<std::mutex> l(im.mu);
       ++im.stats.corruptEntries;
-      im.stats.lastProblem = "corrupt cache entry '" + path + "' (" + why + "): recompiled";
+      im.stats.lastProblem = "corrupt cache entry '" + path + "' (" + why + "): recompiling";
     }
   }
 
@@ -225,9 +225,10 @@ std::string Compiler::compileToPTX(const std::string &source, const Options &opt
   } catch (const Error &) {
     loadable = false;
   }
+  auto reason = [] { return std::generic_category().message(errno); };
   std::string unstored;
   if (disk && loadable && !makeDirs(im.dir)) {
-    unstored = "cannot create the cache directory '" + im.dir + "'";
+    unstored = "cannot create the cache directory '" + im.dir + "': " + reason();
   } else if (disk && loadable) {
     std::ostringstream tmp;
     tmp << path << ".tmp." << getpid() << "." << std::this_thread::get_id();
@@ -239,10 +240,10 @@ std::string Compiler::compileToPTX(const std::string &source, const Options &opt
     }
     // rename() is atomic: readers see the old entry, none, or the new one.
     if (!written) {
-      unstored = "cannot write '" + tmp.str() + "'";
+      unstored = "cannot write '" + tmp.str() + "': " + reason();
       std::remove(tmp.str().c_str());
     } else if (std::rename(tmp.str().c_str(), path.c_str()) != 0) {
-      unstored = "cannot store cache entry '" + path + "': " + std::strerror(errno);
+      unstored = "cannot store cache entry '" + path + "': " + reason();
       std::remove(tmp.str().c_str());
     }
   }

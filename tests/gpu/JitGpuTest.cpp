@@ -87,6 +87,103 @@ TEST(JitGpu, CompileLaunchAndMatchAheadOfTimeBits) {
   EXPECT_LT(std::sqrt(num / den), 5e-3);
 }
 
+// Register-A wgmma (sm_90a) over the shapes attention's builds do not
+// reach: P = (A B1ᵀ) in bf16 from registers times B2 given as [N, K]
+// (K-major, one or two 128-byte boxes) or [K, N] (N-major: 32-, 64-, 128-byte
+// swizzle, one or two boxes), N 16-128, on 64 or 128 rows of 4 warps (one
+// or two m64 blocks per warp) and 8 warps. Each sm_90a build must take
+// wgmma and give the bits of its sm_80 build (mma.sync) on the same GPU, and
+// match fp64 on the same bf16 P.
+TEST(JitGpu, RegisterAWgmmaGivesMmaSyncBitsAcrossShapes) {
+  BIC_REQUIRE_GPU();
+  if (deviceArch() != "sm_90a")
+    GTEST_SKIP() << "wgmma needs sm_90a";
+  Context &ctx = context();
+  jit::Compiler jit("none");
+  const std::string src = R"(
+@kernel(num_warps=4)
+def chain(a: ptr[bf16], b1: ptr[bf16], b2: ptr[bf16], o: ptr[f32], M: i32 @batch,
+          BM: constexpr = 64, K2: constexpr = 64, N2: constexpr = 64,
+          TRANS: constexpr = 0):
+    r = program_id(0) * BM + arange(0, BM)
+    k1 = arange(0, 64)
+    j = arange(0, K2)
+    n = arange(0, N2)
+    at = load(a + r[:, None] * 64 + k1[None, :], mask=r[:, None] < M, other=0.0)
+    b1t = load(b1 + j[:, None] * 64 + k1[None, :])
+    s = dot(at, b1t, zeros((BM, K2), f32), trans_b=True)
+    p = s.to(bf16)
+    if TRANS:
+        b2t = load(b2 + n[:, None] * K2 + j[None, :])
+        acc = dot(p, b2t, zeros((BM, N2), f32), trans_b=True)
+    else:
+        b2t = load(b2 + j[:, None] * N2 + n[None, :])
+        acc = dot(p, b2t, zeros((BM, N2), f32))
+    store(o + r[:, None] * N2 + n[None, :], acc, mask=r[:, None] < M)
+)";
+  const int M = 200, K1 = 64, maxK2 = 128, maxN2 = 128;
+  std::vector<uint16_t> ha = toBF16(randomFloats(size_t(M) * K1, 21, -1, 1));
+  std::vector<uint16_t> hb1 = toBF16(randomFloats(size_t(maxK2) * K1, 22, -1, 1));
+  std::vector<uint16_t> hb2 = toBF16(randomFloats(size_t(maxK2) * maxN2, 23, -1, 1));
+  DeviceBuffer a(ha.size() * 2), b1(hb1.size() * 2), b2(hb2.size() * 2),
+      o(size_t(M) * maxN2 * 4);
+  a.upload(ha.data(), ha.size() * 2);
+  b1.upload(hb1.data(), hb1.size() * 2);
+  b2.upload(hb2.data(), hb2.size() * 2);
+  int configs = 0;
+  for (int trans : {0, 1})
+    for (int k2 : {64, 128})
+      for (int n2 : {16, 32, 64, 128})
+        for (auto [bm, warps] : {std::pair{64, 4}, {128, 4}, {128, 8}}) {
+          std::string what = "TRANS=" + std::to_string(trans) + " K2=" + std::to_string(k2) +
+                             " N2=" + std::to_string(n2) + " BM=" + std::to_string(bm) +
+                             " num_warps=" + std::to_string(warps);
+          jit::Options opts;
+          opts.defines = {{"TRANS", trans}, {"K2", k2}, {"N2", n2}, {"BM", bm},
+                          {"num_warps", warps}};
+          std::vector<std::vector<float>> out;
+          for (const char *arch : {"sm_90a", "sm_80"}) {
+            opts.arch = arch;
+            std::string ptx = jit.compileToPTX(src, opts, "chain.bic");
+            EXPECT_EQ(ptx.find("wgmma.mma_async") != std::string::npos,
+                      std::string(arch) == "sm_90a")
+                << what << " " << arch;
+            jit::LoadedKernel k = jit.load(ctx, src, "chain", opts, "chain.bic");
+            o.fill(0xff);
+            k.kernel().launch(Grid((M + bm - 1) / bm),
+                              {DevicePtr{a.ptr()}, DevicePtr{b1.ptr()}, DevicePtr{b2.ptr()},
+                               DevicePtr{o.ptr()}, int32_t(M)});
+            ctx.synchronize();
+            out.emplace_back(size_t(M) * n2);
+            o.download(out.back().data(), out.back().size() * 4);
+          }
+          EXPECT_EQ(std::memcmp(out[0].data(), out[1].data(), out[0].size() * 4), 0)
+              << what << ": wgmma and mma.sync bits differ";
+          // fp64 on P rounded to bf16 as the kernel does (from its f32 sum).
+          double num = 0, den = 0;
+          for (int r = 0; r < M; ++r) {
+            std::vector<double> pr(k2);
+            for (int j = 0; j < k2; ++j) {
+              float sum = 0;
+              for (int c = 0; c < K1; ++c)
+                sum += fromBF16(ha[size_t(r) * K1 + c]) * fromBF16(hb1[size_t(j) * K1 + c]);
+              pr[j] = fromBF16(toBF16(sum));
+            }
+            for (int n = 0; n < n2; ++n) {
+              double ref = 0;
+              for (int j = 0; j < k2; ++j)
+                ref += pr[j] * fromBF16(trans ? hb2[size_t(n) * k2 + j] : hb2[size_t(j) * n2 + n]);
+              double d = out[0][size_t(r) * n2 + n] - ref;
+              num += d * d;
+              den += ref * ref;
+            }
+          }
+          EXPECT_LT(std::sqrt(num / den), 2e-2) << what;
+          ++configs;
+        }
+  EXPECT_EQ(configs, 48);
+}
+
 TEST(JitGpu, CompileErrorsAreValuesNotCrashes) {
   BIC_REQUIRE_GPU();
   jit::Compiler jit("none");

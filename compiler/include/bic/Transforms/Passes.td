@@ -234,8 +234,8 @@ def BicLowerToGPU : Pass<"bic-lower-to-gpu", "mlir::ModuleOp"> {
     operand comes from registers (attention's Q and P) and whose warps all
     go along the rows in warpgroups of four runs on
     `wgmma.mma_async.m64nNk16` instead: A from the same registers, B written
-    to shared memory in the 128-byte-swizzled layout TMA would give it
-    (`bic.wgmma`). K ascending in k16 steps either way: the same order, and
+    to shared memory in the swizzled layout TMA would give it (128-byte
+    rows; for B as [K, N] with N = 32 or 16, 64 or 32) (`bic.wgmma`). K ascending in k16 steps either way: the same order, and
     the GPU tests compare the bits of both.
 
     Before: `func.func @k(...) attributes {bic.kernel}` on tiles.

@@ -673,8 +673,8 @@ void bic::populateHopperOpPatterns(TileTypeConverter &tc, RewritePatternSet &pat
 /// groups of 8 K-rows.
 Value bic::wgmmaMatrixDesc(OpBuilder &b, Location loc, Value addr, int64_t lbo,
                            int64_t rowBytes) {
-  // 14 bits of lbo >> 4 (bic-tma-dots keeps N-major K blocks to 256 rows:
-  // at most 32 KB).
+  // 14 bits of lbo >> 4 (bic-tma-dots keeps N-major K blocks to 256 rows,
+  // at most 32 KB; wgmmaDotEligible keeps register-A ones below 256 KB).
   assert(lbo % 16 == 0 && (lbo >> 4) < (1 << 14) && "leading offset out of range");
   // The descriptor's layout type: 1, 2, 3 for the 128-, 64-, 32-byte swizzle.
   const int64_t mode = rowBytes == 128 ? 1 : rowBytes == 64 ? 2 : 3;

@@ -31,11 +31,23 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
     OpBuilder b(ctx);
     // On sm_90a, products with A in registers and warpgroups along the rows
     // take wgmma (before the buffers are sized: theirs are 1024-aligned).
-    if (arch == "sm_90a")
+    if (arch == "sm_90a") {
       fn.walk([&](DotOp d) {
         if (wgmmaDotEligible(d))
           d->setAttr(kWgmmaDotAttr, UnitAttr::get(&getContext()));
       });
+    } else {
+      // bic-pipeline-dots{arch=sm_90a} laid out slots for wgmma.
+      Operation *wg = nullptr;
+      fn.walk([&](SmemDotOp d) {
+        if (d->hasAttr(kWgmmaDotAttr))
+          wg = d;
+      });
+      if (wg)
+        return wg->emitOpError("is laid out for wgmma (bic-pipeline-dots{arch=sm_90a}) but "
+                               "the target is ")
+               << arch;
+    }
     // A dot in a loop that is the kernel's only shared-memory user alternates
     // between two buffers, which saves one barrier per iteration.
     int64_t users = 0;
