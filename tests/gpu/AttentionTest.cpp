@@ -39,6 +39,8 @@ const Build kCausal[] = {{"attention", 64, true},
                          {"attention_gqa_m128", 128, true, true},
                          {"attention_m128w4", 128, true, false, true},
                          {"attention_gqa_m128w4", 128, true, true, true},
+                         {"attention_m128w4_async", 128, true, false, true},
+                         {"attention_gqa_m128w4_async", 128, true, true, true},
                          {"attention_async", 64, true},
                          {"attention_gqa_async", 64, true, true}};
 const Build kFull = {"attention_full", 64, false};

@@ -47,10 +47,11 @@ def main():
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
     bms = {"attention": 64, "attention_m32": 32, "attention_m128": 128, "attention_gqa": 64,
            "attention_gqa_m128": 128, "attention_m128w4": 128, "attention_gqa_m128w4": 128,
+           "attention_m128w4_async": 128, "attention_gqa_m128w4_async": 128,
            "attention_async": 64, "attention_gqa_async": 64}
     # rows: (query, head) pairs
     packed = {"attention_gqa", "attention_gqa_m128", "attention_gqa_m128w4",
-              "attention_gqa_async"}
+              "attention_gqa_m128w4_async", "attention_gqa_async"}
     # BIC_ATTENTION_EXTRA="name:BM[:gqa],..." adds builds from BUNDLE/kernels
     # (of the same order) as candidates, prefill and split-KV decode; `gqa`
     # marks rows of (query, head) pairs (PACK_GQA=1).
@@ -129,6 +130,7 @@ def main():
         best = None
         cands = ["attention", "attention_m32", "attention_m128", "attention_gqa",
                  "attention_gqa_m128", "attention_m128w4", "attention_gqa_m128w4",
+                 "attention_m128w4_async", "attention_gqa_m128w4_async",
                  "attention_async", "attention_gqa_async"]
         if S == 1:
             cands = ["attention", "split:attention_m32", "split:attention"]
