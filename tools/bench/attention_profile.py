@@ -5,8 +5,9 @@ Compute:
   ncu --profile-from-start off --clock-control none --set full -o REPORT \\
       python3 tools/bench/attention_profile.py BUNDLE BUILD S
 
-BUILD is a build of kernels_src/attention.bic in BUNDLE/kernels (e.g.
-attention or attention_m128); S queries over S keys, H = 32, H_KV = 8,
+BUILD is a build of kernels_src/attention.bic in BUNDLE/kernels with one
+query head per row (attention, attention_m32, attention_m128,
+attention_m128w4 or attention_m128w4_async); S queries over S keys, H = 32, H_KV = 8,
 D = 64, as in attention_bench.py.
 """
 import os
@@ -22,7 +23,8 @@ from attention_bench import D, H, HKV, SCALE  # noqa: E402
 
 def main():
     bundle, build, S = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    bm = {"attention": 64, "attention_m32": 32, "attention_m128": 128}[build]
+    bm = {"attention": 64, "attention_m32": 32, "attention_m128": 128, "attention_m128w4": 128,
+          "attention_m128w4_async": 128}[build]
     rt = bicrt.Runtime(os.path.join(bundle, "libbic.so"))
     kern = rt.kernel(os.path.join(bundle, "kernels", build + ".sm_90a.ptx"), "attention")
     q = torch.randn(S, H, D, device="cuda").to(torch.bfloat16)
