@@ -19,7 +19,8 @@
 // the async proxy, and each warpgroup issues per k-step of 16, ascending,
 // one wgmma per m16 row block of its warps, A from the same registers as
 // mma.sync's A fragment (wgmma's register A fragment is mma.m16n8k16's, one
-// warp per 16 rows), accumulating in place, then waits for them. The rows a
+// warp per 16 rows), accumulating in place, then waits for them (all in one
+// inline PTX statement). The rows a
 // warp holds are only labels when A and the accumulator are both in
 // registers, so the fragment layout stays the mma.sync one and nothing
 // around the product changes. Same k-steps, same order: the GPU tests
@@ -297,30 +298,16 @@ Value emitRegisterWgmma(ConversionPatternRewriter &rw, Location loc, const TileL
   auto index = [&](int64_t q, int64_t i) {
     return (2 * q + (i / 2) % 2) * P1 + 2 * (i / 4) + i % 2;
   };
-  SmallVector<SmallVector<Value>> frag(blocks);
-  for (int64_t q = 0; q < blocks; ++q)
-    for (int64_t i = 0; i < regs; ++i)
-      frag[q].push_back(rw.create<vector::ExtractOp>(loc, accVec, index(q, i)));
-
-  // d, {a0, a1, a2, a3}, b-desc, scale-d, imm-scale-a, imm-scale-b,
-  // imm-trans-b (1 reads B N-major).
-  std::string text = "{\n.reg .pred p;\nsetp.ne.b32 p, $" + std::to_string(regs + 5) +
-                     ", 0;\nwgmma.mma_async.sync.aligned.m64n" + std::to_string(N) +
-                     "k16.f32." + ty + "." + ty + " {";
-  std::string cons;
-  for (int64_t i = 0; i < regs; ++i) {
-    text += (i ? ", $" : "$") + std::to_string(i);
-    cons += "=f,";
-  }
-  text += "}, {$" + std::to_string(regs) + ", $" + std::to_string(regs + 1) + ", $" +
-          std::to_string(regs + 2) + ", $" + std::to_string(regs + 3) + "}, $" +
-          std::to_string(regs + 4) + ", p, 1, 1, " + (transB ? "0" : "1") + ";\n}";
-  cons += "r,r,r,r,l,r";
-  for (int64_t i = 0; i < regs; ++i)
-    cons += "," + std::to_string(i);
-  auto structTy =
-      LLVM::LLVMStructType::getLiteral(rw.getContext(), SmallVector<Type>(regs, f32));
-
+  // One inline PTX statement from the fence to the wait, so that nothing
+  // the compiler schedules can land between the products: no instruction
+  // touches their registers while they are in flight (ptxas would otherwise
+  // insert waits, serialising them). Operands: the accumulators of every
+  // row block (outputs, tied to the inputs), A's four registers per row
+  // block and k-step, B's descriptor per k-step, and the scale-d flag.
+  const int64_t steps = K / 16, total = blocks * regs;
+  const int64_t aBase = total, descBase = aBase + blocks * steps * 4,
+                scaleOp = descBase + steps;
+  SmallVector<Value> operands;
   // A's column pairs k0 / 4 + {0, 1} and + {2, 3} of fragment rows 2q and
   // 2q + 1: the registers of mma.m16n8k16's A fragment (see emitMma).
   const int64_t pa = K / 4;
@@ -330,46 +317,59 @@ Value emitRegisterWgmma(ConversionPatternRewriter &rw, Location loc, const TileL
         ArrayRef<int64_t>{1});
     return rw.create<LLVM::BitcastOp>(loc, rw.getI32Type(), v).getResult();
   };
+  for (int64_t q = 0; q < blocks; ++q)
+    for (int64_t k = 0; k < steps; ++k)
+      for (Value v : {pair(2 * q, 16 * k, 0), pair(2 * q + 1, 16 * k, 0),
+                      pair(2 * q, 16 * k, 2), pair(2 * q + 1, 16 * k, 2)})
+        operands.push_back(v);
   // N-major B: boxes of K rows x one swizzle row of nRow bytes.
   const int64_t nRow = transB ? 0 : nMajorBoxCols(N) * 2;
-  inlineAsm(rw, loc, "wgmma.fence.sync.aligned;", "", ValueRange{});
-  for (int64_t k = 0; k < K / 16; ++k) {
+  for (int64_t k = 0; k < steps; ++k)
     // K-major: box k / 4 of N rows x 128 bytes, 32 bytes per k-step within
     // it; N-major: K-rows 16 k on (two 8-row groups of 8 nRow bytes), boxes
     // K nRow bytes apart.
-    Value bDesc =
+    operands.push_back(
         transB ? wgmmaMatrixDesc(rw, loc,
                                  rw.create<arith::AddIOp>(
                                      loc, bAddr, constI32(rw, loc, (k / 4) * N * 128 + 32 * (k % 4))))
                : wgmmaMatrixDesc(rw, loc,
                                  rw.create<arith::AddIOp>(loc, bAddr,
                                                           constI32(rw, loc, 16 * nRow * k)),
-                                 K * nRow, nRow);
+                                 K * nRow, nRow));
+  operands.push_back(constI32(rw, loc, 1));
+  for (int64_t q = 0; q < blocks; ++q)
+    for (int64_t i = 0; i < regs; ++i)
+      operands.push_back(rw.create<vector::ExtractOp>(loc, accVec, index(q, i)));
+
+  auto op = [](int64_t i) { return "$" + std::to_string(i); };
+  std::string text = "{\n.reg .pred p;\nsetp.ne.b32 p, " + op(scaleOp) +
+                     ", 0;\nwgmma.fence.sync.aligned;\n";
+  // K ascending; per k-step one wgmma per row block (d, {a0..a3}, b-desc,
+  // scale-d, imm-scale-a, imm-scale-b, imm-trans-b: 1 reads B N-major).
+  for (int64_t k = 0; k < steps; ++k)
     for (int64_t q = 0; q < blocks; ++q) {
-      SmallVector<Value> ops = {pair(2 * q, 16 * k, 0), pair(2 * q + 1, 16 * k, 0),
-                                pair(2 * q, 16 * k, 2), pair(2 * q + 1, 16 * k, 2), bDesc,
-                                constI32(rw, loc, 1)};
-      ops.append(frag[q].begin(), frag[q].end());
-      Value res = inlineAsm(rw, loc, text, cons, ops, structTy);
+      text += "wgmma.mma_async.sync.aligned.m64n" + std::to_string(N) + "k16.f32." + ty + "." +
+              ty + " {";
       for (int64_t i = 0; i < regs; ++i)
-        frag[q][i] = rw.create<LLVM::ExtractValueOp>(loc, res, i);
+        text += (i ? ", " : "") + op(q * regs + i);
+      const int64_t a = aBase + (q * steps + k) * 4;
+      text += "}, {" + op(a) + ", " + op(a + 1) + ", " + op(a + 2) + ", " + op(a + 3) + "}, " +
+              op(descBase + k) + ", p, 1, 1, " + (transB ? "0" : "1") + ";\n";
     }
-  }
-  inlineAsm(rw, loc, "wgmma.commit_group.sync.aligned;", "", ValueRange{});
-  // The wait hands every accumulator register through, so that nothing
-  // reads them before the products are done.
-  SmallVector<Value> all;
-  std::string waitCons;
-  for (auto &f : frag)
-    all.append(f.begin(), f.end());
-  const int64_t n = all.size();
-  for (int64_t i = 0; i < n; ++i)
-    waitCons += "=f,";
-  for (int64_t i = 0; i < n; ++i)
-    waitCons += std::to_string(i) + (i + 1 < n ? "," : "");
-  Value done = inlineAsm(rw, loc, "wgmma.wait_group.sync.aligned 0;", waitCons, all,
+  text += "wgmma.commit_group.sync.aligned;\nwgmma.wait_group.sync.aligned 0;\n}";
+  std::string cons;
+  for (int64_t i = 0; i < total; ++i)
+    cons += "=f,";
+  for (int64_t i = 0; i < blocks * steps * 4; ++i)
+    cons += "r,";
+  for (int64_t k = 0; k < steps; ++k)
+    cons += "l,";
+  cons += "r";
+  for (int64_t i = 0; i < total; ++i)
+    cons += "," + std::to_string(i);
+  Value done = inlineAsm(rw, loc, text, cons, operands,
                          LLVM::LLVMStructType::getLiteral(rw.getContext(),
-                                                          SmallVector<Type>(n, f32)));
+                                                          SmallVector<Type>(total, f32)));
   Value acc = accVec;
   for (int64_t q = 0; q < blocks; ++q)
     for (int64_t i = 0; i < regs; ++i)
