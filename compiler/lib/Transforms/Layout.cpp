@@ -192,14 +192,15 @@ bool bic::aFromRegisters(const TileLayout &la, const TileLayout &lc, int64_t K) 
 }
 
 int64_t bic::dotBufferBytes(DotOp d) {
-  // A [M, K + 8] and B [N, K + 8] or [K, N + 8], rounded to 128 bytes.
   auto a = d.getA().getType();
   int64_t m = a.getShape()[0], k = a.getShape()[1];
   int64_t n = d.getType().getShape()[1];
   int64_t elem = a.getElementType().getIntOrFloatBitWidth() / 8;
+  if (d->hasAttr(kWgmmaDotAttr))
+    return (elem * k * n + 1023) / 1024 * 1024;
+  // A [M, K + 8] and B [N, K + 8] or [K, N + 8].
   int64_t bytes = elem * (m * (k + 8) + (d.getTransB() ? n * (k + 8) : k * (n + 8)));
-  const int64_t align = d->hasAttr(kWgmmaDotAttr) ? 1024 : 128;
-  return (bytes + align - 1) / align * align;
+  return (bytes + 127) / 128 * 128;
 }
 
 bool bic::wgmmaDotEligible(DotOp d) {
@@ -218,6 +219,6 @@ bool bic::wgmmaDotEligible(DotOp d) {
   if (d.getTransB())
     return K % 64 == 0;
   // The descriptor's leading offset (K x row bytes) has 14 bits of 16 bytes.
-  const int64_t cols = nMajorBoxCols(N);
-  return cols && K % 16 == 0 && K * cols * 2 < (int64_t(1) << 18);
+  const int64_t row = swizzledBRowBytes(false, N);
+  return row && K % 16 == 0 && K * row < (int64_t(1) << 18);
 }

@@ -922,7 +922,7 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
       for (Prefetch &p : ps)
         if (arch == "sm_90a" && wgmmaDotEligible(p.dot)) {
           p.swizzleRowBytes =
-              p.dot.getTransB() ? 128 : nMajorBoxCols(p.dot.getType().getShape()[1]) * 2;
+              swizzledBRowBytes(p.dot.getTransB(), p.dot.getType().getShape()[1]);
           swizzled = true;
         }
     // Each operand's two slots, one after the other from `start` (a

@@ -113,9 +113,18 @@ bool wgmmaDotEligible(DotOp d);
 /// on wgmma with A from registers on sm_90a (see wgmmaDotEligible).
 inline constexpr llvm::StringLiteral kWgmmaDotAttr = "bic.wgmma";
 
-/// Bytes of one shared-memory operand buffer of a dot (A then B, padded);
-/// a multiple of 1024 for a `bic.wgmma` dot, whose B is swizzled from
-/// 1024-byte boundaries.
+/// Bytes of one row of the swizzled boxes a B operand of `n` columns is
+/// staged in for wgmma (as TMA lays it out): 128 as [N, K] (`kMajor`, 64
+/// columns of K per box); as [K, N] one swizzle row of nMajorBoxCols(n)
+/// columns (0 where none fits).
+inline int64_t swizzledBRowBytes(bool kMajor, int64_t n) {
+  return kMajor ? 128 : nMajorBoxCols(n) * 2;
+}
+
+/// Bytes of one shared-memory operand buffer of a dot: A then B, rows
+/// padded, rounded to 128; for a `bic.wgmma` dot B alone (A stays in
+/// registers), swizzled, rounded to 1024 (its boxes start on 1024-byte
+/// boundaries).
 int64_t dotBufferBytes(DotOp d);
 
 /// Shared-memory words that `op` exchanges values through when it is a

@@ -388,7 +388,7 @@ Value bic::emitStagedMma(ConversionPatternRewriter &rw, Location loc,
   // B as [N, K]: K / 64 boxes of N rows; as [K, N]: boxes of K rows, one
   // swizzle row of nMajorBoxCols(N) columns wide, read with ldmatrix.trans.
   Smem sB{rw, loc, bStage, /*boxRows=*/bNMajor ? K : N,
-          /*rowBytes=*/bNMajor ? nMajorBoxCols(N) * 2 : 128};
+          /*rowBytes=*/swizzledBRowBytes(!bNMajor, N)};
   return emitMma(rw, loc, lc, acc, elem, M, N, K, /*transB=*/!bNMajor, sA, sB,
                  K, bNMajor ? N : K, ids);
 }
@@ -523,7 +523,7 @@ struct DotLowering : public OpConversionPattern<DotOp> {
         return op.emitOpError("marked bic.wgmma but its operands do not fit wgmma");
       // B alone (A stays in registers), in TMA's swizzled box layout.
       Smem s{rw, loc, bufferBase(op, rw), /*boxRows=*/transB ? N : K,
-             /*rowBytes=*/transB ? 128 : nMajorBoxCols(N) * 2};
+             /*rowBytes=*/swizzledBRowBytes(transB, N)};
       if (!op->hasAttr(kDoubleBufferAttr))
         rw.create<gpu::BarrierOp>(loc);
       storeTile(s, a.getB(), *lb, /*ld=*/0, /*start=*/0, elem, ids);
