@@ -70,15 +70,22 @@ std::string encodeEntry(const std::string &key, const std::string &ptx) {
   return entryHeader(key, ptx) + "\n" + ptx;
 }
 
-enum class Read { Missing, Ok, Corrupt };
-/// Reads the entry at `path`; for a corrupt one, says why in `why`.
+enum class Read { Missing, Ok, Corrupt, Unreadable };
+/// Reads the entry at `path`; for a corrupt or unreadable one, says why in
+/// `why`.
 Read decodeEntry(const std::string &path, const std::string &key, std::string &ptx,
                  std::string &why) {
   // Only a regular file of a plausible size is read: opening a FIFO would
   // wait for a writer, and a device file never ends.
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0)
-    return Read::Missing;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT)
+      return Read::Missing;
+    // There but not reachable (a symlink loop, a path through a file, a
+    // directory we may not search): the caller says so, not "missing".
+    why = std::generic_category().message(errno);
+    return Read::Unreadable;
+  }
   if (!S_ISREG(st.st_mode)) {
     why = S_ISDIR(st.st_mode) ? "a directory, not a file" : "not a regular file";
     return Read::Corrupt;
@@ -87,9 +94,12 @@ Read decodeEntry(const std::string &path, const std::string &key, std::string &p
     why = "larger than 256 MB";
     return Read::Corrupt;
   }
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return Read::Missing;
+  if (!in) {
+    why = errno ? std::generic_category().message(errno) : "cannot be opened";
+    return Read::Unreadable;
+  }
   std::string header;
   if (!std::getline(in, header) || header.rfind(kMagic + key + " ", 0) != 0) {
     why = "no bic-cache header for this key";
@@ -203,6 +213,13 @@ std::string Compiler::compileToPTX(const std::string &source, const Options &opt
       std::lock_guard<std::mutex> l(im.mu);
       ++im.stats.corruptEntries;
       im.stats.lastProblem = "corrupt cache entry '" + path + "' (" + why + "): recompiling";
+    }
+    if (r == Read::Unreadable) {
+      // Not removed: it may be someone else's file. The write below replaces
+      // it if it can, and reports it if not.
+      std::lock_guard<std::mutex> l(im.mu);
+      ++im.stats.unreadableEntries;
+      im.stats.lastProblem = "cannot read cache entry '" + path + "' (" + why + "): recompiling";
     }
   }
 

@@ -124,6 +124,33 @@ TEST(Jit, CorruptAndTruncatedEntriesAreRecompiled) {
   }
 }
 
+// An entry that exists but cannot be read (here a symlink to itself; a
+// file without read permission is the same to a non-root user) is named
+// in the stats, not taken for a missing one, and replaced by the fresh
+// compile.
+TEST(Jit, UnreadableEntryIsReportedAndReplaced) {
+  TempDir d;
+  fs::path entry;
+  std::string good = compileIntoCache(d, entry);
+  fs::remove(entry);
+  fs::create_symlink(entry.filename(), entry);
+  jit::Compiler c(d.path);
+  EXPECT_EQ(c.compileToPTX(kSrc, {}), good);
+  jit::CacheStats st = c.stats();
+  EXPECT_EQ(st.misses, 1u);
+  EXPECT_EQ(st.unreadableEntries, 1u);
+  EXPECT_EQ(st.corruptEntries, 0u);
+  EXPECT_EQ(st.unstoredEntries, 0u);
+  EXPECT_EQ(st.lastProblem.rfind("cannot read cache entry '" + entry.string() + "' (", 0), 0u)
+      << st.lastProblem;
+  EXPECT_NE(st.lastProblem.find("symbolic links"), std::string::npos) << st.lastProblem;
+  EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(entry))) << "entry was not replaced";
+  jit::Compiler again(d.path);
+  again.compileToPTX(kSrc, {});
+  EXPECT_EQ(again.stats().diskHits, 1u);
+  EXPECT_EQ(again.stats().lastProblem, "");
+}
+
 // A directory where an entry goes can be neither read, removed nor
 // replaced: the kernel is compiled on every run, the directory is left
 // alone, and the stats name the path and both problems.

@@ -50,9 +50,13 @@ struct CacheStats {
   /// path could not be written (e.g. a directory sits where the entry
   /// goes). The kernel is still returned; only the disk cache is missed.
   uint64_t unstoredEntries = 0;
+  /// Entries present but not readable (no permission, a symlink loop, a
+  /// path through a file): compiled again, and replaced where the cache
+  /// directory allows it.
+  uint64_t unreadableEntries = 0;
   /// The last problem with the disk cache since this Compiler was made,
-  /// naming the entry's path and what was wrong ("" if none): a corrupt
-  /// entry (recompiled) or one that could not be stored. It stays set once
+  /// naming the entry's path and what was wrong ("" if none): a corrupt or
+  /// unreadable entry (recompiled) or one that could not be stored. It stays set once
   /// a later call succeeds.
   std::string lastProblem;
 };
