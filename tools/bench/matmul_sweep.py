@@ -9,7 +9,10 @@ With BIC_SWEEP_PDL=1 every call is launched to overlap the previous one
 (programmatic dependent launch), as matmul_bench.py's "bic PDL" column;
 only configurations built with overlap=1 (`_ov` in the file name) can be,
 and the others are left out. BIC_SWEEP_MS and BIC_SWEEP_SHAPES ("NxK,...")
-narrow the token counts and shapes.
+narrow the token counts and shapes; BIC_SWEEP_NARROW_MAX_M (default: no
+limit) times tiles narrower than 32 columns only up to that M (at large M on
+a wide weight they re-read A for every 8 or 16 columns and take seconds).
+The results are written after every shape, so a run cut short keeps them.
 
 usage: matmul_sweep.py BUNDLE_DIR OUT_DIR
 """
@@ -28,6 +31,7 @@ from matmul_bench import SHAPES, time_us, weight_copies  # noqa: E402
 PDL = os.environ.get("BIC_SWEEP_PDL", "0") == "1"
 MS = [int(m) for m in os.environ.get("BIC_SWEEP_MS", "1,16,64,256,1024,4096").split(",")]
 # BIC_SWEEP_SHAPES="14336x4096,..." (N x K) narrows the benchmark's shapes.
+NARROW_MAX_M = int(os.environ.get("BIC_SWEEP_NARROW_MAX_M", "0"))
 SWEEP_SHAPES = [tuple(int(x) for x in s.split("x"))
                 for s in os.environ.get("BIC_SWEEP_SHAPES", "").split(",") if s] or SHAPES
 
@@ -94,6 +98,8 @@ def main():
             t_cub = time_us(lambda i: torch.mm(A[:m], Bs[i].t()), nsets)
             best = None
             for cfg, k in ks.items():
+                if NARROW_MAX_M and cfg[1] < 32 and m > NARROW_MAX_M:
+                    continue
                 t = time_us(lambda i, k=k, cfg=cfg: launch(k, cfg, m, Bs[i], C), nsets, reps=12)
                 res.append({"N": N, "K": K, "M": m, "cfg": list(cfg), "us": t, "pdl": PDL,
                             "cublas_us": t_cub, "bitwise_equal": cfg not in bad})
@@ -103,7 +109,7 @@ def main():
                   f"({2 * m * N * K / best[0] / 1e6:6.1f} TFLOP/s, cuBLAS {t_cub:8.1f} us)",
                   flush=True)
         del A, B, Bs, C
-    json.dump(res, open(os.path.join(out, "matmul_sweep.json"), "w"), indent=1)
+        json.dump(res, open(os.path.join(out, "matmul_sweep.json"), "w"), indent=1)
 
 
 if __name__ == "__main__":
