@@ -70,7 +70,7 @@ ConfigTable ConfigTable::parse(const std::string &text, const std::string &filen
     if (w[0][0] != '#' && raw.find('#') != std::string::npos)
       w = words(raw.substr(0, raw.find('#'))); // (a comment after a line)
     if (w[0][0] == '#') {
-      // "# columns: name arch max_M min_N C1 C2 [C3]" names the columns.
+      // "# columns: name arch max_M N C1 C2 [C3]" names the columns.
       std::string rest = raw.substr(raw.find('#') + 1);
       std::vector<std::string> h = words(rest);
       if (h.empty() || h[0] != "columns:")
@@ -78,9 +78,11 @@ ConfigTable ConfigTable::parse(const std::string &text, const std::string &filen
       if (sawColumns || !t.lines_.empty())
         throw bad("'# columns:' must come once, before the first line");
       sawColumns = true;
-      static const char *const fixed[] = {"name", "arch", "max_M", "min_N"};
-      if (h.size() < 6 || !std::equal(fixed, fixed + 4, h.begin() + 1))
-        throw bad("'# columns:' must start with 'name arch max_M min_N' and name at "
+      // The fourth column is N's range; "min_N" is its older name.
+      static const char *const fixed[] = {"name", "arch", "max_M"};
+      if (h.size() < 6 || !std::equal(fixed, fixed + 3, h.begin() + 1) ||
+          (h[4] != "N" && h[4] != "min_N"))
+        throw bad("'# columns:' must start with 'name arch max_M N' and name at "
                   "least one more column");
       cols.clear();
       std::set<std::string> seen;
@@ -106,7 +108,7 @@ ConfigTable ConfigTable::parse(const std::string &text, const std::string &filen
                 (required == 4 + cols.size()
                      ? std::to_string(required)
                      : std::to_string(required) + " to " + std::to_string(4 + cols.size())) +
-                " (name arch max_M min_N" +
+                " (name arch max_M N" +
                 [&] {
                   std::string s;
                   for (const Column &c : cols)
@@ -126,8 +128,15 @@ ConfigTable ConfigTable::parse(const std::string &text, const std::string &filen
                 "' (sm_80, sm_90 or sm_90a)");
     if (!parseInt(w[2], c.maxM) || c.maxM < 0)
       throw bad("line '" + c.name + "': max_M '" + w[2] + "' is not a count (0: any M)");
-    if (!parseInt(w[3], c.minN) || c.minN < 0)
-      throw bad("line '" + c.name + "': min_N '" + w[3] + "' is not a count");
+    // N: "LO" (N >= LO) or "LO-HI" (LO <= N <= HI).
+    size_t dash = w[3].find('-');
+    bool rangeOk = dash == std::string::npos
+                       ? parseInt(w[3], c.minN)
+                       : parseInt(w[3].substr(0, dash), c.minN) &&
+                             parseInt(w[3].substr(dash + 1), c.maxN) && c.maxN >= 1;
+    if (!rangeOk || c.minN < 0 || (c.maxN != 0 && c.maxN < c.minN))
+      throw bad("line '" + c.name + "': N '" + w[3] +
+                "' is not a range of N (LO: N >= LO; LO-HI: LO <= N <= HI)");
     for (size_t i = 4; i < w.size(); ++i) {
       const Column &col = cols[i - 4];
       int64_t v;
@@ -157,7 +166,8 @@ ConfigTable ConfigTable::parse(const std::string &text, const std::string &filen
     for (size_t i = 0; i < j; ++i) {
       const ConfigLine &e = t.lines_[i], &l = t.lines_[j];
       bool covers = e.arch == l.arch && (e.maxM == 0 || (l.maxM != 0 && l.maxM <= e.maxM)) &&
-                    e.minN <= l.minN && (l.overlapOnly || !e.overlapOnly);
+                    e.minN <= l.minN && (e.maxN == 0 || (l.maxN != 0 && l.maxN <= e.maxN)) &&
+                    (l.overlapOnly || !e.overlapOnly);
       if (covers)
         throw Error(filename + ":" + std::to_string(l.line) + ": line '" + l.name +
                     "' can never be picked: line '" + e.name + "' (line " +
@@ -191,5 +201,5 @@ const ConfigLine &ConfigTable::pick(const std::string &arch, int64_t m, int64_t 
   throw Error(filename_ + ": no line for " + arch + " serves M = " + std::to_string(m) +
               ", N = " + std::to_string(n) +
               (overlap ? " (overlapped launch)" : " (plain launch)") +
-              " (a table ends each arch with a line of max_M 0 and min_N 0)");
+              " (a table ends each arch with a line of max_M 0 and N 0)");
 }

@@ -57,6 +57,34 @@ TEST(ConfigTable, NoServingLineIsAnErrorNotAFallback) {
   EXPECT_THROW(t.pick("sm_80", 1, 4096), Error);
 }
 
+// N's column is a range: "LO" serves N >= LO, "LO-HI" serves LO <= N <= HI
+// (both ends included); the header may call the column N or min_N.
+TEST(ConfigTable, NRangesBoundNFromBothEnds) {
+  ConfigTable t = ConfigTable::parse("# columns: name arch max_M N BM BN BK num_warps num_stages\n"
+                                     "narrow sm_90a 64 0-2048    64 16  256 4 6\n"
+                                     "mid    sm_90a 64 6144-8191 64 128 64  4 8\n"
+                                     "wide   sm_90a 64 8192      64 128 64  4 6\n"
+                                     "any    sm_90a 0  0         128 256 64 8 4\n",
+                                     "t.txt");
+  EXPECT_EQ(t.pick("sm_90a", 1, 1).name, "narrow");
+  EXPECT_EQ(t.pick("sm_90a", 64, 2048).name, "narrow");
+  EXPECT_EQ(t.pick("sm_90a", 64, 2049).name, "any");
+  EXPECT_EQ(t.pick("sm_90a", 64, 4096).name, "any");
+  EXPECT_EQ(t.pick("sm_90a", 64, 6143).name, "any");
+  EXPECT_EQ(t.pick("sm_90a", 64, 6144).name, "mid");
+  EXPECT_EQ(t.pick("sm_90a", 64, 8191).name, "mid");
+  EXPECT_EQ(t.pick("sm_90a", 64, 8192).name, "wide");
+  EXPECT_EQ(t.pick("sm_90a", 65, 1000).name, "any");
+  const ConfigLine &mid = t.pick("sm_90a", 1, 7000);
+  EXPECT_EQ(mid.minN, 6144);
+  EXPECT_EQ(mid.maxN, 8191);
+  EXPECT_EQ(t.pick("sm_90a", 1, 9000).maxN, 0);
+  // The older header name still reads an old table.
+  ConfigTable old = ConfigTable::parse("# columns: name arch max_M min_N BLOCK\nx sm_90a 0 0 4096\n",
+                                       "t.txt");
+  EXPECT_EQ(old.lines()[0].get("BLOCK"), 4096);
+}
+
 TEST(ConfigTable, CommentsAfterALineTabsAndCRLF) {
   ConfigTable t = ConfigTable::parse("x\tsm_90a 0 0 64 32 128 4 8   # the fast one\r\n"
                                      "y sm_80 0 0 64 32 128 4 8\r\n",
@@ -76,7 +104,7 @@ TEST(ConfigTable, CustomColumns) {
 
 TEST(ConfigTable, MalformedTablesNameFileLineAndProblem) {
   EXPECT_EQ(errorOf("x sm_90a 64 0 64 32 128 4\n"),
-            "t.txt:1: line 'x' has 8 columns; expected 9 to 12 (name arch max_M min_N BM BN BK "
+            "t.txt:1: line 'x' has 8 columns; expected 9 to 12 (name arch max_M N BM BN BK "
             "num_warps num_stages [warp_specialize] [overlap] [cluster])");
   EXPECT_EQ(errorOf("\n\nx sm_90a 64 0 64 32 12x 4 8\n"),
             "t.txt:3: line 'x': BK '12x' is not an integer");
@@ -91,11 +119,16 @@ TEST(ConfigTable, MalformedTablesNameFileLineAndProblem) {
   EXPECT_EQ(errorOf("# columns: name arch max_M min_N [A] B\n"),
             "t.txt:1: column 'B' follows an optional column: optional columns come last");
   EXPECT_EQ(errorOf("# columns: name arch M N A\n"),
-            "t.txt:1: '# columns:' must start with 'name arch max_M min_N' and name at least "
+            "t.txt:1: '# columns:' must start with 'name arch max_M N' and name at least "
             "one more column");
   EXPECT_EQ(errorOf("# columns: name arch max_M min_N\n"),
-            "t.txt:1: '# columns:' must start with 'name arch max_M min_N' and name at least "
+            "t.txt:1: '# columns:' must start with 'name arch max_M N' and name at least "
             "one more column");
+  for (const char *n : {"-1", "1-", "-", "4096-1024", "0-0", "1-2-3", "a-9", "1e3"})
+    EXPECT_EQ(errorOf(std::string("x sm_90a 0 ") + n + " 64 32 128 4 8\n"),
+              std::string("t.txt:1: line 'x': N '") + n +
+                  "' is not a range of N (LO: N >= LO; LO-HI: LO <= N <= HI)")
+        << n;
   EXPECT_EQ(errorOf("x sm_90a 0 0 +64 32 128 4 8\n"),
             "t.txt:1: line 'x': BM '+64' is not an integer");
   EXPECT_EQ(errorOf("x sm_90a 0 0 1234567890123456789 32 128 4 8\n"),
@@ -114,6 +147,13 @@ TEST(ConfigTable, MalformedTablesNameFileLineAndProblem) {
   EXPECT_EQ(errorOf("a sm_90a 64 0 64 32 128 4 8\nb sm_90a 32 4096 64 32 128 4 8 1 1\n"),
             "t.txt:2: line 'b' can never be picked: line 'a' (line 1) comes first and serves "
             "every launch it serves");
+  // A range inside an earlier one is covered too; one reaching past it is not.
+  EXPECT_EQ(errorOf("a sm_90a 64 0-4096 64 32 128 4 8\nb sm_90a 64 1024-2048 64 32 128 4 8\n"),
+            "t.txt:2: line 'b' can never be picked: line 'a' (line 1) comes first and serves "
+            "every launch it serves");
+  EXPECT_EQ(errorOf("a sm_90a 64 0-4096 64 32 128 4 8\nb sm_90a 64 1024 64 32 128 4 8\n"
+                    "c sm_90a 0 0 64 32 128 4 8\n"),
+            "");
   EXPECT_EQ(errorOf("# only comments\n"), "t.txt: no configuration lines");
   EXPECT_THROW(ConfigTable::load("/nonexistent/table.txt"), Error);
 }

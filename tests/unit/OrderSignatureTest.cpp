@@ -103,9 +103,9 @@ TEST(OrderSignature, AllMatmulConfigurationsShareTheOrder) {
     if (line.empty() || line[0] == '#')
       continue;
     std::istringstream ls(line);
-    std::string name, arch;
-    int64_t maxM, minN, bm, bn, bk, nw, ns, ws = 0;
-    ls >> name >> arch >> maxM >> minN >> bm >> bn >> bk >> nw >> ns;
+    std::string name, arch, nRange;
+    int64_t maxM, bm, bn, bk, nw, ns, ws = 0;
+    ls >> name >> arch >> maxM >> nRange >> bm >> bn >> bk >> nw >> ns;
     ls >> ws; // optional: warp-specialised (sm_90a lines only); then `overlap`
     // Either family (TMA + wgmma on sm_90a, mma.sync elsewhere), either B;
     // a warp-specialised line as it is built (sm_90a; B as [K, N] only

@@ -159,16 +159,19 @@ def table_path():
 
 
 def configs(path, arch):
-    """The table's lines for `arch`: (name, max_M, BM, BN, min_N, overlap_only)."""
+    """The table's lines for `arch`: (name, max_M, BM, BN, (min_N, max_N),
+    overlap_only); max_N 0: no upper end."""
     out = []
     for line in open(path):
         if line.strip() and not line.startswith("#"):
-            # name arch max_M min_N BM BN BK num_warps num_stages [ws [overlap [cluster]]]
-            # (BM x BN is a program's tile: a cluster's, with cluster = 2)
-            f = line.split()
-            name, a, max_m, min_n, bm, bn = f[:6]
+            # name arch max_M N BM BN BK num_warps num_stages [ws [overlap [cluster]]]
+            # N: "LO" (N >= LO) or "LO-HI"; BM x BN is a program's tile (a
+            # cluster's, with cluster = 2)
+            f = line.split("#")[0].split()
+            name, a, max_m, n_range, bm, bn = f[:6]
+            lo, _, hi = n_range.partition("-")
             if a == arch:
-                out.append((name, int(max_m), int(bm), int(bn), int(min_n),
+                out.append((name, int(max_m), int(bm), int(bn), (int(lo), int(hi or 0)),
                             len(f) > 10 and f[10] == "1"))
     return out
 
@@ -177,7 +180,9 @@ def pick(cfgs, m, n, overlap=False):
     """The first line serving M and N; lines marked `overlap` serve only
     launches that overlap the previous kernel."""
     for c in cfgs:
-        if (c[1] == 0 or m <= c[1]) and n >= c[4] and (overlap or not c[5]):
+        lo, hi = c[4]
+        if ((c[1] == 0 or m <= c[1]) and lo <= n and (hi == 0 or n <= hi)
+                and (overlap or not c[5])):
             return c
     return cfgs[-1]
 

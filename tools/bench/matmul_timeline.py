@@ -188,7 +188,7 @@ def main():
         C = torch.empty(64, N, device="cuda", dtype=torch.bfloat16)
         for M in (1, 64):
             for c in cfgs:
-                if not (c[1] and M <= c[1] and N >= c[4]) or c[0] not in names:
+                if not (c[1] and M <= c[1] and N >= c[4][0]) or c[0] not in names:
                     continue
                 name, _, bm, bn = c[:4]
                 tiles = -(-M // bm) * -(-N // bn)

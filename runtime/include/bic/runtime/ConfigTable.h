@@ -4,14 +4,17 @@
 // stages may take different ones per shape; a table says which, one line per
 // configuration (kernels_src/matmul_configs.txt):
 //
-//   # columns: name arch max_M min_N BM BN BK num_warps num_stages
+//   # columns: name arch max_M N BM BN BK num_warps num_stages
 //   #          [warp_specialize] [overlap]
-//   matmul_h64   sm_90a  64  0   64 32 128  4 8  1
+//   matmul_h64n  sm_90a  64  0-2048  64 16 256  4 6  1
+//   matmul_h64   sm_90a  64  0       64 32 128  4 8  1
 //
-// A line serves the M (the @batch extent) up to max_M (0: any M) and N from
-// min_N up, on `arch`; pick() takes the first line that serves, so the
-// table is ordered from the most specific line to a catch-all. Columns
-// after min_N are constexpr parameters (and num_warps) the line compiles
+// A line serves the M (the @batch extent) up to max_M (0: any M) and the N
+// in its range ("LO": N >= LO; "LO-HI": LO <= N <= HI; the column was
+// called min_N when it had no upper end, and may still be), on `arch`;
+// pick() takes the first line that serves, so the table is ordered from
+// the most specific line to a catch-all. Columns after N are constexpr
+// parameters (and num_warps) the line compiles
 // the kernel with; `[name]` columns may be left out (0). A line whose
 // `overlap` column is 1 serves only launches that overlap the previous
 // kernel (LaunchOptions::overlapPrevious). Without a `# columns:` line the
@@ -38,6 +41,7 @@ struct ConfigLine {
   std::string name, arch;
   int64_t maxM = 0; ///< serves M <= maxM; 0: any M
   int64_t minN = 0; ///< serves N >= minN
+  int64_t maxN = 0; ///< and N <= maxN; 0: no upper end
   /// The line's constexpr parameters and num_warps, by column name.
   std::map<std::string, int64_t> defines;
   /// Serves only launches that overlap the previous kernel.
@@ -45,7 +49,8 @@ struct ConfigLine {
   unsigned line = 0; ///< 1-based line of the table file
 
   bool serves(int64_t m, int64_t n, bool overlap) const {
-    return (maxM == 0 || m <= maxM) && n >= minN && (overlap || !overlapOnly);
+    return (maxM == 0 || m <= maxM) && n >= minN && (maxN == 0 || n <= maxN) &&
+           (overlap || !overlapOnly);
   }
   /// defines[key], or `otherwise` if the line has no such column.
   int64_t get(const std::string &key, int64_t otherwise = 0) const;
