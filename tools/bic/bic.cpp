@@ -11,11 +11,39 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <sys/stat.h>
 
 static int usageError(const std::string &msg) {
   std::cerr << "bic: error: " << msg << "\n"
             << "Run 'bic compile --help' for usage.\n";
   return 2;
+}
+
+// Writes `text` to `path`. A regular file (or a new one) is written through
+// a temporary renamed over it, so that nobody reads half an output; anything
+// else (/dev/null, /dev/stdout, a FIFO, a symlink) is written in place: a
+// rename would replace the device, the pipe or the link itself.
+static bool writeOutput(const std::string &path, const std::string &text) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode))
+      return false;
+    std::ofstream os(path, std::ios::binary);
+    os << text;
+    return bool(os.flush());
+  }
+  std::string tmp = path + ".tmp";
+  bool ok;
+  {
+    std::ofstream os(tmp, std::ios::binary);
+    os << text;
+    ok = bool(os.flush());
+  }
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
 }
 
 static int compileMain(int argc, char **argv) {
@@ -127,27 +155,16 @@ static int compileMain(int argc, char **argv) {
       return 1;
     }
     for (auto [path, text] : {std::pair{base + ".h", &aot->header},
-                              std::pair{base + ".cpp", &aot->source}}) {
-      std::ofstream os(path + ".tmp", std::ios::binary);
-      os << *text;
-      os.close();
-      if (!os || std::rename((path + ".tmp").c_str(), path.c_str()) != 0)
+                              std::pair{base + ".cpp", &aot->source}})
+      if (!writeOutput(path, *text))
         return usageError("cannot write '" + path + "'");
-    }
     return 0;
   }
   if (out == "-") {
     std::cout << res->text;
     return 0;
   }
-  std::string tmp = out + ".tmp";
-  {
-    std::ofstream os(tmp, std::ios::binary);
-    os << res->text;
-    if (!os)
-      return usageError("cannot write '" + out + "'");
-  }
-  if (std::rename(tmp.c_str(), out.c_str()) != 0)
+  if (!writeOutput(out, res->text))
     return usageError("cannot write '" + out + "'");
   return 0;
 }
