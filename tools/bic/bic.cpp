@@ -7,6 +7,8 @@
 #include "bic/Pipeline/Pipeline.h"
 
 #include <cxxopts.hpp>
+#include <cctype>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -107,14 +109,25 @@ static int compileMain(int argc, char **argv) {
       if (eq == std::string::npos || eq == 0)
         return usageError("-D expects NAME=VALUE, got '" + d + "'");
       std::string name = d.substr(0, eq), val = d.substr(eq + 1);
-      char *end = nullptr;
-      long long v = std::strtoll(val.c_str(), &end, 0);
       if (val.empty())
         return usageError("-D " + name + " needs a value");
-      if (*end) // not an integer: a dtype parameter (-D T=f16)
-        opts.typeDefines[name] = val;
-      else
+      // A value starting like a number is a decimal integer (no octal
+      // "010", no "0x10", no "1e3"); one starting with a letter names a
+      // dtype (-D T=f16).
+      size_t digits = val[0] == '-' ? 1 : 0;
+      if (digits < val.size() && std::isdigit((unsigned char)val[digits])) {
+        if (val.find_first_not_of("0123456789", digits) != std::string::npos)
+          return usageError("-D " + name + "=" + val + ": not a decimal integer");
+        errno = 0;
+        long long v = std::strtoll(val.c_str(), nullptr, 10);
+        if (errno == ERANGE)
+          return usageError("-D " + name + "=" + val + ": out of the range of a 64-bit integer");
         opts.defines[name] = v;
+      } else if (val[0] == '-' || val[0] == '+' || val[0] == '.') {
+        return usageError("-D " + name + "=" + val + ": not a decimal integer");
+      } else {
+        opts.typeDefines[name] = val;
+      }
     }
   static const std::pair<const char *, bic::Emit> kEmit[] = {
       {"bic", bic::Emit::Bic},   {"layout", bic::Emit::Layout},

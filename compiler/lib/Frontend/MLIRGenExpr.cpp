@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "MLIRGenImpl.h"
 
+#include "mlir/IR/Matchers.h"
+
 #include <utility>
 
 using namespace mlir;
@@ -349,6 +351,19 @@ std::optional<GVal> Gen::binary(StringRef op, Location loc, GVal lg, GVal rg) {
   } else if (op == "<<" || op == ">>") {
     if (f)
       return fail("needs integer operands");
+    // A count known here must be below the width: LLVM makes any other
+    // shift poison, and the store of its result vanished without a word.
+    Value count = r;
+    if (auto sp = count.getDefiningOp<bic::SplatOp>())
+      count = sp->getOperand(0);
+    APInt c;
+    unsigned width = e.getIntOrFloatBitWidth();
+    if (matchPattern(count, m_ConstantInt(&c)) &&
+        (c.isNegative() || c.getSExtValue() >= int64_t(width)))
+      return fail(("shifts by " + std::to_string(c.getSExtValue()) + ", outside 0-" +
+                   std::to_string(width - 1) + " for " + std::to_string(width) +
+                   "-bit integers")
+                      .c_str());
     res = op == "<<" ? Value(b.create<arith::ShLIOp>(loc, l, r))
                      : b.create<arith::ShRSIOp>(loc, l, r);
   } else {
