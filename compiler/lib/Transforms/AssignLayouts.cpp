@@ -458,6 +458,15 @@ struct AssignLayoutsPass
     for (auto fn : getOperation().getOps<func::FuncOp>()) {
       if (!fn->hasAttr(kKernelAttr))
         continue;
+      // The frontend checks num_warps; IR written by hand (bic-opt) may
+      // not have been: 0 divided by zero below, and -1 never finished.
+      if (auto w = fn->getAttrOfType<IntegerAttr>(kNumWarpsAttr)) {
+        int64_t n = w.getInt();
+        if (n < 1 || n > 32 || (n & (n - 1))) {
+          fn.emitError() << "bic.num_warps must be a power of two in [1, 32], got " << n;
+          return signalPassFailure();
+        }
+      }
       // First walk, on a copy and silently: which layout each loop body
       // gives the values it carries.
       // Repeated until the hints settle: an inner loop's results, which
