@@ -26,7 +26,9 @@ struct Config {
   int64_t maxM, minN, bm, bn;
   /// Serves only launches that overlap the previous kernel (`overlap`).
   bool overlapOnly = false;
-  int64_t maxN = 0; ///< 0: no upper end
+  /// The table's line (which M, N and launches it serves); a build outside
+  /// the table has none.
+  ConfigLine line;
 };
 
 /// The table's lines for `arch` (the device's by default), read by the
@@ -37,8 +39,7 @@ std::vector<Config> configs(std::string arch = deviceArch()) {
       ConfigTable::load(std::string(dir ? dir : BIC_KERNELS_SRC) + "/matmul_configs.txt");
   std::vector<Config> out;
   for (const ConfigLine &l : t.forArch(arch))
-    out.push_back(
-        {l.name, l.arch, l.maxM, l.minN, l.get("BM"), l.get("BN"), l.overlapOnly, l.maxN});
+    out.push_back({l.name, l.arch, l.maxM, l.minN, l.get("BM"), l.get("BN"), l.overlapOnly, l});
   return out;
 }
 
@@ -59,8 +60,7 @@ std::vector<Config> extraHopperConfigs() {
 /// for a plain launch or one that overlaps the previous kernel.
 const Config &pick(const std::vector<Config> &cs, int64_t m, int64_t n, bool overlap = false) {
   for (const Config &c : cs)
-    if ((c.maxM == 0 || m <= c.maxM) && n >= c.minN && (c.maxN == 0 || n <= c.maxN) &&
-        (overlap || !c.overlapOnly))
+    if (c.line.serves(m, n, overlap))
       return c;
   return cs.back();
 }
