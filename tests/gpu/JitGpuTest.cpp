@@ -184,6 +184,64 @@ def chain(a: ptr[bf16], b1: ptr[bf16], b2: ptr[bf16], o: ptr[f32], M: i32 @batch
   EXPECT_EQ(configs, 48);
 }
 
+// Element-wise math on the GPU: sqrt is IEEE-rounded and abs clears the sign
+// bit, so both give the host's bits; exp, exp2, log, log2 and rsqrt use the
+// approximate PTX instructions and stay within a few ulp of fp64.
+TEST(JitGpu, MathFunctionsMatchTheHost) {
+  BIC_REQUIRE_GPU();
+  Context &ctx = context();
+  char tmpl[] = "/tmp/bic-jit-gpu-XXXXXX";
+  jit::Compiler jit(mkdtemp(tmpl));
+  const char *src = "@kernel(num_warps=4)\n"
+                    "def math(x: ptr[f32], y: ptr[f32], n: i32):\n"
+                    "    i = program_id(0) * 128 + arange(0, 128)\n"
+                    "    m = i < n\n"
+                    "    v = load(x + i, mask=m, other=1.0)\n"
+                    "    a = abs(v)\n"
+                    "    store(y + 7 * i, exp(v), mask=m)\n"
+                    "    store(y + 7 * i + 1, exp2(v), mask=m)\n"
+                    "    store(y + 7 * i + 2, log(a), mask=m)\n"
+                    "    store(y + 7 * i + 3, log2(a), mask=m)\n"
+                    "    store(y + 7 * i + 4, sqrt(a), mask=m)\n"
+                    "    store(y + 7 * i + 5, rsqrt(a), mask=m)\n"
+                    "    store(y + 7 * i + 6, a, mask=m)\n";
+  jit::LoadedKernel lk = jit.load(ctx, src, "math", {}, "math.bic");
+  const int n = 1000;
+  std::vector<float> hx = randomFloats(n, 11, -8, 8);
+  DeviceBuffer x(n * 4), y(size_t(n) * 7 * 4);
+  x.upload(hx.data(), n * 4);
+  y.fill(0xff);
+  lk.kernel().launch(Grid((n + 127) / 128),
+                     {DevicePtr{x.ptr()}, DevicePtr{y.ptr()}, int32_t(n)});
+  ctx.synchronize();
+  std::vector<float> hy(size_t(n) * 7);
+  y.download(hy.data(), hy.size() * 4);
+  auto bits = [](float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    return u;
+  };
+  double worst[5] = {0, 0, 0, 0, 0};
+  for (int i = 0; i < n; ++i) {
+    float v = hx[size_t(i)], a = std::fabs(v);
+    const float *o = &hy[size_t(i) * 7];
+    EXPECT_EQ(bits(o[4]), bits(std::sqrt(a))) << "sqrt(" << a << ")";
+    EXPECT_EQ(bits(o[6]), bits(a)) << "abs(" << v << ")";
+    double ref[5] = {std::exp(double(v)), std::exp2(double(v)), std::log(double(a)),
+                     std::log2(double(a)), 1 / std::sqrt(double(a))};
+    int slot[5] = {0, 1, 2, 3, 5};
+    for (int f = 0; f < 5; ++f) {
+      // Relative error, except near log's zero at 1 where the error is
+      // absolute.
+      double scale = std::max(std::fabs(ref[f]), f == 2 || f == 3 ? 1.0 : 0.0);
+      worst[f] = std::max(worst[f], std::fabs(o[slot[f]] - ref[f]) / scale);
+    }
+  }
+  const char *names[5] = {"exp", "exp2", "log", "log2", "rsqrt"};
+  for (int f = 0; f < 5; ++f)
+    EXPECT_LT(worst[f], 2e-6) << names[f];
+}
+
 TEST(JitGpu, CompileErrorsAreValuesNotCrashes) {
   BIC_REQUIRE_GPU();
   jit::Compiler jit("none");

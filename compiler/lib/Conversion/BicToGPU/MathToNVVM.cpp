@@ -1,7 +1,8 @@
 //===- MathToNVVM.cpp - math functions to NVVM intrinsics -----------------===//
 //
 // Avoids libdevice: exp/exp2/log/log2/rsqrt use the approximate PTX
-// instructions (as Triton's fast paths do), sqrt the IEEE-rounded one.
+// instructions (as Triton's fast paths do), sqrt the IEEE-rounded one,
+// abs clears the sign bit.
 // Vectors are unrolled; f16/bf16 compute in f32.
 //
 //===----------------------------------------------------------------------===//
@@ -39,10 +40,18 @@ Value scalarF32(OpBuilder &b, Location loc, StringRef opName, Value x) {
     return mulC(intr("llvm.nvvm.lg2.approx.f", x), M_LN2);
   if (opName == "math.rsqrt")
     return intr("llvm.nvvm.rsqrt.approx.f", x);
+  // Not llvm.intr.sqrt/fabs: GPU-to-NVVM declares those illegal (it wants
+  // libdevice calls for them).
   if (opName == "math.sqrt")
-    return b.create<LLVM::SqrtOp>(loc, x);
-  if (opName == "math.absf")
-    return b.create<LLVM::FAbsOp>(loc, x);
+    return intr("llvm.nvvm.sqrt.rn.f", x);
+  if (opName == "math.absf") {
+    Type i32 = b.getI32Type();
+    Value bits = b.create<arith::BitcastOp>(loc, i32, x);
+    Value mask = b.create<arith::ConstantOp>(loc, i32,
+                                             b.getI32IntegerAttr(0x7fffffff));
+    Value cleared = b.create<arith::AndIOp>(loc, bits, mask);
+    return b.create<arith::BitcastOp>(loc, f32, cleared);
+  }
   return {};
 }
 
