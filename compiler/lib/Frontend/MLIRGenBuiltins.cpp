@@ -182,6 +182,11 @@ std::optional<GVal> Gen::call(const Expr &e) {
       if (!f)
         return std::nullopt;
       fill = *f;
+      if (fill.ck == GVal::Const::Float && !isa<FloatType>(*t)) {
+        error(a.get("value")->loc) << "full() of " << typeName(*t)
+                                   << " needs an integer value, got a float";
+        return std::nullopt;
+      }
     }
     Value s = fill.isConst() ? materialize(fill, l, *t) : cast(fill.v, *t, l);
     if (isa<RankedTensorType>(s.getType())) {
@@ -212,6 +217,11 @@ std::optional<GVal> Gen::call(const Expr &e) {
       auto og = expr(*o);
       if (!og)
         return std::nullopt;
+      if (og->ck == GVal::Const::Float && !isa<FloatType>(pty.getPointeeType())) {
+        error(o->loc) << "'other' is a float, but the loaded values are "
+                      << typeName(pty.getPointeeType()) << "; give an integer";
+        return std::nullopt;
+      }
       Value ov = og->isConst() ? materialize(*og, l, resTy)
                                : cast(og->v, pty.getPointeeType(), l);
       if (!broadcastsTo(shapeOf(ov.getType()), shapeOf(resTy))) {

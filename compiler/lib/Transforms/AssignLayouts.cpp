@@ -416,7 +416,7 @@ private:
       return success();
     if (isa<ArangeOp, SplatOp, LoadTileOp>(op) || (isa<arith::ConstantOp>(op))) {
       if (isa<arith::ConstantOp>(op))
-        return op->emitOpError("tile constants must be built with bic.splat");
+        return op->emitOpError("tile constants with more than one value are not supported");
       setEnc(op->getResult(0),
              defaultFor(cast<RankedTensorType>(op->getResult(0).getType())));
       return success();
@@ -466,6 +466,24 @@ struct AssignLayoutsPass
           fn.emitError() << "bic.num_warps must be a power of two in [1, 32], got " << n;
           return signalPassFailure();
         }
+      }
+      // Folding may turn a tile computation into a dense constant (v == v
+      // on integers is all true); tiles are built from scalars by bic.splat,
+      // so a constant with one value becomes one again.
+      SmallVector<arith::ConstantOp> folded;
+      fn.walk([&](arith::ConstantOp c) {
+        auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
+        if (dense && dense.isSplat() && isa<RankedTensorType>(c.getType()))
+          folded.push_back(c);
+      });
+      for (arith::ConstantOp c : folded) {
+        OpBuilder b(c);
+        auto dense = cast<DenseElementsAttr>(c.getValue());
+        Value scalar = b.create<arith::ConstantOp>(
+            c.getLoc(), cast<TypedAttr>(dense.getSplatValue<Attribute>()));
+        c.replaceAllUsesWith(
+            b.create<SplatOp>(c.getLoc(), c.getType(), scalar).getResult());
+        c.erase();
       }
       // First walk, on a copy and silently: which layout each loop body
       // gives the values it carries.
