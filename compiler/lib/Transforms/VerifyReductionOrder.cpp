@@ -50,10 +50,18 @@ struct VerifyReductionOrderPass
         return;
       }
       if (auto add = dyn_cast<arith::AddFOp>(op)) {
-        // acc + dot(a, b): each K tile's product is rounded on its own and
-        // then added, so the bits depend on the K tile size.
-        for (Value v : add->getOperands())
-          if (auto d = v.getDefiningOp<DotOp>())
+        // acc + dot(a, b) with acc carried by a loop: each K tile's product
+        // is rounded on its own and then added, so the bits depend on the K
+        // tile size. A single dot plus a value (a bias) is not a sum over K
+        // tiles.
+        auto loopCarried = [](Value v) {
+          auto arg = dyn_cast<BlockArgument>(v);
+          return arg && arg.getArgNumber() > 0 &&
+                 isa_and_nonnull<scf::ForOp>(arg.getOwner()->getParentOp());
+        };
+        for (unsigned i = 0; i < 2; ++i)
+          if (auto d = add->getOperand(i).getDefiningOp<DotOp>();
+              d && loopCarried(add->getOperand(1 - i)))
             if (auto sp = d.getAcc().getDefiningOp<SplatOp>())
               if (auto c = sp.getSrc().getDefiningOp<arith::ConstantOp>())
                 if (auto f = dyn_cast<FloatAttr>(c.getValue()); f && f.getValue().isZero()) {
