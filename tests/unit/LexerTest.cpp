@@ -66,4 +66,15 @@ TEST(Lexer, Errors) {
   EXPECT_NE(lexErr("f(1\n").find("end of file inside brackets"), std::string::npos);
   EXPECT_NE(lexErr("x)\n").find("unmatched"), std::string::npos);
   EXPECT_NE(lexErr("x = 12abc\n").find("malformed number"), std::string::npos);
+  EXPECT_NE(lexErr("x = 1 \xC2\xB5\n").find("unexpected byte 0xC2 (bic sources are ASCII"),
+            std::string::npos);
+  EXPECT_NE(lexErr("x = 1 \x01\n").find("unexpected byte 0x01"), std::string::npos);
+}
+
+// Editors may start a UTF-8 file with a byte order mark; comments may hold
+// any UTF-8.
+TEST(Lexer, ByteOrderMarkAndUtf8CommentsAccepted) {
+  auto t = lexOk("\xEF\xBB\xBFx = 1  # \xC2\xB5s\n");
+  EXPECT_TRUE(t[0].isName("x"));
+  EXPECT_TRUE(t[2].is(Tok::Int));
 }

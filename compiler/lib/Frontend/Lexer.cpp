@@ -30,6 +30,10 @@ bool bic::lex(StringRef buf, std::vector<Token> &out, const DiagFn &diag) {
   auto push = [&](Tok k, const char *b, size_t n) {
     out.push_back(Token{k, StringRef(b, n), SMLoc::getFromPointer(b)});
   };
+  // A UTF-8 byte order mark, as some editors write, is not part of the
+  // source (Python skips it too).
+  if (buf.starts_with("\xEF\xBB\xBF"))
+    p += 3;
   while (p < end) {
     if (atLineStart && depth == 0) {
       const char *s = p;
@@ -150,8 +154,14 @@ bool bic::lex(StringRef buf, std::vector<Token> &out, const DiagFn &diag) {
       }
     }
     if (!matched) {
-      diag(SMLoc::getFromPointer(p),
-           Twine("unexpected character '") + StringRef(p, 1) + "'");
+      unsigned char c = static_cast<unsigned char>(*p);
+      if (c >= 0x80 || c < 0x20)
+        diag(SMLoc::getFromPointer(p),
+             Twine("unexpected byte 0x") + llvm::utohexstr(c, false, 2) +
+                 (c >= 0x80 ? " (bic sources are ASCII outside comments)" : ""));
+      else
+        diag(SMLoc::getFromPointer(p),
+             Twine("unexpected character '") + StringRef(p, 1) + "'");
       return false;
     }
   }
