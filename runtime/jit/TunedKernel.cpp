@@ -113,23 +113,34 @@ const Kernel &TunedKernel::kernel(const std::string &lineName) const {
   return it->second.kernel.kernel();
 }
 
-Grid TunedKernel::persistentGrid(int64_t m, int64_t n, bool overlap) const {
-  const Loaded &l = loaded_.at(pick(m, n, overlap).name);
+const ConfigLine &TunedKernel::pick(int64_t m, int64_t n, bool overlap, int64_t k) const {
+  auto it = tuned_.find(TunedKey{m, n, k, overlap});
+  if (it != tuned_.end())
+    return *it->second.first;
+  return table_.pick(arch_, m, n, overlap);
+}
+
+Grid TunedKernel::gridFor(const ConfigLine &line, int64_t m, int64_t n) const {
+  const Loaded &l = loaded_.at(line.name);
   if (l.bm <= 0 || l.bn <= 0 || m <= 0 || n <= 0)
     return Grid(l.resident);
   int64_t tiles = ((m + l.bm - 1) / l.bm) * ((n + l.bn - 1) / l.bn);
   return Grid(unsigned(std::max<int64_t>(1, std::min<int64_t>(tiles, l.resident))));
 }
 
+Grid TunedKernel::persistentGrid(int64_t m, int64_t n, bool overlap, int64_t k) const {
+  return gridFor(pick(m, n, overlap, k), m, n);
+}
+
 void TunedKernel::launch(int64_t m, int64_t n, const std::vector<Arg> &args, CUstream stream,
-                         LaunchOptions opts) const {
-  launch(m, n, persistentGrid(m, n, opts.overlapPrevious), args, stream, opts);
+                         LaunchOptions opts, int64_t k) const {
+  launch(m, n, persistentGrid(m, n, opts.overlapPrevious, k), args, stream, opts, k);
 }
 
 void TunedKernel::launch(int64_t m, int64_t n, Grid grid, const std::vector<Arg> &args,
-                         CUstream stream, LaunchOptions opts) const {
-  const Kernel &k = kernel(pick(m, n, opts.overlapPrevious).name);
-  if (!k.meta().waitsPriorGrids)
+                         CUstream stream, LaunchOptions opts, int64_t k) const {
+  const Kernel &kk = kernel(pick(m, n, opts.overlapPrevious, k).name);
+  if (!kk.meta().waitsPriorGrids)
     opts.overlapPrevious = false;
-  k.launch(grid, args, stream, opts);
+  kk.launch(grid, args, stream, opts);
 }

@@ -342,6 +342,89 @@ TEST(JitGpu, TunedMatmulPicksPerShapeWithOneOrder) {
 }
 
 // Runs anywhere: the statically linked compiler works on its own.
+// tune(): every line of the table is timed on the launch at hand, the
+// fastest becomes the pick for that shape (and K), a launch on it gives the
+// bits of the table's own pick, and the picks survive a save and a load
+// into another TunedKernel.
+TEST(JitGpu, TunedMatmulTimesEveryLineAndKeepsTheFastest) {
+  BIC_REQUIRE_GPU();
+  Context &ctx = context();
+  jit::Compiler jit("none");
+  const char *dir = std::getenv("BIC_KERNELS_SRC");
+  std::string src = std::string(dir ? dir : BIC_KERNELS_SRC);
+  jit::TunedKernel mm = jit::TunedKernel::fromFiles(jit, ctx, src + "/matmul.bic", "matmul",
+                                                    src + "/matmul_configs.txt");
+  const int M = 1000, N = 1024, K = 4096;
+  auto af = randomFloats(size_t(M) * K, 21, -1, 1);
+  auto bf = randomFloats(size_t(N) * K, 22, -1, 1);
+  std::vector<uint16_t> ha = toBF16(af), hb = toBF16(bf);
+  DeviceBuffer a(ha.size() * 2), b(hb.size() * 2), c(size_t(M) * N * 2);
+  a.upload(ha.data(), ha.size() * 2);
+  b.upload(hb.data(), hb.size() * 2);
+  std::vector<Arg> args{DevicePtr{a.ptr()}, DevicePtr{b.ptr()}, DevicePtr{c.ptr()},
+                        DevicePtr{b.ptr()}, int32_t(M), int32_t(N), int32_t(K)};
+  auto result = [&](const jit::TunedKernel &k, int64_t key) {
+    c.fill(0xff);
+    k.launch(M, N, args, nullptr, {}, key);
+    ctx.synchronize();
+    std::vector<uint16_t> out(size_t(M) * N);
+    c.download(out.data(), out.size() * 2);
+    return out;
+  };
+  std::string tableLine = mm.pick(M, N).name;
+  std::vector<uint16_t> fromTable = result(mm, K);
+
+  std::vector<jit::TunedKernel::Timing> t = mm.tune(M, N, args, nullptr, false, K, 5);
+  size_t plainLines = 0;
+  for (const ConfigLine &l : mm.table().forArch(mm.arch()))
+    plainLines += !l.overlapOnly;
+  ASSERT_EQ(t.size(), plainLines);
+  for (size_t i = 1; i < t.size(); ++i)
+    EXPECT_LE(t[i - 1].us, t[i].us);
+  EXPECT_GT(t.front().us, 0);
+  EXPECT_EQ(mm.pick(M, N, false, K).name, t.front().line);
+  EXPECT_EQ(mm.pick(M, N, false, 0).name, tableLine) << "k = 0 was not tuned";
+  EXPECT_EQ(mm.pick(M, N, true, K).name, mm.table().pick(mm.arch(), M, N, true).name)
+      << "overlapped launches were not tuned";
+  std::vector<uint16_t> fromTuned = result(mm, K);
+  EXPECT_EQ(std::memcmp(fromTuned.data(), fromTable.data(), fromTable.size() * 2), 0)
+      << "the tuned line " << t.front().line << " and the table's " << tableLine
+      << " give different bits";
+  std::printf("tuned M=%d N=%d K=%d: %s %.1f us (table's %s)\n", M, N, K,
+              t.front().line.c_str(), t.front().us, tableLine.c_str());
+
+  char tmpl[] = "/tmp/bic-tuning-XXXXXX";
+  std::string path = std::string(mkdtemp(tmpl)) + "/matmul.tuning";
+  mm.saveTuning(path);
+  jit::TunedKernel again = jit::TunedKernel::fromFiles(jit, ctx, src + "/matmul.bic", "matmul",
+                                                       src + "/matmul_configs.txt");
+  EXPECT_EQ(again.loadTuning(path), 0u);
+  EXPECT_EQ(again.pick(M, N, false, K).name, t.front().line);
+  // Picks made for another order (another source) are skipped; one naming
+  // a line the table lacks is an error naming the file's line.
+  {
+    std::ofstream out(path, std::ios::app);
+    out << "other sm_90a 0123456789abcdef 5 5 0 0 matmul_h64 1.0\n";
+  }
+  EXPECT_EQ(again.loadTuning(path), 1u);
+  {
+    std::ofstream out(path, std::ios::app);
+    std::string dev = ctx.deviceName();
+    std::replace(dev.begin(), dev.end(), ' ', '_');
+    out << dev << " " << again.arch() << " " << again.orderHash() << " 5 5 0 0 no_such 1.0\n";
+  }
+  try {
+    again.loadTuning(path);
+    ADD_FAILURE() << "a pick naming no line was accepted";
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find(":4: no " + again.arch() + " line named 'no_such'"),
+              std::string::npos)
+        << e.what();
+  }
+  again.clearTuning();
+  EXPECT_EQ(again.pick(M, N, false, K).name, tableLine);
+}
+
 TEST(JitStatic, CompilesWithoutAGpu) {
   jit::Compiler jit("none");
   jit::Options o;

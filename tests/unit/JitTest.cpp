@@ -423,3 +423,58 @@ TEST(TunedKernel, RefusesATableThatChangesTheOrder) {
   EXPECT_THROW(jit::verifyTableOrder(c, src, "nosuch", one, "sm_90a"), Error);
   EXPECT_THROW(jit::verifyTableOrder(c, src, "rmsnorm", one, "sm_80"), Error);
 }
+
+// Tuning files: what formatTuning writes, parseTuning reads back; a
+// malformed line is an error naming file:line and the column.
+TEST(Tuning, FileRoundTripsAndNamesMalformedLines) {
+  std::vector<jit::TunedPick> picks(2);
+  picks[0].device = "NVIDIA H100 80GB HBM3";
+  picks[0].arch = "sm_90a";
+  picks[0].orderHash = "20213e57bb077d97";
+  picks[0].m = 1024, picks[0].n = 1024, picks[0].k = 4096;
+  picks[0].line = "matmul_h512";
+  picks[0].us = 21.5;
+  picks[1] = picks[0];
+  picks[1].m = 7, picks[1].k = 0, picks[1].overlap = true, picks[1].line = "matmul_h16p";
+  std::string text = jit::formatTuning(picks);
+  std::vector<jit::TunedPick> back = jit::parseTuning(text, "t.txt");
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].device, "NVIDIA_H100_80GB_HBM3");
+  EXPECT_EQ(back[0].arch, "sm_90a");
+  EXPECT_EQ(back[0].orderHash, "20213e57bb077d97");
+  EXPECT_EQ(back[0].m, 1024);
+  EXPECT_EQ(back[0].k, 4096);
+  EXPECT_FALSE(back[0].overlap);
+  EXPECT_EQ(back[0].line, "matmul_h512");
+  EXPECT_DOUBLE_EQ(back[0].us, 21.5);
+  EXPECT_EQ(back[0].fileLine, 2u);
+  EXPECT_EQ(back[1].m, 7);
+  EXPECT_TRUE(back[1].overlap);
+  EXPECT_EQ(back[1].line, "matmul_h16p");
+
+  auto err = [](const std::string &t) {
+    try {
+      jit::parseTuning(t, "t.txt");
+    } catch (const Error &e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string ok = "dev sm_90a h 8 16 0 0 line 1.5\n";
+  EXPECT_EQ(jit::parseTuning("# c\n\n" + ok + "  # trailing\n").size(), 1u);
+  EXPECT_NE(err("\n" + ok.substr(0, ok.size() - 5) + "\n").find("t.txt:2: expected 9 columns"),
+            std::string::npos);
+  EXPECT_NE(err("dev sm_90a h 0 16 0 0 line 1\n").find("t.txt:1: 'm' must be a positive integer, got '0'"),
+            std::string::npos);
+  EXPECT_NE(err("dev sm_90a h 8 1x 0 0 line 1\n").find("'n' must be a positive integer, got '1x'"),
+            std::string::npos);
+  EXPECT_NE(err("dev sm_90a h 8 16 -1 0 line 1\n").find("'k' must be a non-negative integer"),
+            std::string::npos);
+  EXPECT_NE(err("dev sm_90a h 8 16 99999999999999999999 0 line 1\n").find("'k' must be"),
+            std::string::npos);
+  EXPECT_NE(err("dev sm_90a h 8 16 0 2 line 1\n").find("'overlap' must be 0 or 1, got '2'"),
+            std::string::npos);
+  EXPECT_NE(err("dev sm_90a h 8 16 0 0 line fast\n").find("'us' must be a non-negative number"),
+            std::string::npos);
+  EXPECT_NE(err("dev sm_90a h 8 16 0 0 line nan\n").find("'us' must be"), std::string::npos);
+}

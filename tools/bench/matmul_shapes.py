@@ -2,7 +2,9 @@
 (N, K) the configuration table was first tuned on: bic with the line
 kernels_src/matmul_configs.txt picks for each M and N (and, with
 BIC_PREV_TABLE=path, the line an earlier table picks, timed in the same
-run) against cuBLAS (torch.mm). GPU time per call from CUDA graph replays,
+run; with BIC_SHAPES_TUNE=1, the fastest of every line, which is what
+bic::jit::TunedKernel::tune() picks) against cuBLAS (torch.mm). GPU time
+per call from CUDA graph replays,
 weights rotated out of L2, as matmul_bench.py. Before timing, every line of
 the table is run on M = 100 of each shape and compared bit for bit with the
 first: one order on every shape. Writes matmul_shapes.json.
@@ -31,6 +33,7 @@ MS = [int(m) for m in os.environ.get("BIC_SHAPES_MS",
 def main():
     bundle, out, rt, dev, arch = bicrt.bench_setup(sys.argv)
     table = [c for c in configs(table_path(), arch) if not c[5]]
+    tune = os.environ.get("BIC_SHAPES_TUNE") == "1"
     prev_path = os.environ.get("BIC_PREV_TABLE")
     prev = [c for c in configs(prev_path, arch) if not c[5]] if prev_path else []
     kernels = {c[0]: rt.kernel(os.path.join(bundle, "kernels", f"{c[0]}.{arch}.ptx"), "matmul")
@@ -46,7 +49,8 @@ def main():
            "bitwise_equal_lines": {}}
     print(f"# {dev.name}, commit {res['commit']}", flush=True)
     print(f"{'N':>7} {'K':>6} {'M':>5} | {'cuBLAS':>8} {'bic':>8} {'x':>6}  line"
-          + ("          | prev     x      line" if prev else ""), flush=True)
+          + ("          | prev     x      line" if prev else "")
+          + ("          | tuned    x      line" if tune else ""), flush=True)
     for N, K, where in SHAPES:
         nsets = weight_copies(N * K * 2)
         Bs = [torch.randn(N, K, device="cuda").to(torch.bfloat16) for _ in range(nsets)]
@@ -93,6 +97,12 @@ def main():
                     tp = float("nan")
                 row.update(prev_line=p[0], prev_us=tp)
                 line += f"| {tp:8.1f} {t_cub / tp:6.3f} {p[0]}"
+            if tune:
+                best = min((time_us(lambda i, l=l: launch(kernels[l[0]], l[2], l[3], m, Bs[i], C),
+                                    nsets), l[0]) for l in table if l[0] != c[0])
+                best = min(best, (t, c[0]))
+                row.update(tuned_line=best[1], tuned_us=best[0])
+                line += f"| {best[0]:8.1f} {t_cub / best[0]:6.3f} {best[1]}"
             res["rows"].append(row)
             print(line, flush=True)
         del A, Bs, C

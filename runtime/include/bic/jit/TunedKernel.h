@@ -13,6 +13,11 @@
 // line a launch picks for its M, every row of the result has the bits it
 // would have with any other M.
 //
+// A table is a guess made on a few shapes. tune() times every line on the
+// launch at hand and keeps the fastest for that shape; saveTuning() and
+// loadTuning() keep the picks across processes. Tuning cannot change a bit:
+// it only chooses among lines the constructor proved to share one order.
+//
 //===----------------------------------------------------------------------===//
 #ifndef BIC_JIT_TUNEDKERNEL_H
 #define BIC_JIT_TUNEDKERNEL_H
@@ -22,6 +27,8 @@
 
 #include <map>
 #include <string>
+#include <tuple>
+#include <vector>
 
 namespace bic::jit {
 
@@ -37,6 +44,28 @@ std::string verifyTableOrder(Compiler &jit, const std::string &source, const std
 /// The options a table line compiles with: `base`, the line's columns as
 /// defines (a define `base` also sets keeps base's value) and `arch`.
 Options optionsForLine(const ConfigLine &line, const Options &base, const std::string &arch);
+
+/// One tuned pick: on `device` (its name) and `arch`, for kernels of order
+/// `orderHash`, the launch of extents (m, n, k) (k: 0 when the pick does not
+/// depend on a third extent), plain or overlapped, runs fastest with table
+/// line `line` (`us` microseconds when tuned).
+struct TunedPick {
+  std::string device, arch, orderHash;
+  int64_t m = 0, n = 0, k = 0;
+  bool overlap = false;
+  std::string line;
+  double us = 0;
+  unsigned fileLine = 0; ///< where parseTuning() read it (1-based)
+};
+
+/// The text of a tuning file, one pick per line:
+///   device arch order m n k overlap line us
+/// (the device's name with '_' for spaces; `#` starts a comment).
+std::string formatTuning(const std::vector<TunedPick> &picks);
+/// Parses formatTuning()'s text; throws bic::Error naming `filename:line`
+/// and the problem for a malformed line.
+std::vector<TunedPick> parseTuning(const std::string &text,
+                                   const std::string &filename = "<tuning>");
 
 /// `jit` and `ctx` must outlive it. Every line's module is loaded (and its
 /// resident programs counted) when it is constructed, so a launch compiles
@@ -59,28 +88,57 @@ public:
   /// The order hash every line compiles to.
   const std::string &orderHash() const { return hash_; }
   const ConfigTable &table() const { return table_; }
-  /// The line serving (m, n) for a plain or an overlapped launch.
-  const ConfigLine &pick(int64_t m, int64_t n, bool overlap = false) const {
-    return table_.pick(arch_, m, n, overlap);
-  }
+  /// The line serving (m, n) for a plain or an overlapped launch: the one
+  /// tune() chose for (m, n, k) if it was tuned, else the table's.
+  const ConfigLine &pick(int64_t m, int64_t n, bool overlap = false, int64_t k = 0) const;
   /// The kernel of the table's line named `lineName` (throws for another).
   const Kernel &kernel(const std::string &lineName) const;
   /// The grid of a persistent tiled kernel over an m x n output for the
   /// line picked: one program per BM x BN tile (the line's compiled BM and
   /// BN), at most as many as run at once; its resident programs if it has
   /// no BM or BN.
-  Grid persistentGrid(int64_t m, int64_t n, bool overlap = false) const;
+  Grid persistentGrid(int64_t m, int64_t n, bool overlap = false, int64_t k = 0) const;
   /// Launches the line picked for (m, n) on persistentGrid(); `m`, `n` are
   /// the extents the table selects on (also passed in `args`). An
   /// overlapped launch (opts.overlapPrevious) of a shape whose line was not
   /// built to wait for the previous kernel (no `overlap` line serves it, as
   /// the matmul table's from M = 65) is launched plainly: same kernel order,
   /// it only starts after the previous kernel.
+  /// `k` selects among tuned picks (see tune()).
   void launch(int64_t m, int64_t n, const std::vector<Arg> &args, CUstream stream = nullptr,
-              LaunchOptions opts = {}) const;
+              LaunchOptions opts = {}, int64_t k = 0) const;
   /// As above, on an explicit grid (a kernel that is not persistent).
   void launch(int64_t m, int64_t n, Grid grid, const std::vector<Arg> &args,
-              CUstream stream = nullptr, LaunchOptions opts = {}) const;
+              CUstream stream = nullptr, LaunchOptions opts = {}, int64_t k = 0) const;
+
+  struct Timing {
+    std::string line;
+    double us; ///< median of the timed launches
+  };
+  /// Times the launch of extents (m, n) with `args` on every line of
+  /// arch() that may serve it whatever its M and N columns (a plain launch:
+  /// the lines not built only to overlap), each on its persistent grid,
+  /// `reps` times after one warm-up (an overlapped launch: each overlapping
+  /// the one before where the line waits for prior grids), and makes the
+  /// fastest the pick for (m, n, k) from then on. `k` is any further extent the best line depends on (a matmul's K;
+  /// 0 if none) and must be given again to launch(). The launch must only
+  /// write what it computes from its inputs (it runs 1 + reps times per
+  /// line). Returns the timings, fastest first. Synchronizes `stream`.
+  std::vector<Timing> tune(int64_t m, int64_t n, const std::vector<Arg> &args,
+                           CUstream stream = nullptr, bool overlap = false, int64_t k = 0,
+                           int reps = 10);
+  /// The picks tune() and loadTuning() made.
+  std::vector<TunedPick> tunedPicks() const;
+  /// Writes tunedPicks() to `path` (replacing it); throws bic::Error if it
+  /// cannot.
+  void saveTuning(const std::string &path) const;
+  /// Adds the picks of a tuning file made on this device's name and arch
+  /// for this order hash; the others are skipped (counted in the result).
+  /// Throws bic::Error, naming the file and line, for a malformed file or a
+  /// pick naming no line of this table.
+  size_t loadTuning(const std::string &path);
+  /// Forgets every tuned pick: the table picks again.
+  void clearTuning() { tuned_.clear(); }
 
 private:
   Compiler &jit_;
@@ -94,6 +152,16 @@ private:
     unsigned resident; ///< programs that run at once
   };
   std::map<std::string, Loaded> loaded_; ///< by line name, every line of arch_
+  struct TunedKey {
+    int64_t m, n, k;
+    bool overlap;
+    bool operator<(const TunedKey &o) const {
+      return std::tie(m, n, k, overlap) < std::tie(o.m, o.n, o.k, o.overlap);
+    }
+  };
+  std::map<TunedKey, std::pair<const ConfigLine *, double>> tuned_;
+  const ConfigLine &lineNamed(const std::string &name) const;
+  Grid gridFor(const ConfigLine &line, int64_t m, int64_t n) const;
 };
 
 } // namespace bic::jit

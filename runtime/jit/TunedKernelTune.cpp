@@ -1,0 +1,207 @@
+//===- TunedKernelTune.cpp - timing a TunedKernel's lines on one shape ----===//
+//
+// Every line of a TunedKernel has the same order hash (checked when it is
+// constructed), so the fastest line for a shape may be chosen by timing,
+// and the choice kept in a file, without any effect on the results' bits.
+//
+//===----------------------------------------------------------------------===//
+#include "bic/jit/TunedKernel.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+using namespace bic;
+using namespace bic::jit;
+
+namespace {
+std::string deviceToken(std::string name) {
+  std::replace(name.begin(), name.end(), ' ', '_');
+  return name.empty() ? std::string("unknown") : name;
+}
+
+bool parseInt(const std::string &s, int64_t &out) {
+  if (s.empty())
+    return false;
+  size_t i = s[0] == '-' ? 1 : 0;
+  if (i == s.size() || s.find_first_not_of("0123456789", i) != std::string::npos)
+    return false;
+  errno = 0;
+  long long v = std::strtoll(s.c_str(), nullptr, 10);
+  if (errno == ERANGE)
+    return false;
+  out = v;
+  return true;
+}
+} // namespace
+
+std::string bic::jit::formatTuning(const std::vector<TunedPick> &picks) {
+  std::ostringstream os;
+  os << "# bic tuning: device arch order m n k overlap line us\n";
+  for (const TunedPick &p : picks) {
+    char us[32];
+    std::snprintf(us, sizeof us, "%.3f", p.us);
+    os << deviceToken(p.device) << ' ' << p.arch << ' ' << p.orderHash << ' ' << p.m << ' '
+       << p.n << ' ' << p.k << ' ' << (p.overlap ? 1 : 0) << ' ' << p.line << ' ' << us
+       << '\n';
+  }
+  return os.str();
+}
+
+std::vector<TunedPick> bic::jit::parseTuning(const std::string &text,
+                                             const std::string &filename) {
+  std::vector<TunedPick> out;
+  std::istringstream in(text);
+  std::string raw;
+  unsigned lineNo = 0;
+  while (std::getline(in, raw)) {
+    ++lineNo;
+    std::string where = filename + ":" + std::to_string(lineNo) + ": ";
+    if (auto hash = raw.find('#'); hash != std::string::npos)
+      raw.resize(hash);
+    std::istringstream ls(raw);
+    std::vector<std::string> f;
+    for (std::string w; ls >> w;)
+      f.push_back(w);
+    if (f.empty())
+      continue;
+    if (f.size() != 9)
+      throw Error(where + "expected 9 columns (device arch order m n k overlap line us), got " +
+                  std::to_string(f.size()));
+    TunedPick p;
+    p.device = f[0];
+    p.arch = f[1];
+    p.orderHash = f[2];
+    int64_t ov = 0;
+    const char *names[] = {"m", "n", "k"};
+    int64_t *dims[] = {&p.m, &p.n, &p.k};
+    for (int d = 0; d < 3; ++d)
+      if (!parseInt(f[3 + size_t(d)], *dims[d]) || *dims[d] < 0 || (d < 2 && *dims[d] == 0))
+        throw Error(where + "'" + names[d] + "' must be a " + (d < 2 ? "positive" : "non-negative") +
+                    " integer, got '" + f[3 + size_t(d)] + "'");
+    if (!parseInt(f[6], ov) || (ov != 0 && ov != 1))
+      throw Error(where + "'overlap' must be 0 or 1, got '" + f[6] + "'");
+    p.overlap = ov == 1;
+    p.line = f[7];
+    char *end = nullptr;
+    p.us = std::strtod(f[8].c_str(), &end);
+    if (end == f[8].c_str() || *end || !(p.us >= 0) || p.us > 1e12)
+      throw Error(where + "'us' must be a non-negative number, got '" + f[8] + "'");
+    p.fileLine = lineNo;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+const ConfigLine &TunedKernel::lineNamed(const std::string &name) const {
+  for (const ConfigLine &l : table_.lines())
+    if (l.arch == arch_ && l.name == name)
+      return l;
+  throw Error(table_.filename() + ": no " + arch_ + " line named '" + name + "'");
+}
+
+std::vector<TunedKernel::Timing> TunedKernel::tune(int64_t m, int64_t n,
+                                                   const std::vector<Arg> &args,
+                                                   CUstream stream, bool overlap, int64_t k,
+                                                   int reps) {
+  if (m <= 0 || n <= 0 || k < 0)
+    throw Error("tune: extents must be positive (k: non-negative), got m=" + std::to_string(m) +
+                " n=" + std::to_string(n) + " k=" + std::to_string(k));
+  if (reps < 1)
+    throw Error("tune: reps must be at least 1, got " + std::to_string(reps));
+  std::vector<Timing> timings;
+  Event start, stop;
+  for (const ConfigLine &line : table_.lines()) {
+    if (line.arch != arch_ || (line.overlapOnly && !overlap))
+      continue;
+    const Kernel &kk = kernel(line.name);
+    kk.checkArgs(args);
+    Grid grid = gridFor(line, m, n);
+    LaunchOptions opts;
+    opts.overlapPrevious = overlap && kk.waitsPriorGrids();
+    kk.launch(grid, args, stream); // warm-up, plain
+    std::vector<float> ms;
+    for (int r = 0; r < reps; ++r) {
+      start.record(stream);
+      kk.launch(grid, args, stream, opts);
+      stop.record(stream);
+      stop.synchronize();
+      ms.push_back(stop.elapsedSince(start));
+    }
+    std::nth_element(ms.begin(), ms.begin() + ptrdiff_t(ms.size() / 2), ms.end());
+    timings.push_back({line.name, double(ms[ms.size() / 2]) * 1000.0});
+  }
+  if (timings.empty())
+    throw Error(table_.filename() + ": no " + arch_ + " line serves " +
+                (overlap ? "an overlapped" : "a plain") + " launch");
+  std::stable_sort(timings.begin(), timings.end(),
+                   [](const Timing &a, const Timing &b) { return a.us < b.us; });
+  tuned_[TunedKey{m, n, k, overlap}] = {&lineNamed(timings.front().line), timings.front().us};
+  return timings;
+}
+
+std::vector<TunedPick> TunedKernel::tunedPicks() const {
+  std::vector<TunedPick> out;
+  std::string device = ctx_.deviceName();
+  for (const auto &[key, v] : tuned_) {
+    TunedPick p;
+    p.device = device;
+    p.arch = arch_;
+    p.orderHash = hash_;
+    p.m = key.m, p.n = key.n, p.k = key.k, p.overlap = key.overlap;
+    p.line = v.first->name;
+    p.us = v.second;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+void TunedKernel::saveTuning(const std::string &path) const {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << formatTuning(tunedPicks());
+    if (!out.flush())
+      throw Error("cannot write tuning file '" + tmp + "': " + std::strerror(errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    std::remove(tmp.c_str());
+    throw Error("cannot write tuning file '" + path + "': " + std::strerror(e));
+  }
+}
+
+size_t TunedKernel::loadTuning(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw Error("cannot read tuning file '" + path + "': " + std::strerror(errno));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::vector<TunedPick> picks = parseTuning(ss.str(), path);
+  std::string device = deviceToken(ctx_.deviceName());
+  std::map<TunedKey, std::pair<const ConfigLine *, double>> add;
+  size_t skipped = 0;
+  for (const TunedPick &p : picks) {
+    if (p.device != device || p.arch != arch_ || p.orderHash != hash_) {
+      ++skipped;
+      continue;
+    }
+    const ConfigLine *line = nullptr;
+    for (const ConfigLine &l : table_.lines())
+      if (l.arch == arch_ && l.name == p.line)
+        line = &l;
+    if (!line)
+      throw Error(path + ":" + std::to_string(p.fileLine) + ": no " + arch_ + " line named '" +
+                  p.line + "' in " + table_.filename());
+    if (line->overlapOnly && !p.overlap)
+      throw Error(path + ":" + std::to_string(p.fileLine) + ": line '" + p.line +
+                  "' serves only overlapped launches");
+    add[TunedKey{p.m, p.n, p.k, p.overlap}] = {line, p.us};
+  }
+  for (auto &[key, v] : add) // (only once the whole file is read)
+    tuned_[key] = v;
+  return skipped;
+}
