@@ -113,14 +113,15 @@ public:
 
   struct Timing {
     std::string line;
-    double us; ///< median of the timed launches
+    double us; ///< median of its timed launches
   };
   /// Times the launch of extents (m, n) with `args` on every line of
   /// arch() that may serve it whatever its M and N columns (a plain launch:
   /// the lines not built only to overlap), each on its persistent grid,
   /// `reps` times after one warm-up (an overlapped launch: each overlapping
-  /// the one before where the line waits for prior grids), and makes the
-  /// fastest the pick for (m, n, k) from then on. `k` is any further extent the best line depends on (a matmul's K;
+  /// the one before where the line waits for prior grids), then the three
+  /// fastest `reps` times more, interleaved, and makes the line of the
+  /// smallest median the pick for (m, n, k) from then on. `k` is any further extent the best line depends on (a matmul's K;
   /// 0 if none) and must be given again to launch(). The launch must only
   /// write what it computes from its inputs (it runs 1 + reps times per
   /// line). Returns the timings, fastest first. Synchronizes `stream`.
