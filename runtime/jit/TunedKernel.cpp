@@ -114,8 +114,9 @@ const Kernel &TunedKernel::kernel(const std::string &lineName) const {
 }
 
 const ConfigLine &TunedKernel::pick(int64_t m, int64_t n, bool overlap, int64_t k) const {
-  auto it = tuned_.find(TunedKey{m, n, k, overlap});
-  if (it != tuned_.end())
+  auto it = tuned_.lower_bound(TunedKey{m, n, k, overlap});
+  if (it != tuned_.end() && it->first.n == n && it->first.k == k &&
+      it->first.overlap == overlap)
     return *it->second.first;
   return table_.pick(arch_, m, n, overlap);
 }

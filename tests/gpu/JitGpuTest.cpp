@@ -384,6 +384,11 @@ TEST(JitGpu, TunedMatmulTimesEveryLineAndKeepsTheFastest) {
   EXPECT_GT(t.front().us, 0);
   EXPECT_EQ(mm.pick(M, N, false, K).name, t.front().line);
   EXPECT_EQ(mm.pick(M, N, false, 0).name, tableLine) << "k = 0 was not tuned";
+  // M = 1000 serves the M's below it (no smaller M was tuned), not those
+  // above.
+  EXPECT_EQ(mm.pick(1, N, false, K).name, t.front().line);
+  EXPECT_EQ(mm.pick(M + 1, N, false, K).name, mm.table().pick(mm.arch(), M + 1, N).name);
+  EXPECT_EQ(mm.pick(M, N + 1, false, K).name, mm.table().pick(mm.arch(), M, N + 1).name);
   EXPECT_EQ(mm.pick(M, N, true, K).name, mm.table().pick(mm.arch(), M, N, true).name)
       << "overlapped launches were not tuned";
   std::vector<uint16_t> fromTuned = result(mm, K);

@@ -88,8 +88,11 @@ public:
   /// The order hash every line compiles to.
   const std::string &orderHash() const { return hash_; }
   const ConfigTable &table() const { return table_; }
-  /// The line serving (m, n) for a plain or an overlapped launch: the one
-  /// tune() chose for (m, n, k) if it was tuned, else the table's.
+  /// The line serving (m, n) for a plain or an overlapped launch. If M's
+  /// were tuned for (n, k) and this kind of launch, the pick of the
+  /// smallest tuned M >= m (a tuned M serves the M's above the next smaller
+  /// tuned one up to itself: tune M = 1, 16, 64, 256, ... for buckets);
+  /// else, and for an m above every tuned M, the table's.
   const ConfigLine &pick(int64_t m, int64_t n, bool overlap = false, int64_t k = 0) const;
   /// The kernel of the table's line named `lineName` (throws for another).
   const Kernel &kernel(const std::string &lineName) const;
@@ -156,8 +159,9 @@ private:
   struct TunedKey {
     int64_t m, n, k;
     bool overlap;
+    // By M last, so that the tuned M serving an M is a lower_bound.
     bool operator<(const TunedKey &o) const {
-      return std::tie(m, n, k, overlap) < std::tie(o.m, o.n, o.k, o.overlap);
+      return std::tie(n, k, overlap, m) < std::tie(o.n, o.k, o.overlap, o.m);
     }
   };
   std::map<TunedKey, std::pair<const ConfigLine *, double>> tuned_;
