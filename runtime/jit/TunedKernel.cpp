@@ -117,7 +117,7 @@ const ConfigLine &TunedKernel::pick(int64_t m, int64_t n, bool overlap, int64_t 
   auto it = tuned_.lower_bound(TunedKey{m, n, k, overlap});
   if (it != tuned_.end() && it->first.n == n && it->first.k == k &&
       it->first.overlap == overlap)
-    return *it->second.first;
+    return table_.lines()[it->second.first];
   return table_.pick(arch_, m, n, overlap);
 }
 

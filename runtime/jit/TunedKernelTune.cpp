@@ -96,10 +96,11 @@ std::vector<TunedPick> bic::jit::parseTuning(const std::string &text,
   return out;
 }
 
-const ConfigLine &TunedKernel::lineNamed(const std::string &name) const {
-  for (const ConfigLine &l : table_.lines())
-    if (l.arch == arch_ && l.name == name)
-      return l;
+size_t TunedKernel::lineIndex(const std::string &name) const {
+  const std::vector<ConfigLine> &lines = table_.lines();
+  for (size_t i = 0; i < lines.size(); ++i)
+    if (lines[i].arch == arch_ && lines[i].name == name)
+      return i;
   throw Error(table_.filename() + ": no " + arch_ + " line named '" + name + "'");
 }
 
@@ -164,7 +165,7 @@ std::vector<TunedKernel::Timing> TunedKernel::tune(int64_t m, int64_t n,
   std::vector<Timing> timings;
   for (const Candidate &c : cands)
     timings.push_back({c.line->name, median(c.ms)});
-  tuned_[TunedKey{m, n, k, overlap}] = {&lineNamed(timings.front().line), timings.front().us};
+  tuned_[TunedKey{m, n, k, overlap}] = {lineIndex(timings.front().line), timings.front().us};
   return timings;
 }
 
@@ -177,7 +178,7 @@ std::vector<TunedPick> TunedKernel::tunedPicks() const {
     p.arch = arch_;
     p.orderHash = hash_;
     p.m = key.m, p.n = key.n, p.k = key.k, p.overlap = key.overlap;
-    p.line = v.first->name;
+    p.line = table_.lines()[v.first].name;
     p.us = v.second;
     out.push_back(std::move(p));
   }
@@ -207,24 +208,23 @@ size_t TunedKernel::loadTuning(const std::string &path) {
   ss << in.rdbuf();
   std::vector<TunedPick> picks = parseTuning(ss.str(), path);
   std::string device = deviceToken(ctx_.deviceName());
-  std::map<TunedKey, std::pair<const ConfigLine *, double>> add;
+  std::map<TunedKey, std::pair<size_t, double>> add;
   size_t skipped = 0;
   for (const TunedPick &p : picks) {
     if (p.device != device || p.arch != arch_ || p.orderHash != hash_) {
       ++skipped;
       continue;
     }
-    const ConfigLine *line = nullptr;
-    for (const ConfigLine &l : table_.lines())
-      if (l.arch == arch_ && l.name == p.line)
-        line = &l;
-    if (!line)
-      throw Error(path + ":" + std::to_string(p.fileLine) + ": no " + arch_ + " line named '" +
-                  p.line + "' in " + table_.filename());
-    if (line->overlapOnly && !p.overlap)
-      throw Error(path + ":" + std::to_string(p.fileLine) + ": line '" + p.line +
-                  "' serves only overlapped launches");
-    add[TunedKey{p.m, p.n, p.k, p.overlap}] = {line, p.us};
+    std::string where = path + ":" + std::to_string(p.fileLine) + ": ";
+    size_t index;
+    try {
+      index = lineIndex(p.line);
+    } catch (const Error &) {
+      throw Error(where + "no " + arch_ + " line named '" + p.line + "' in " + table_.filename());
+    }
+    if (table_.lines()[index].overlapOnly && !p.overlap)
+      throw Error(where + "line '" + p.line + "' serves only overlapped launches");
+    add[TunedKey{p.m, p.n, p.k, p.overlap}] = {index, p.us};
   }
   for (auto &[key, v] : add) // (only once the whole file is read)
     tuned_[key] = v;

@@ -164,8 +164,10 @@ private:
       return std::tie(n, k, overlap, m) < std::tie(o.n, o.k, o.overlap, o.m);
     }
   };
-  std::map<TunedKey, std::pair<const ConfigLine *, double>> tuned_;
-  const ConfigLine &lineNamed(const std::string &name) const;
+  /// Tuned picks: the index of the line in table_.lines(), and its time.
+  std::map<TunedKey, std::pair<size_t, double>> tuned_;
+  /// The index in table_.lines() of arch_'s line `name`; throws for none.
+  size_t lineIndex(const std::string &name) const;
   Grid gridFor(const ConfigLine &line, int64_t m, int64_t n) const;
 };
 
