@@ -9,10 +9,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <unistd.h>
 
 using namespace bic;
 using namespace bic::jit;
@@ -133,13 +136,36 @@ std::vector<TunedKernel::Timing> TunedKernel::tune(int64_t m, int64_t n,
   if (cands.empty())
     throw Error(table_.filename() + ": no " + arch_ + " line serves " +
                 (overlap ? "an overlapped" : "a plain") + " launch");
-  Event start, stop;
-  auto timeOnce = [&](Candidate &c) {
-    start.record(stream);
-    c.kernel->launch(c.grid, args, stream, c.opts);
-    stop.record(stream);
-    stop.synchronize();
-    c.ms.push_back(stop.elapsedSince(start));
+  // Each line is timed on inputs out of L2, as in a model where the other
+  // layers' weights pass through it in between: a buffer twice the L2's
+  // size is cleared before each timing. The clear also keeps the GPU busy
+  // while the host issues the launch, so the host's part of a launch
+  // (argument checks, TMA descriptors) is not counted. An overlapped launch
+  // is timed as a chain of kChain launches, each overlapping the one before
+  // (where the line waits for prior grids), over kChain.
+  constexpr int kChain = 4;
+  int l2 = ctx_.attribute(38); // CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE
+  DeviceBuffer flush(std::max<size_t>(size_t(2) * size_t(std::max(l2, 0)), size_t(1) << 20));
+  auto timeReps = [&](std::vector<Candidate *> order, int times) {
+    struct Pending {
+      Candidate *c;
+      std::unique_ptr<Event> start, stop;
+    };
+    std::vector<Pending> pending;
+    for (int r = 0; r < times; ++r)
+      for (Candidate *c : order) {
+        Pending p{c, std::make_unique<Event>(), std::make_unique<Event>()};
+        flush.fillAsync(0, stream);
+        p.start->record(stream);
+        for (int i = 0; i < (overlap ? kChain : 1); ++i)
+          c->kernel->launch(c->grid, args, stream, c->opts);
+        p.stop->record(stream);
+        pending.push_back(std::move(p));
+      }
+    for (Pending &p : pending) {
+      p.stop->synchronize();
+      p.c->ms.push_back(p.stop->elapsedSince(*p.start) / (overlap ? kChain : 1));
+    }
   };
   auto median = [](std::vector<float> v) {
     std::nth_element(v.begin(), v.begin() + ptrdiff_t(v.size() / 2), v.end());
@@ -150,17 +176,16 @@ std::vector<TunedKernel::Timing> TunedKernel::tune(int64_t m, int64_t n,
   };
   for (Candidate &c : cands) {
     c.kernel->launch(c.grid, args, stream); // warm-up, plain
-    for (int r = 0; r < reps; ++r)
-      timeOnce(c);
+    timeReps({&c}, reps);
   }
   // Single times of lines within a few percent of each other are noise:
   // the three fastest run again, interleaved, and the pick is the fastest
   // median over both rounds.
   std::stable_sort(cands.begin(), cands.end(), byMedian);
-  size_t finalists = std::min<size_t>(3, cands.size());
-  for (int r = 0; r < reps; ++r)
-    for (size_t i = 0; i < finalists; ++i)
-      timeOnce(cands[i]);
+  std::vector<Candidate *> finalists;
+  for (size_t i = 0; i < std::min<size_t>(3, cands.size()); ++i)
+    finalists.push_back(&cands[i]);
+  timeReps(finalists, reps);
   std::stable_sort(cands.begin(), cands.end(), byMedian);
   std::vector<Timing> timings;
   for (const Candidate &c : cands)
@@ -186,15 +211,40 @@ std::vector<TunedPick> TunedKernel::tunedPicks() const {
 }
 
 void TunedKernel::saveTuning(const std::string &path) const {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << formatTuning(tunedPicks());
-    if (!out.flush())
-      throw Error("cannot write tuning file '" + tmp + "': " + std::strerror(errno));
+  std::vector<TunedPick> mine = tunedPicks(), out;
+  // The file may hold other devices', orders' and shapes' picks: they stay
+  // (a malformed file is refused rather than overwritten).
+  if (std::ifstream in{path, std::ios::binary}) {
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto same = [](const TunedPick &a, const TunedPick &b) {
+      return deviceToken(a.device) == deviceToken(b.device) && a.arch == b.arch &&
+             a.orderHash == b.orderHash && a.m == b.m && a.n == b.n && a.k == b.k &&
+             a.overlap == b.overlap;
+    };
+    for (TunedPick &p : parseTuning(ss.str(), path))
+      if (std::none_of(mine.begin(), mine.end(),
+                       [&](const TunedPick &q) { return same(p, q); }))
+        out.push_back(std::move(p));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
+  out.insert(out.end(), mine.begin(), mine.end());
+  std::string tmp = path + ".XXXXXX";
+  int fd = mkstemp(tmp.data());
+  if (fd < 0)
+    throw Error("cannot write tuning file '" + path + "': " + std::strerror(errno));
+  std::string text = formatTuning(out);
+  bool ok = true;
+  for (size_t done = 0; ok && done < text.size();) {
+    ssize_t w = ::write(fd, text.data() + done, text.size() - done);
+    ok = w > 0;
+    done += ok ? size_t(w) : 0;
+  }
+  int e = ok ? 0 : errno;
+  if (::close(fd) != 0 && ok)
+    ok = false, e = errno;
+  if (ok && std::rename(tmp.c_str(), path.c_str()) != 0)
+    ok = false, e = errno;
+  if (!ok) {
     std::remove(tmp.c_str());
     throw Error("cannot write tuning file '" + path + "': " + std::strerror(e));
   }

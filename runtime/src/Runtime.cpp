@@ -94,6 +94,10 @@ void DeviceBuffer::fill(unsigned char byte) {
   check(drv().cuMemsetD8(ptr_, byte, size_), "cuMemsetD8");
 }
 
+void DeviceBuffer::fillAsync(unsigned char byte, CUstream stream) {
+  check(drv().cuMemsetD8Async(ptr_, byte, size_, stream), "cuMemsetD8Async");
+}
+
 Stream::Stream() { check(drv().cuStreamCreate(&s_, 0), "cuStreamCreate"); }
 Stream::~Stream() {
   if (s_)

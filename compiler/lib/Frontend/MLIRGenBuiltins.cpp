@@ -183,8 +183,9 @@ std::optional<GVal> Gen::call(const Expr &e) {
         return std::nullopt;
       fill = *f;
       if (fill.ck == GVal::Const::Float && !isa<FloatType>(*t)) {
-        error(a.get("value")->loc) << "full() of " << typeName(*t)
-                                   << " needs an integer value, got a float";
+        error(a.get("value")->loc) << "full() of " << typeName(*t) << " needs "
+                                   << (t->isInteger(1) ? "a boolean" : "an integer")
+                                   << " value, got a float";
         return std::nullopt;
       }
     }

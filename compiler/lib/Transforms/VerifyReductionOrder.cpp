@@ -50,26 +50,50 @@ struct VerifyReductionOrderPass
         return;
       }
       if (auto add = dyn_cast<arith::AddFOp>(op)) {
-        // acc + dot(a, b) with acc carried by a loop: each K tile's product
-        // is rounded on its own and then added, so the bits depend on the K
-        // tile size. A single dot plus a value (a bias) is not a sum over K
-        // tiles.
-        auto loopCarried = [](Value v) {
-          auto arg = dyn_cast<BlockArgument>(v);
-          return arg && arg.getArgNumber() > 0 &&
-                 isa_and_nonnull<scf::ForOp>(arg.getOwner()->getParentOp());
+        // acc + dot(a, b): each K tile's product is rounded on its own and
+        // then added, so the bits depend on the K tile size. It is a sum
+        // over K tiles when the other operand comes from a value a loop
+        // around the add carries (the running sum, perhaps converted or
+        // scaled) or from another such product (an unrolled loop); a
+        // single dot plus a bias is not.
+        auto zeroAccDot = [](Value v) -> DotOp {
+          auto d = v.getDefiningOp<DotOp>();
+          if (!d)
+            return {};
+          auto sp = d.getAcc().getDefiningOp<SplatOp>();
+          auto c = sp ? sp.getSrc().getDefiningOp<arith::ConstantOp>() : nullptr;
+          auto f = c ? dyn_cast<FloatAttr>(c.getValue()) : FloatAttr();
+          return f && f.getValue().isZero() ? d : DotOp();
+        };
+        auto sumsTiles = [&](Value other) {
+          SmallVector<Value> work{other};
+          DenseSet<Value> seen;
+          while (!work.empty()) {
+            Value v = work.pop_back_val();
+            if (!seen.insert(v).second)
+              continue;
+            if (auto arg = dyn_cast<BlockArgument>(v)) {
+              auto loop = dyn_cast_or_null<scf::ForOp>(arg.getOwner()->getParentOp());
+              if (loop && arg.getArgNumber() > 0 && loop->isProperAncestor(add))
+                return true;
+              continue;
+            }
+            if (zeroAccDot(v))
+              return true;
+            if (Operation *def = v.getDefiningOp())
+              for (Value o : def->getOperands())
+                work.push_back(o);
+          }
+          return false;
         };
         for (unsigned i = 0; i < 2; ++i)
-          if (auto d = add->getOperand(i).getDefiningOp<DotOp>();
-              d && loopCarried(add->getOperand(1 - i)))
-            if (auto sp = d.getAcc().getDefiningOp<SplatOp>())
-              if (auto c = sp.getSrc().getDefiningOp<arith::ConstantOp>())
-                if (auto f = dyn_cast<FloatAttr>(c.getValue()); f && f.getValue().isZero()) {
-                  add.emitError("'acc + dot(a, b)' rounds each K tile's product "
-                                "separately, so its bits depend on the K tile "
-                                "size; accumulate in place with dot(a, b, acc)");
-                  ok = false;
-                }
+          if (zeroAccDot(add->getOperand(i)) && sumsTiles(add->getOperand(1 - i))) {
+            add.emitError("'acc + dot(a, b)' rounds each K tile's product "
+                          "separately, so its bits depend on the K tile "
+                          "size; accumulate in place with dot(a, b, acc)");
+            ok = false;
+            break;
+          }
         return;
       }
       StringRef name = op->getName().getStringRef();

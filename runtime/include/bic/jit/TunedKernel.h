@@ -125,16 +125,21 @@ public:
   /// the one before where the line waits for prior grids), then the three
   /// fastest `reps` times more, interleaved, and makes the line of the
   /// smallest median the pick for (m, n, k) from then on. `k` is any further extent the best line depends on (a matmul's K;
-  /// 0 if none) and must be given again to launch(). The launch must only
-  /// write what it computes from its inputs (it runs 1 + reps times per
-  /// line). Returns the timings, fastest first. Synchronizes `stream`.
+  /// 0 if none) and must be given again to launch(). Each timing starts on
+  /// inputs out of L2 and leaves out the host's part of a launch; an
+  /// overlapped launch is timed as a chain of 4. The launch must only
+  /// write what it computes from its inputs (a line runs 1 + reps times,
+  /// the three fastest 1 + 2 reps; chains count 4). Returns the timings,
+  /// fastest first. Synchronizes `stream`.
   std::vector<Timing> tune(int64_t m, int64_t n, const std::vector<Arg> &args,
                            CUstream stream = nullptr, bool overlap = false, int64_t k = 0,
                            int reps = 10);
   /// The picks tune() and loadTuning() made.
   std::vector<TunedPick> tunedPicks() const;
-  /// Writes tunedPicks() to `path` (replacing it); throws bic::Error if it
-  /// cannot.
+  /// Writes tunedPicks() to `path`, keeping the picks already there for
+  /// other devices, orders and shapes (replaced whole, through a temporary
+  /// file); throws bic::Error if it cannot, or if the file there is not a
+  /// tuning file.
   void saveTuning(const std::string &path) const;
   /// Adds the picks of a tuning file made on this device's name and arch
   /// for this order hash; the others are skipped (counted in the result).

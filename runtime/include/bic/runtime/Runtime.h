@@ -61,6 +61,8 @@ public:
   void upload(const void *src, size_t bytes, size_t offset = 0);
   void download(void *dst, size_t bytes, size_t offset = 0) const;
   void fill(unsigned char byte);
+  /// Sets every byte to `byte`, in order on `stream` (returns at once).
+  void fillAsync(unsigned char byte, CUstream stream);
 
 private:
   CUdeviceptr ptr_ = 0;
