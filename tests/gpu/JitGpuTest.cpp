@@ -22,15 +22,36 @@ using namespace bic;
 using namespace bic::test;
 
 namespace {
-std::string readSource(const std::string &name) {
+std::string kernelsSrc() {
   const char *dir = std::getenv("BIC_KERNELS_SRC");
-  std::string path = std::string(dir ? dir : BIC_KERNELS_SRC) + "/" + name;
+  return std::string(dir ? dir : BIC_KERNELS_SRC);
+}
+
+std::string readSource(const std::string &name) {
+  std::string path = kernelsSrc() + "/" + name;
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
   if (ss.str().empty())
     throw Error("cannot read " + path);
   return ss.str();
+}
+
+/// The shipped matmul with its shipped table.
+jit::TunedKernel shippedMatmul(jit::Compiler &jit, const Context &ctx, jit::Options base = {}) {
+  return jit::TunedKernel::fromFiles(jit, ctx, kernelsSrc() + "/matmul.bic", "matmul",
+                                     kernelsSrc() + "/matmul_configs.txt", std::move(base));
+}
+
+/// `n` random bf16 values in [-1, 1), on the host and on the device.
+struct BF16Operand {
+  std::vector<uint16_t> host;
+  DeviceBuffer dev;
+};
+BF16Operand randomBF16(size_t n, uint64_t seed) {
+  BF16Operand o{toBF16(randomFloats(n, seed, -1, 1)), DeviceBuffer(n * 2)};
+  o.dev.upload(o.host.data(), n * 2);
+  return o;
 }
 } // namespace
 
@@ -259,17 +280,12 @@ TEST(JitGpu, TunedMatmulPicksPerShapeWithOneOrder) {
   BIC_REQUIRE_GPU();
   Context &ctx = context();
   jit::Compiler jit("none");
-  const char *dir = std::getenv("BIC_KERNELS_SRC");
-  std::string src = std::string(dir ? dir : BIC_KERNELS_SRC);
-  jit::TunedKernel mm = jit::TunedKernel::fromFiles(jit, ctx, src + "/matmul.bic", "matmul",
-                                                    src + "/matmul_configs.txt");
+  jit::TunedKernel mm = shippedMatmul(jit, ctx);
   const int N = 4096, K = 4096, Mmax = 1000;
-  auto af = randomFloats(size_t(Mmax) * K, 11, -1, 1);
-  auto bf = randomFloats(size_t(N) * K, 12, -1, 1);
-  std::vector<uint16_t> ha = toBF16(af), hb = toBF16(bf);
-  DeviceBuffer a(ha.size() * 2), b(hb.size() * 2), c(size_t(Mmax) * N * 2);
-  a.upload(ha.data(), ha.size() * 2);
-  b.upload(hb.data(), hb.size() * 2);
+  BF16Operand ao = randomBF16(size_t(Mmax) * K, 11), bo = randomBF16(size_t(N) * K, 12);
+  const std::vector<uint16_t> &ha = ao.host, &hb = bo.host;
+  const DeviceBuffer &a = ao.dev, &b = bo.dev;
+  DeviceBuffer c(size_t(Mmax) * N * 2);
   // The first m rows of C from `k` with weight `w` ([N, K], or [K, N] for
   // a table compiled with B_NK=0).
   auto runOn = [&](const jit::TunedKernel &k, const DeviceBuffer &w, int m, bool overlap) {
@@ -312,8 +328,7 @@ TEST(JitGpu, TunedMatmulPicksPerShapeWithOneOrder) {
   {
     jit::Options kn;
     kn.defines = {{"B_NK", 0}};
-    jit::TunedKernel mmKN = jit::TunedKernel::fromFiles(
-        jit, ctx, src + "/matmul.bic", "matmul", src + "/matmul_configs.txt", kn);
+    jit::TunedKernel mmKN = shippedMatmul(jit, ctx, kn);
     std::vector<uint16_t> hkn(hb.size());
     for (int j = 0; j < N; ++j)
       for (int k = 0; k < K; ++k)
@@ -351,17 +366,11 @@ TEST(JitGpu, TunedMatmulTimesEveryLineAndKeepsTheFastest) {
   BIC_REQUIRE_GPU();
   Context &ctx = context();
   jit::Compiler jit("none");
-  const char *dir = std::getenv("BIC_KERNELS_SRC");
-  std::string src = std::string(dir ? dir : BIC_KERNELS_SRC);
-  jit::TunedKernel mm = jit::TunedKernel::fromFiles(jit, ctx, src + "/matmul.bic", "matmul",
-                                                    src + "/matmul_configs.txt");
+  jit::TunedKernel mm = shippedMatmul(jit, ctx);
   const int M = 1000, N = 1024, K = 4096;
-  auto af = randomFloats(size_t(M) * K, 21, -1, 1);
-  auto bf = randomFloats(size_t(N) * K, 22, -1, 1);
-  std::vector<uint16_t> ha = toBF16(af), hb = toBF16(bf);
-  DeviceBuffer a(ha.size() * 2), b(hb.size() * 2), c(size_t(M) * N * 2);
-  a.upload(ha.data(), ha.size() * 2);
-  b.upload(hb.data(), hb.size() * 2);
+  BF16Operand ao = randomBF16(size_t(M) * K, 21), bo = randomBF16(size_t(N) * K, 22);
+  const DeviceBuffer &a = ao.dev, &b = bo.dev;
+  DeviceBuffer c(size_t(M) * N * 2);
   std::vector<Arg> args{DevicePtr{a.ptr()}, DevicePtr{b.ptr()}, DevicePtr{c.ptr()},
                         DevicePtr{b.ptr()}, int32_t(M), int32_t(N), int32_t(K)};
   auto result = [&](const jit::TunedKernel &k, int64_t key) {
@@ -402,8 +411,7 @@ TEST(JitGpu, TunedMatmulTimesEveryLineAndKeepsTheFastest) {
   char tmpl[] = "/tmp/bic-tuning-XXXXXX";
   std::string path = std::string(mkdtemp(tmpl)) + "/matmul.tuning";
   mm.saveTuning(path);
-  jit::TunedKernel again = jit::TunedKernel::fromFiles(jit, ctx, src + "/matmul.bic", "matmul",
-                                                       src + "/matmul_configs.txt");
+  jit::TunedKernel again = shippedMatmul(jit, ctx);
   EXPECT_EQ(again.loadTuning(path), 0u);
   EXPECT_EQ(again.pick(M, N, false, K).name, t.front().line);
   // Picks made on another device, or for another order (another source),
