@@ -204,8 +204,12 @@ llvm::Expected<CompileResult> bic::compile(llvm::StringRef source,
   registerPipelinePasses();
 
   llvm::SourceMgr sm;
-  sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(source, filename),
-                        llvm::SMLoc());
+  // Without a UTF-8 byte order mark, so that columns on line 1 count
+  // characters the editor shows.
+  llvm::StringRef text = source;
+  if (text.starts_with("\xEF\xBB\xBF"))
+    text = text.drop_front(3);
+  sm.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(text, filename), llvm::SMLoc());
   std::string diagText;
   llvm::raw_string_ostream diagOS(diagText);
   auto fail = [&]() -> llvm::Error {
