@@ -117,21 +117,22 @@ std::vector<TunedKernel::Timing> TunedKernel::tune(int64_t m, int64_t n,
   if (reps < 1)
     throw Error("tune: reps must be at least 1, got " + std::to_string(reps));
   struct Candidate {
-    const ConfigLine *line;
+    size_t line; ///< index in table_.lines()
     const Kernel *kernel;
     Grid grid;
     LaunchOptions opts;
     std::vector<float> ms;
   };
   std::vector<Candidate> cands;
-  for (const ConfigLine &line : table_.lines()) {
+  for (size_t i = 0; i < table_.lines().size(); ++i) {
+    const ConfigLine &line = table_.lines()[i];
     if (line.arch != arch_ || (line.overlapOnly && !overlap))
       continue;
     const Kernel &kk = kernel(line.name);
     kk.checkArgs(args);
     LaunchOptions opts;
     opts.overlapPrevious = overlap && kk.waitsPriorGrids();
-    cands.push_back({&line, &kk, gridFor(line, m, n), opts, {}});
+    cands.push_back({i, &kk, gridFor(line, m, n), opts, {}});
   }
   if (cands.empty())
     throw Error(table_.filename() + ": no " + arch_ + " line serves " +
@@ -189,8 +190,8 @@ std::vector<TunedKernel::Timing> TunedKernel::tune(int64_t m, int64_t n,
   std::stable_sort(cands.begin(), cands.end(), byMedian);
   std::vector<Timing> timings;
   for (const Candidate &c : cands)
-    timings.push_back({c.line->name, median(c.ms)});
-  tuned_[TunedKey{m, n, k, overlap}] = {lineIndex(timings.front().line), timings.front().us};
+    timings.push_back({table_.lines()[c.line].name, median(c.ms)});
+  tuned_[TunedKey{m, n, k, overlap}] = {cands.front().line, timings.front().us};
   return timings;
 }
 

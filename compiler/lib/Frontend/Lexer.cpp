@@ -31,7 +31,9 @@ bool bic::lex(StringRef buf, std::vector<Token> &out, const DiagFn &diag) {
     out.push_back(Token{k, StringRef(b, n), SMLoc::getFromPointer(b)});
   };
   // A UTF-8 byte order mark, as some editors write, is not part of the
-  // source (Python skips it too).
+  // source (Python skips it too). The pipeline drops it before the source
+  // reaches its SourceMgr, so that columns on line 1 are right; this is for
+  // other callers of parseModule().
   if (buf.starts_with("\xEF\xBB\xBF"))
     p += 3;
   while (p < end) {

@@ -119,18 +119,17 @@ public:
     double us; ///< median of its timed launches
   };
   /// Times the launch of extents (m, n) with `args` on every line of
-  /// arch() that may serve it whatever its M and N columns (a plain launch:
-  /// the lines not built only to overlap), each on its persistent grid,
-  /// `reps` times after one warm-up (an overlapped launch: each overlapping
-  /// the one before where the line waits for prior grids), then the three
-  /// fastest `reps` times more, interleaved, and makes the line of the
-  /// smallest median the pick for (m, n, k) from then on. `k` is any further extent the best line depends on (a matmul's K;
-  /// 0 if none) and must be given again to launch(). Each timing starts on
-  /// inputs out of L2 and leaves out the host's part of a launch; an
-  /// overlapped launch is timed as a chain of 4. The launch must only
-  /// write what it computes from its inputs (a line runs 1 + reps times,
-  /// the three fastest 1 + 2 reps; chains count 4). Returns the timings,
-  /// fastest first. Synchronizes `stream`.
+  /// arch() that may serve it, whatever its M and N columns (for a plain
+  /// launch, the lines not built only to overlap), each on its persistent
+  /// grid: one warm-up, then `reps` timings, then `reps` more for the three
+  /// fastest, interleaved. Each timing starts on inputs out of L2 and leaves
+  /// out the host's part of a launch; an overlapped launch is timed as a
+  /// chain of 4, each overlapping the one before. The line of the smallest
+  /// median becomes the pick for (m, n, k) from then on; `k` is any further
+  /// extent the best line depends on (a matmul's K; 0 if none) and must be
+  /// given again to launch(). The launch must only write what it computes
+  /// from its inputs (it runs many times). Returns the timings, fastest
+  /// first. Synchronizes `stream`.
   std::vector<Timing> tune(int64_t m, int64_t n, const std::vector<Arg> &args,
                            CUstream stream = nullptr, bool overlap = false, int64_t k = 0,
                            int reps = 10);
