@@ -245,12 +245,15 @@ LogicalResult DotOp::verify() {
     return emitOpError("K of a (") << k << ") and b (" << kb << ") differ";
   if (c.getShape() != ArrayRef<int64_t>{m, n} || r.getShape() != c.getShape())
     return emitOpError("accumulator must be ") << m << "x" << n;
-  int64_t kStep = a.getElementType().isF32() ? 1 : 16;
-  if (getOrder().getKStep() != kStep)
-    return emitOpError(kStep == 16 ? "bf16/f16 tensor-core dots accumulate in "
-                                     "k-steps of 16, not "
-                                   : "IEEE f32 dots accumulate in k-steps of 1, not ")
-           << getOrder().getKStep();
+  // bf16/f16: mma k-step 16. f32: 1 (IEEE, one FMA per k) or 8 (operands
+  // rounded to tf32, mma k-step 8).
+  int64_t kStep = getOrder().getKStep();
+  if (!a.getElementType().isF32() && kStep != 16)
+    return emitOpError("bf16/f16 tensor-core dots accumulate in k-steps of 16, not ")
+           << kStep;
+  if (a.getElementType().isF32() && kStep != 1 && kStep != 8)
+    return emitOpError("f32 dots accumulate in k-steps of 1 (IEEE) or 8 (tf32), not ")
+           << kStep;
   if (k % kStep)
     return emitOpError("K tile ") << k << " is not a multiple of the k-step " << kStep;
   return success();

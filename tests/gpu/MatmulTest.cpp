@@ -416,6 +416,74 @@ TEST(MatmulF32, IeeeAndBitwiseInvariant) {
     EXPECT_EQ(std::memcmp(part.data(), full.data(), size_t(m) * N * 4), 0) << "M=" << m;
   }
 }
+
+/// `x` rounded to tf32 as cvt.rna.tf32.f32 does: to the nearest value with
+/// 10 mantissa bits, ties away from zero (finite inputs).
+float roundToTf32(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  u = (u + 0x1000u) & ~0x1fffu;
+  std::memcpy(&x, &u, 4);
+  return x;
+}
+
+// input_precision=tf32: operands rounded to tf32 (nearest, ties away),
+// products on tensor cores in k-steps of 8, K ascending. Its own order
+// signature; close to the fp64 product of the rounded operands and far
+// from IEEE's; bitwise the same whatever the tiles, M and B's layout.
+TEST(MatmulF32, Tf32RoundsOperandsAndIsBitwiseInvariant) {
+  BIC_REQUIRE_GPU();
+  const int64_t N = 256, K = 512, Mmax = 200;
+  auto ha = randomFloats(size_t(Mmax) * K, 53, -1, 1), hb = randomFloats(size_t(N) * K, 54, -1, 1);
+  std::vector<float> hkn(hb.size());
+  for (int64_t j = 0; j < N; ++j)
+    for (int64_t kk = 0; kk < K; ++kk)
+      hkn[size_t(kk) * N + j] = hb[size_t(j) * K + kk];
+  DeviceBuffer a(ha.size() * 4), b(hb.size() * 4), bkn(hkn.size() * 4), c(size_t(Mmax) * N * 4);
+  a.upload(ha.data(), ha.size() * 4);
+  b.upload(hb.data(), hb.size() * 4);
+  bkn.upload(hkn.data(), hkn.size() * 4);
+  Module m1 = loadKernel("matmul_tf32"), m2 = loadKernel("matmul_tf32_b"),
+         m3 = loadKernel("matmul_tf32_kn"), mi = loadKernel("matmul_f32");
+  Kernel k1 = m1.kernel("matmul");
+  Kernel k2 = m2.kernel("matmul", k1.meta().orderHash);
+  Kernel k3 = m3.kernel("matmul", k1.meta().orderHash);
+  Kernel ieee = mi.kernel("matmul");
+  EXPECT_NE(k1.meta().orderHash, ieee.meta().orderHash) << "tf32 and IEEE are two orders";
+  auto run = [&](Kernel &k, int64_t bm, int64_t bn, int64_t m, CUdeviceptr bp) {
+    return launchMatmul<float>(k, bm, bn, m, N, K, a.ptr(), bp, c);
+  };
+  auto full = run(k1, 64, 64, Mmax, b.ptr());
+  auto exact = run(ieee, 32, 32, Mmax, b.ptr());
+  // Per k-step of 8 the accumulator takes one f32 addition (rounded or
+  // truncated): at most K / 8 * 2^-23 of the products' magnitudes. Without
+  // the rounding to tf32 (IEEE products, or mantissas truncated) the
+  // distance to the rounded operands' product is ~2^-11 per operand.
+  const double bound = double(K / 8) * std::ldexp(1.0, -23);
+  double maxRel = 0, maxRelIeee = 0;
+  for (int64_t i = 0; i < Mmax; i += 3)
+    for (int64_t j = 0; j < N; j += 5) {
+      double ref = 0, mag = 0;
+      for (int64_t kk = 0; kk < K; ++kk) {
+        double p = double(roundToTf32(ha[size_t(i) * K + kk])) * roundToTf32(hb[size_t(j) * K + kk]);
+        ref += p;
+        mag += std::fabs(p);
+      }
+      const size_t e = size_t(i) * N + j;
+      maxRel = std::max(maxRel, std::fabs(full[e] - ref) / mag);
+      maxRelIeee = std::max(maxRelIeee, std::fabs(double(full[e]) - exact[e]) / mag);
+    }
+  EXPECT_LT(maxRel, bound) << "not the product of the operands rounded to tf32";
+  EXPECT_GT(maxRelIeee, 10 * bound) << "tf32 gave IEEE's products";
+  auto other = run(k2, 16, 32, Mmax, b.ptr());
+  EXPECT_EQ(std::memcmp(other.data(), full.data(), full.size() * 4), 0) << "16 x 32 x 8";
+  auto kn = run(k3, 32, 64, Mmax, bkn.ptr());
+  EXPECT_EQ(std::memcmp(kn.data(), full.data(), full.size() * 4), 0) << "B as [K, N]";
+  for (int64_t m : {1, 7, 33, 200}) {
+    auto part = run(k2, 16, 32, m, b.ptr());
+    EXPECT_EQ(std::memcmp(part.data(), full.data(), size_t(m) * N * 4), 0) << "M=" << m;
+  }
+}
 } // namespace
 
 // Programmatic dependent launch: a chain C1 = A B^T, C2 = C1 B^T, C3 = C2 B^T

@@ -332,12 +332,6 @@ std::optional<GVal> Gen::call(const Expr &e) {
                    << typeName(at) << " and " << typeName(bt) << ")";
       return std::nullopt;
     }
-    if (et.isF32() && precision == "tf32") {
-      error(a.get("input_precision")->loc)
-          << "input_precision=tf32 is not implemented yet; f32 dots run in "
-             "IEEE precision (input_precision=ieee)";
-      return std::nullopt;
-    }
     if (!et.isF32() && a.get("input_precision")) {
       error(a.get("input_precision")->loc)
           << "input_precision applies to f32 operands only";
@@ -351,9 +345,14 @@ std::optional<GVal> Gen::call(const Expr &e) {
                    << (transB ? " (trans_b: b is N x K)" : "");
       return std::nullopt;
     }
-    if ((!et.isF32() && k % 16) || m % 16 || n % 8) {
-      error(e.loc) << "dot() tiles must be multiples of 16 (M, K) and 8 (N), got "
-                   << m << "x" << n << "x" << k;
+    // The k-step: tensor-core instruction's k (bf16/f16 16, tf32 8), or 1
+    // for IEEE f32 (one FMA per k).
+    const bool tf32 = et.isF32() && precision == "tf32";
+    const int64_t kStep = !et.isF32() ? 16 : tf32 ? 8 : 1;
+    if (k % kStep || m % 16 || n % 8) {
+      error(e.loc) << "dot() tiles must be multiples of 16 (M), 8 (N) and " << kStep
+                   << " (K" << (tf32 ? ", tf32" : "") << "), got " << m << "x" << n << "x"
+                   << k;
       return std::nullopt;
     }
     auto ct = RankedTensorType::get({m, n}, b.getF32Type());
@@ -371,7 +370,7 @@ std::optional<GVal> Gen::call(const Expr &e) {
     } else {
       acc = materialize(GVal::ofFloat(0), l, ct);
     }
-    auto order = bic::DotOrderAttr::get(&ctx, et.isF32() ? 1 : 16);
+    auto order = bic::DotOrderAttr::get(&ctx, kStep);
     auto op = b.create<bic::DotOp>(l, ct, *av, *bv, acc,
                                    transB ? b.getUnitAttr() : UnitAttr(), order);
     return GVal::of(op.getResult());

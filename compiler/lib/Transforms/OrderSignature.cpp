@@ -76,8 +76,10 @@ FailureOr<std::string> bic::orderSignature(func::FuncOp fn) {
       return;
     }
     if (auto d = dyn_cast<DotOp>(op)) {
-      os << fn.getName() << " #" << n++ << " dot "
-         << typeStr(d.getA().getType().getElementType())
+      Type elem = d.getA().getType().getElementType();
+      // f32 with k-step 8: operands rounded to tf32 (nearest, ties away).
+      os << fn.getName() << " #" << n++ << " dot " << typeStr(elem)
+         << (elem.isF32() && d.getOrder().getKStep() == 8 ? " as tf32 (rna)" : "")
          << " -> f32 K ascending in place, k-step " << d.getOrder().getKStep()
          << "\n";
       return;

@@ -95,7 +95,8 @@ std::optional<Candidate> match(scf::ForOp f) {
   auto dot = yield->getOperand(0).getDefiningOp<DotOp>();
   if (!dot || dot->getParentOp() != f.getOperation() ||
       dot.getAcc() != f.getRegionIterArgs()[0] ||
-      dot.getA().getType().getElementType().isF32())
+      // IEEE f32 products are FMAs on whole tiles, not mma.sync (tf32 is).
+      (dot.getA().getType().getElementType().isF32() && dot.getOrder().getKStep() == 1))
     return std::nullopt;
   auto la = dot.getA().getDefiningOp<LoadOp>(), lb = dot.getB().getDefiningOp<LoadOp>();
   if (!la || !lb || la->getParentOp() != f.getOperation() ||

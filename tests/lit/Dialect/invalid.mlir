@@ -128,8 +128,17 @@ func.func @smem_dot_regs_type(%s: i32, %c: tensor<16x16xf32>, %a: tensor<16x32xb
 // -----
 
 func.func @dot_f32_kstep(%a: tensor<16x16xf32>, %b: tensor<16x16xf32>, %c: tensor<16x16xf32>) {
-  // expected-error @+1 {{IEEE f32 dots accumulate in k-steps of 1, not 16}}
+  // expected-error @+1 {{f32 dots accumulate in k-steps of 1 (IEEE) or 8 (tf32), not 16}}
   %d = bic.dot %a, %b, %c {order = #bic.dot_order<kStep = 16>} : tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
+  return
+}
+
+// -----
+
+// tf32 (f32 with k-step 8) needs K in whole k-steps.
+func.func @dot_tf32_k(%a: tensor<16x12xf32>, %b: tensor<12x16xf32>, %c: tensor<16x16xf32>) {
+  // expected-error @+1 {{K tile 12 is not a multiple of the k-step 8}}
+  %d = bic.dot %a, %b, %c {order = #bic.dot_order<kStep = 8>} : tensor<16x12xf32>, tensor<12x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
   return
 }
 

@@ -145,17 +145,35 @@ SmallVector<Value> ldmatrix(Smem &s, Value byteOffset, int count,
   return out;
 }
 
-/// The mma.sync core: K ascending in k-steps of 16 over A in `sA`
+/// cvt.rna.tf32.f32: `v` (an f32's bits) rounded to tf32, to nearest with
+/// ties away from zero.
+Value roundToTf32(OpBuilder &b, Location loc, Value v) {
+  return inlineAsm(b, loc, "cvt.rna.tf32.f32 $0, $1;", "=r,r", ValueRange{v},
+                   b.getI32Type());
+}
+
+/// The mma.sync core: K ascending in k-steps of 16 (bf16/f16,
+/// m16n8k16) or 8 (f32 operands rounded to tf32, m16n8k8) over A in `sA`
 /// ([M, lda] row-major) and B in `sB` ([N, ldb] if transB, else [K, ldb]),
 /// updating the accumulator fragment `accVec` (layout `lc`) in place. With
-/// `aRegs` (see aFromRegisters), A comes from the caller's registers and
-/// `sA` is not read.
+/// `aRegs` (see aFromRegisters; bf16/f16 only), A comes from the caller's
+/// registers and `sA` is not read.
+///
+/// In bytes the two k-steps are one: an operand register's k half is 16
+/// bytes (8 16-bit or 4 32-bit elements) of a fragment row, so the same
+/// ldmatrix loads give tf32's A and K-major B fragments (thread L receives
+/// the 32-bit word L % 4 of row L / 4: element (g, t), as m16n8k8.tf32
+/// wants). Only an N-major B differs: ldmatrix.trans moves 16-bit elements,
+/// so tf32 reads B's two words per n-block from shared memory one by one.
 Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
               Value accVec, Type elem, int64_t M, int64_t N, int64_t K,
               bool transB, Smem &sA, Smem &sB, int64_t lda, int64_t ldb,
               const ThreadIds &ids, Value aRegs = {}) {
   const DimLayout &c0 = lc.dim(0), &c1 = lc.dim(1);
-  const char *ty = elem.isBF16() ? "bf16" : "f16";
+  const bool tf32 = elem.isF32();
+  assert(!(tf32 && aRegs) && "tf32 operands come from shared memory");
+  const int64_t bytes = tf32 ? 4 : 2, kStep = tf32 ? 8 : 16, kHalf = kStep / 2;
+  const char *ty = tf32 ? "tf32" : elem.isBF16() ? "bf16" : "f16";
     Value w0 = lc.warpIndex(rw, loc, 0, ids.warp);
     Value w1 = lc.warpIndex(rw, loc, 1, ids.warp);
     auto wrap = [&](Value v, int64_t size) -> Value {
@@ -169,8 +187,8 @@ Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
 
     auto f32 = rw.getF32Type();
     auto resTy = LLVM::LLVMStructType::getLiteral(rw.getContext(), {f32, f32, f32, f32});
-    std::string asmStr = std::string("mma.sync.aligned.m16n8k16.row.col.f32.") +
-                         ty + "." + ty +
+    std::string asmStr = "mma.sync.aligned.m16n8k" + std::to_string(kStep) +
+                         ".row.col.f32." + ty + "." + ty +
                          ".f32 {$0,$1,$2,$3}, {$4,$5,$6,$7}, {$8,$9}, "
                          "{$10,$11,$12,$13};";
     const char *constraints = "=f,=f,=f,=f,r,r,r,r,r,r,f,f,f,f";
@@ -193,7 +211,7 @@ Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
                                         constI32(rw, loc, 0)), hi, lo);
       aLdRow.push_back(wrap(rw.create<arith::AddIOp>(loc, ldRowBase, off), M));
     }
-    Value aK = rw.create<arith::MulIOp>(loc, upper, constI32(rw, loc, 8));
+    Value aK = rw.create<arith::MulIOp>(loc, upper, constI32(rw, loc, kHalf));
     // The column of n-block n + (j >> 1) of ldmatrix matrix j (the pair
     // n, n + 1 per x4 load) from `base`: for B as N x K (`base` adds the
     // lane's row r8, matrix j covers k half j & 1) and as K x N
@@ -211,21 +229,48 @@ Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
       return out;
     };
     SmallVector<Value> bLdCol = blockCols(ldColBase);
-    Value bK = rw.create<arith::MulIOp>(loc, half, constI32(rw, loc, 8));
+    Value bK = rw.create<arith::MulIOp>(loc, half, constI32(rw, loc, kHalf));
     SmallVector<Value> bTrCol =
         blockCols(rw.create<arith::MulIOp>(loc, w1, constI32(rw, loc, 8)));
 
-    // K ascending in steps of 16: the order the attribute declares.
-    for (int64_t k0 = 0; k0 < K; k0 += 16) {
+    // tf32 with B as [K, N]: thread (g, t) = (lane / 4, lane % 4) reads
+    // rows t and t + 4 of column g of each n-block.
+    Value g = rw.create<arith::ShRUIOp>(loc, ids.lane, constI32(rw, loc, 2));
+    Value t = rw.create<arith::AndIOp>(loc, ids.lane, constI32(rw, loc, 3));
+    auto word = [&](Value r, Value c) {
+      return rw.create<LLVM::LoadOp>(loc, rw.getI32Type(), sB.at(sB.offset(r, c, ldb, 0, 4)), 4)
+          .getResult();
+    };
+    auto round = [&](SmallVector<Value> &regs) {
+      if (tf32)
+        for (Value &r : regs)
+          r = roundToTf32(rw, loc, r);
+    };
+
+    // K ascending in k-steps: the order the attribute declares.
+    for (int64_t k0 = 0; k0 < K; k0 += kStep) {
       SmallVector<std::pair<Value, Value>> bf;
       if (transB) {
         Value k = rw.create<arith::AddIOp>(loc, bK, constI32(rw, loc, k0));
         for (int64_t n = 0; n < repsN; n += 2) {
-          auto r = ldmatrix(sB, sB.offset(bLdCol[n / 2], k, ldb, 0, 2),
+          auto r = ldmatrix(sB, sB.offset(bLdCol[n / 2], k, ldb, 0, bytes),
                             n + 1 < repsN ? 4 : 2);
+          round(r);
           bf.push_back({r[0], r[1]});
           if (n + 1 < repsN)
             bf.push_back({r[2], r[3]});
+        }
+      } else if (tf32) {
+        Value k = rw.create<arith::AddIOp>(loc, t, constI32(rw, loc, k0));
+        Value k4 = rw.create<arith::AddIOp>(loc, k, constI32(rw, loc, 4));
+        Value wcol = rw.create<arith::AddIOp>(
+            loc, rw.create<arith::MulIOp>(loc, w1, constI32(rw, loc, 8)), g);
+        for (int64_t n = 0; n < repsN; ++n) {
+          Value col = wrap(
+              rw.create<arith::AddIOp>(loc, wcol, constI32(rw, loc, c1.offset(2 * n))), N);
+          SmallVector<Value> r = {word(k, col), word(k4, col)};
+          round(r);
+          bf.push_back({r[0], r[1]});
         }
       } else {
         // [K, N] rows: ldmatrix.trans, matrix j covers k half (j & 1) of
@@ -257,7 +302,8 @@ Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
           af = {pair(2 * q, 0), pair(2 * q + 1, 0), pair(2 * q, 2),
                 pair(2 * q + 1, 2)};
         } else {
-          af = ldmatrix(sA, sA.offset(aLdRow[q], ak, lda, 0, 2), 4);
+          af = ldmatrix(sA, sA.offset(aLdRow[q], ak, lda, 0, bytes), 4);
+          round(af);
         }
         Value a0 = af[0], a1 = af[1], a2 = af[2], a3 = af[3];
         for (int64_t n = 0; n < repsN; ++n) {
@@ -510,12 +556,13 @@ struct DotLowering : public OpConversionPattern<DotOp> {
       return failure();
     bool transB = op.getTransB();
     Type elem = op.getA().getType().getElementType();
-    if (elem.isF32())
+    // f32: k-step 1 is IEEE; 8 is tf32 on mma.sync (below).
+    if (elem.isF32() && op.getOrder().getKStep() == 1)
       return lowerIeee(op, a, *la, *lb, *lc, scratch, rw);
     int64_t M = op.getType().getShape()[0], N = op.getType().getShape()[1];
     int64_t K = op.getA().getType().getShape()[1];
     int64_t lda = K + kPad, ldb = transB ? K + kPad : N + kPad;
-    int64_t offB = M * lda * 2;
+    int64_t offB = M * lda * (elem.getIntOrFloatBitWidth() / 8);
 
     ThreadIds ids = getThreadIds(rw, loc);
     if (op->hasAttr(kWgmmaDotAttr)) {
@@ -535,7 +582,7 @@ struct DotLowering : public OpConversionPattern<DotOp> {
                                          bAddr, a.getA()));
       return success();
     }
-    bool aRegs = aFromRegisters(*la, *lc, K);
+    bool aRegs = !elem.isF32() && aFromRegisters(*la, *lc, K);
     Smem s = stageOperands(op, a, *la, *lb, lda, ldb, offB, ids, rw, aRegs);
 
     Smem sB{rw, loc, s.at(constI32(rw, loc, offB))};
@@ -650,6 +697,9 @@ struct SmemDotLowering : public OpConversionPattern<SmemDotOp> {
       return failure();
     auto at = cast<RankedTensorType>(op.getAType());
     auto bt = cast<RankedTensorType>(op.getBType());
+    if (at.getElementType().isF32() && op.getOrder().getKStep() != 8)
+      return op.emitOpError("f32 operands run on mma.sync only as tf32 (k-step 8), not k-step ")
+             << op.getOrder().getKStep();
     bool transB = op.getTransB();
     int64_t M = op.getType().getShape()[0], N = op.getType().getShape()[1];
     int64_t K = at.getShape()[1];

@@ -157,8 +157,10 @@ def Bic_DotOrderAttr : Bic_Attr<"DotOrder", "dot_order"> {
   let summary = "The fixed order in which a tile product accumulates over K";
   let description = [{
     K ascending, accumulated in place into the `f32` accumulator in steps of
-    `kStep`: the tensor-core instruction's k (16 for bf16/f16), or 1 for
-    IEEE f32 products (one fused multiply-add per k). Measured on
+    `kStep`: the tensor-core instruction's k (16 for bf16/f16; 8 for f32
+    operands rounded to tf32, `input_precision=tf32`), or 1 for IEEE f32
+    products (one fused multiply-add per k). For f32 operands the k-step
+    is also the precision: 1 is IEEE, 8 is tf32. Measured on
     H100 and H200, every tensor-core configuration (mma.sync or wgmma, any
     tile sizes along M, N and K, warps, stages) with this order gives the
     same bits; split-K, `acc + dot(a, b)`, another accumulator type or

@@ -215,7 +215,10 @@ def Bic_DotOp : Bic_Op<"dot", [Pure]> {
     `a` is `[M, K]`, `b` is `[K, N]` (or `[N, K]` with `transB`), `acc` and the
     result `[M, N]` in `f32`. bf16/f16 operands run on tensor cores in
     k-steps of 16; f32 operands are IEEE (one fused multiply-add per k, in
-    order: k-step 1), never a silent TF32. The accumulation order over K is
+    order: k-step 1), never a silent TF32, or, asked for with
+    `input_precision=tf32` (order k-step 8), rounded to tf32 (nearest, ties
+    away from zero) and multiplied on tensor cores in k-steps of 8. The
+    accumulation order over K is
     `order` (K ascending, in place), independent of how M, N and K are
     tiled.
 
