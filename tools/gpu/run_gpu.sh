@@ -32,6 +32,8 @@ if [ -n "${BIC_RUN_SWEEP:-}" ]; then
 fi
 echo "== matmul benchmark"
 BIC_KERNELS_SRC=kernels_src python3 tools/bench/matmul_bench.py "$B" "$OUT" 2>&1 | tee "$OUT/matmul.log"
+echo "== f32 matmul, tf32 and IEEE"
+python3 tools/bench/matmul_tf32.py "$B" "$OUT" 2>&1 | tee "$OUT/matmul_tf32.log"
 echo "== matmul on other weights (Llama-3 linear layers)"
 BIC_KERNELS_SRC=kernels_src python3 tools/bench/matmul_shapes.py "$B" "$OUT" 2>&1 | tee "$OUT/matmul_shapes.log"
 if [ -z "${BIC_SKIP_ATTENTION:-}" ]; then

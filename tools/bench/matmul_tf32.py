@@ -1,0 +1,98 @@
+"""f32 matmul with input_precision=tf32 (matmul.bic -D T=f32 -D TF32=1)
+against cuBLAS's TF32 and IEEE SGEMM (torch.mm on f32, allow_tf32 on and
+off) and bic's IEEE f32 build, C = A B^T with B as [N, K], N = K = 4096.
+
+bic's tf32 products run on mma.sync (m16n8k8) with a cp.async pipeline,
+not on wgmma: this measures what that costs. Also checks that bic's tf32
+rows are bitwise the same at M = 16 and at the largest M, and the error of
+each against fp64.
+
+usage: matmul_tf32.py BUNDLE_DIR OUT_DIR   (writes OUT_DIR/matmul_tf32.json)
+"""
+import json
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bicrt  # noqa: E402
+from rmsnorm_bench import graph_time_us  # noqa: E402
+
+N = K = 4096
+MS = [1, 16, 128, 1024, 4096]
+TF32 = {"matmul_tf32": (64, 64), "matmul_tf32_128": (128, 128)}
+IEEE = {"matmul_f32": (32, 32)}
+
+
+def main():
+    bundle, out, rt, dev, arch = bicrt.bench_setup(sys.argv)
+    load = lambda n: rt.kernel(os.path.join(bundle, "kernels", f"{n}.{arch}.ptx"), "matmul")  # noqa: E731
+    kernels = {n: load(n) for n in list(TF32) + list(IEEE)}
+    resident = {n: k.resident_programs() for n, k in kernels.items()}
+    hashes = {kernels[n].order_hash for n in TF32}
+    assert len(hashes) == 1, f"tf32 builds with different orders: {hashes}"
+    assert kernels["matmul_f32"].order_hash not in hashes, "tf32 and IEEE share an order"
+    sets = 3
+    A = torch.randn(max(MS), K, device="cuda")
+    Bs = [torch.randn(N, K, device="cuda") for _ in range(sets)]
+    C = torch.empty(max(MS), N, device="cuda")
+    stream = lambda: torch.cuda.current_stream().cuda_stream  # noqa: E731
+
+    def bic(name, tiles, m, i, c=C):
+        k, (bm, bn) = kernels[name], tiles[name]
+        args = k.prepare([bicrt.ptr(A.data_ptr()), bicrt.ptr(Bs[i].data_ptr()),
+                          bicrt.ptr(c.data_ptr()), bicrt.ptr(Bs[i].data_ptr()),
+                          bicrt.i32(m), bicrt.i32(N), bicrt.i32(K)])
+        grid = min(-(-m // bm) * -(-N // bn), resident[name])
+        k.launch(grid, args, stream())
+
+    def cublas(tf32, m, i):
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        torch.mm(A[:m], Bs[i].t())
+
+    res = {"gpu": dev.name, "commit": os.environ.get("BIC_COMMIT", "?"), "N": N, "K": K,
+           "order_hash": hashes.pop(), "rows": []}
+    # invariance and error (rows sampled against fp64)
+    big, small = torch.empty_like(C), torch.empty_like(C)
+    for name in TF32:
+        bic(name, TF32, max(MS), 0, big)
+        bic(name, TF32, 16, 0, small)
+        torch.cuda.synchronize()
+        res.setdefault("invariant_m16_vs_max", {})[name] = bool(
+            torch.equal(big[:16].view(torch.int32), small[:16].view(torch.int32)))
+    rows = torch.arange(0, max(MS), 397, device="cuda")
+    ref = A[rows].double() @ Bs[0].double().t()
+    err = lambda c: ((c.double() - ref).norm() / ref.norm()).item()  # noqa: E731
+    bic("matmul_tf32", TF32, max(MS), 0, big)
+    torch.cuda.synchronize()
+    res["rel_err"] = {"bic_tf32": err(big[rows])}
+    for tf32 in (True, False):
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        res["rel_err"]["cublas_" + ("tf32" if tf32 else "ieee")] = err(torch.mm(A, Bs[0].t())[rows])
+    bic("matmul_f32", IEEE, max(MS), 0, big)
+    torch.cuda.synchronize()
+    res["rel_err"]["bic_ieee"] = err(big[rows])
+    print(f"# {dev.name}: relative error vs fp64 {res['rel_err']}; "
+          f"bitwise M=16 vs {max(MS)}: {res['invariant_m16_vs_max']}")
+    print(f"{'M':>5} | {'bic tf32':>9} {'cuBLAS tf32':>11} {'bic ieee':>9} {'cuBLAS ieee':>11} TFLOP/s | line")
+    for m in MS:
+        flop = 2.0 * m * N * K
+        t = {n: graph_time_us(lambda i, n=n: bic(n, TF32, m, i), sets) for n in TF32}
+        best = min(t, key=t.get)
+        row = {"M": m, "bic_tf32_line": best, "bic_tf32_us": t[best], "bic_tf32_lines_us": t,
+               "cublas_tf32_us": graph_time_us(lambda i: cublas(True, m, i), sets),
+               "bic_ieee_us": graph_time_us(lambda i: bic("matmul_f32", IEEE, m, i), sets, reps=5),
+               "cublas_ieee_us": graph_time_us(lambda i: cublas(False, m, i), sets)}
+        tf = {k[:-3]: flop / v / 1e6 for k, v in row.items() if k.endswith("_us")}
+        row["tflops"] = tf
+        res["rows"].append(row)
+        print(f"{m:>5} | {tf['bic_tf32']:9.1f} {tf['cublas_tf32']:11.1f} {tf['bic_ieee']:9.2f} "
+              f"{tf['cublas_ieee']:11.1f}         | {best}")
+    torch.backends.cuda.matmul.allow_tf32 = False
+    with open(os.path.join(out, "matmul_tf32.json"), "w") as f:
+        json.dump(res, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
