@@ -80,7 +80,7 @@ def main():
         flop = 2.0 * m * N * K
         t = {n: graph_time_us(lambda i, n=n: bic(n, TF32, m, i), sets) for n in TF32}
         best = min(t, key=t.get)
-        row = {"M": m, "bic_tf32_line": best, "bic_tf32_us": t[best], "bic_tf32_lines_us": t,
+        row = {"M": m, "bic_tf32_line": best, "bic_tf32_us": t[best], "bic_tf32_lines": t,
                "cublas_tf32_us": graph_time_us(lambda i: cublas(True, m, i), sets),
                "bic_ieee_us": graph_time_us(lambda i: bic("matmul_f32", IEEE, m, i), sets, reps=5),
                "cublas_ieee_us": graph_time_us(lambda i: cublas(False, m, i), sets)}
