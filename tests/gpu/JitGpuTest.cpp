@@ -265,6 +265,67 @@ TEST(JitGpu, MathFunctionsMatchTheHost) {
     EXPECT_LT(worst[f], 2e-6) << names[f];
 }
 
+// A tf32 dot outside a K loop (operands stored to shared memory by the
+// threads, no cp.async pipeline), B as [K, N] and as [N, K], gives the bits
+// of the shipped pipelined tf32 matmul (matmul_tf32, 64 x 64 x 32) on the
+// same 32 x 32 x 64 product: one order, k-steps of 8 from zero.
+TEST(JitGpu, Tf32DotOutsideALoopGivesThePipelinedBits) {
+  BIC_REQUIRE_GPU();
+  Context &ctx = context();
+  char tmpl[] = "/tmp/bic-jit-gpu-XXXXXX";
+  jit::Compiler jit(mkdtemp(tmpl));
+  const char *src =
+      "@kernel(num_warps=4)\n"
+      "def tile(a: ptr[f32], b: ptr[f32], bt: ptr[f32], c: ptr[f32], ct: ptr[f32]):\n"
+      "    r = arange(0, 32)\n"
+      "    k = arange(0, 64)\n"
+      "    x = load(a + r[:, None] * 64 + k[None, :])\n"
+      "    y = load(b + k[:, None] * 32 + r[None, :])\n"
+      "    z = load(bt + r[:, None] * 64 + k[None, :])\n"
+      "    store(c + r[:, None] * 32 + r[None, :], dot(x, y, input_precision=tf32))\n"
+      "    store(ct + r[:, None] * 32 + r[None, :], dot(x, z, trans_b=True, input_precision=tf32))\n";
+  jit::LoadedKernel lk = jit.load(ctx, src, "tile", {}, "tile.bic");
+  const int M = 32, N = 32, K = 64;
+  std::vector<float> ha = randomFloats(M * K, 21, -1, 1), hbt = randomFloats(N * K, 22, -1, 1);
+  std::vector<float> hb(hbt.size());
+  for (int j = 0; j < N; ++j)
+    for (int kk = 0; kk < K; ++kk)
+      hb[size_t(kk) * N + j] = hbt[size_t(j) * K + kk];
+  DeviceBuffer a(ha.size() * 4), b(hb.size() * 4), bt(hbt.size() * 4), c(M * N * 4),
+      ct(M * N * 4), shipped(M * N * 4);
+  a.upload(ha.data(), ha.size() * 4);
+  b.upload(hb.data(), hb.size() * 4);
+  bt.upload(hbt.data(), hbt.size() * 4);
+  for (DeviceBuffer *o : {&c, &ct, &shipped})
+    o->fill(0xff);
+  lk.kernel().launch(Grid(1), {DevicePtr{a.ptr()}, DevicePtr{b.ptr()}, DevicePtr{bt.ptr()},
+                               DevicePtr{c.ptr()}, DevicePtr{ct.ptr()}});
+  Module mod = loadKernel("matmul_tf32");
+  // (its signature also has the K loop: not the single dot's)
+  Kernel mm = mod.kernel("matmul");
+  mm.launch(Grid(1), {DevicePtr{a.ptr()}, DevicePtr{bt.ptr()}, DevicePtr{shipped.ptr()},
+                      DevicePtr{bt.ptr()}, int32_t(M), int32_t(N), int32_t(K)});
+  ctx.synchronize();
+  std::vector<float> hc(M * N), hct(M * N), hs(M * N);
+  c.download(hc.data(), hc.size() * 4);
+  ct.download(hct.data(), hct.size() * 4);
+  shipped.download(hs.data(), hs.size() * 4);
+  EXPECT_EQ(std::memcmp(hc.data(), hs.data(), hs.size() * 4), 0) << "B as [K, N]";
+  EXPECT_EQ(std::memcmp(hct.data(), hs.data(), hs.size() * 4), 0) << "B as [N, K]";
+  // and the product is tf32's, not IEEE's: far from the unrounded operands'
+  double worst = 0;
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j) {
+      double ref = 0, mag = 0;
+      for (int kk = 0; kk < K; ++kk) {
+        ref += double(ha[size_t(i) * K + kk]) * hbt[size_t(j) * K + kk];
+        mag += std::fabs(double(ha[size_t(i) * K + kk]) * hbt[size_t(j) * K + kk]);
+      }
+      worst = std::max(worst, std::fabs(hs[size_t(i) * N + j] - ref) / mag);
+    }
+  EXPECT_GT(worst, double(K / 8) * std::ldexp(1.0, -23)) << "IEEE products, not tf32";
+}
+
 TEST(JitGpu, CompileErrorsAreValuesNotCrashes) {
   BIC_REQUIRE_GPU();
   jit::Compiler jit("none");

@@ -446,10 +446,13 @@ TEST(MatmulF32, Tf32RoundsOperandsAndIsBitwiseInvariant) {
   b.upload(hb.data(), hb.size() * 4);
   bkn.upload(hkn.data(), hkn.size() * 4);
   Module m1 = loadKernel("matmul_tf32"), m2 = loadKernel("matmul_tf32_b"),
-         m3 = loadKernel("matmul_tf32_kn"), mi = loadKernel("matmul_f32");
+         m3 = loadKernel("matmul_tf32_kn"), m4 = loadKernel("matmul_tf32_m16"),
+         m5 = loadKernel("matmul_tf32_128"), mi = loadKernel("matmul_f32");
   Kernel k1 = m1.kernel("matmul");
   Kernel k2 = m2.kernel("matmul", k1.meta().orderHash);
   Kernel k3 = m3.kernel("matmul", k1.meta().orderHash);
+  Kernel k4 = m4.kernel("matmul", k1.meta().orderHash);
+  Kernel k5 = m5.kernel("matmul", k1.meta().orderHash);
   EXPECT_NE(k1.meta().orderHash, mi.kernel("matmul").meta().orderHash)
       << "tf32 and IEEE are two orders";
   auto run = [&](Kernel &k, int64_t bm, int64_t bn, int64_t m, CUdeviceptr bp) {
@@ -462,8 +465,8 @@ TEST(MatmulF32, Tf32RoundsOperandsAndIsBitwiseInvariant) {
   const double bound = double(K / 8) * std::ldexp(1.0, -23);
   enum { Rna, Truncated, Unrounded };
   double maxRel[3] = {0, 0, 0};
-  for (int64_t i = 0; i < Mmax; i += 3)
-    for (int64_t j = 0; j < N; j += 5) {
+  for (int64_t i = 0; i < Mmax; ++i)
+    for (int64_t j = 0; j < N; ++j) {
       double ref[3] = {0, 0, 0}, mag = 0;
       for (int64_t kk = 0; kk < K; ++kk) {
         float x = ha[size_t(i) * K + kk], y = hb[size_t(j) * K + kk];
@@ -485,6 +488,12 @@ TEST(MatmulF32, Tf32RoundsOperandsAndIsBitwiseInvariant) {
   EXPECT_EQ(std::memcmp(other.data(), full.data(), full.size() * 4), 0) << "16 x 32 x 8";
   auto kn = run(k3, 32, 64, Mmax, bkn.ptr());
   EXPECT_EQ(std::memcmp(kn.data(), full.data(), full.size() * 4), 0) << "B as [K, N]";
+  // 16 x 32 on 4 warps along N (one n-block each: ldmatrix.x2); 128 x 128
+  // on 8 warps, 3 stages.
+  auto narrow = run(k4, 16, 32, Mmax, b.ptr());
+  EXPECT_EQ(std::memcmp(narrow.data(), full.data(), full.size() * 4), 0) << "16 x 32 x 64";
+  auto wide = run(k5, 128, 128, Mmax, b.ptr());
+  EXPECT_EQ(std::memcmp(wide.data(), full.data(), full.size() * 4), 0) << "128 x 128 x 32";
   for (int64_t m : {1, 7, 33, 200}) {
     auto part = run(k2, 16, 32, m, b.ptr());
     EXPECT_EQ(std::memcmp(part.data(), full.data(), size_t(m) * N * 4), 0) << "M=" << m;

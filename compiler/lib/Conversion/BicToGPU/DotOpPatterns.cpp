@@ -1,8 +1,9 @@
 //===- DotOpPatterns.cpp - tensor-core tile products (mma.sync) -----------===//
 //
 // Realises #bic.dot_order<kStep = 16> with `mma.sync.m16n8k16` (sm_80 and
-// newer): the operand tiles are written to shared memory (A row-major, B as
-// N x K or K x N with rows padded by 16 bytes against bank conflicts), then
+// newer), and kStep = 8 on f32 operands (tf32) with m16n8k8 the same way
+// (see emitMma): the operand tiles are written to shared memory (A
+// row-major, B as N x K or K x N with rows padded against bank conflicts), then
 // each warp walks K in steps of 16, ascending, and accumulates every m16n8
 // block of its accumulator fragment in place. Fragments come from shared
 // memory through ldmatrix (.trans for a K x N B); an A operand that is
@@ -40,7 +41,9 @@ using namespace mlir;
 using namespace bic;
 
 namespace {
-constexpr int64_t kPad = 8; // elements of padding per shared-memory row
+// Elements of padding per shared-memory row: 16 bytes for bf16/f16 (the
+// ldmatrix row reads conflict-free), 32 for tf32 (2-way conflicts).
+constexpr int64_t kPad = 8;
 
 struct Smem {
   OpBuilder &b;

@@ -160,11 +160,12 @@ def Bic_DotOrderAttr : Bic_Attr<"DotOrder", "dot_order"> {
     `kStep`: the tensor-core instruction's k (16 for bf16/f16; 8 for f32
     operands rounded to tf32, `input_precision=tf32`), or 1 for IEEE f32
     products (one fused multiply-add per k). For f32 operands the k-step
-    is also the precision: 1 is IEEE, 8 is tf32. Measured on
-    H100 and H200, every tensor-core configuration (mma.sync or wgmma, any
-    tile sizes along M, N and K, warps, stages) with this order gives the
-    same bits; split-K, `acc + dot(a, b)`, another accumulator type or
-    another k-step do not.
+    is also the precision: 1 is IEEE, 8 is tf32. With k-step 16, measured
+    on H100 and H200, every tensor-core configuration (mma.sync or wgmma,
+    any tile sizes along M, N and K, warps, stages) gives the same bits;
+    with k-step 8 (mma.sync only), every tile, warp count, stage count and
+    B layout measured on the H100. Split-K, `acc + dot(a, b)`, another
+    accumulator type or another k-step do not.
 
     Example: `#bic.dot_order<kStep = 16>`.
   }];
