@@ -26,9 +26,39 @@ using namespace bic;
 namespace {
 struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
   using Base::Base;
+  /// The layouts were assigned for the kernel's warps (bic-assign-layouts;
+  /// a tile may span fewer, replicated over the rest); IR edited by hand may
+  /// say otherwise, and would leave parts of a tile to warps that do not run.
+  LogicalResult checkWarps(func::FuncOp fn) {
+    auto attr = fn->getAttrOfType<IntegerAttr>(kNumWarpsAttr);
+    int64_t nw = attr ? attr.getInt() : numWarpsOf(fn);
+    if (nw < 1 || nw > 32 || (nw & (nw - 1)))
+      return fn.emitError("bic.num_warps must be a power of two in [1, 32], got ") << nw;
+    WalkResult r = fn.walk([&](Operation *op) {
+      for (Value v : op->getResults()) {
+        auto t = dyn_cast<RankedTensorType>(v.getType());
+        auto l = t ? TileLayout::get(t) : FailureOr<TileLayout>(failure());
+        if (failed(l))
+          continue;
+        int64_t warps = 1;
+        for (unsigned d = 0; d < l->rank(); ++d)
+          warps *= l->dim(d).wpc;
+        if (warps > nw || nw % warps) {
+          op->emitOpError("has a layout for ")
+              << warps << " warps, but the kernel runs " << nw << " (bic.num_warps)";
+          return WalkResult::interrupt();
+        }
+      }
+      return WalkResult::advance();
+    });
+    return failure(r.wasInterrupted());
+  }
+
   LogicalResult moveKernel(func::FuncOp fn, gpu::GPUModuleOp gm) {
     MLIRContext *ctx = &getContext();
     OpBuilder b(ctx);
+    if (failed(checkWarps(fn)))
+      return failure();
     // On sm_90a, products with A in registers and warpgroups along the rows
     // take wgmma (before the buffers are sized: theirs are 1024-aligned).
     if (arch == "sm_90a") {
