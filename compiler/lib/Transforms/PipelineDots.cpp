@@ -300,8 +300,10 @@ struct TmaPipeline {
       SmallVector<Value> coords;
       for (Value c : l.getCoords())
         coords.push_back(map.lookupOrDefault(c));
-      auto shape = cast<RankedTensorType>(l.getType()).getShape();
-      const int64_t cols = boxCols(l), boxBytes = shape[0] * cols * 2;
+      auto lt = cast<RankedTensorType>(l.getType());
+      auto shape = lt.getShape();
+      const int64_t cols = boxCols(l),
+                    boxBytes = shape[0] * cols * (lt.getElementType().getIntOrFloatBitWidth() / 8);
       auto multicast = l->getAttrOfType<IntegerAttr>("bic.multicast");
       for (int64_t j = 0; j < shape[1] / cols; ++j) {
         SmallVector<Value> at = coords;

@@ -62,8 +62,11 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     if (failed(analyzeTileLoop(f, why)))
       return why;
     Type elem = dot.getA().getType().getElementType();
-    if (!elem.isBF16() && !elem.isF16())
-      return "operands are not bf16/f16";
+    // tf32 (f32, k-step 8): wgmma reads the stages after the consumer warps
+    // rounded them in place (the tensor cores truncate f32 bits).
+    const bool tf32 = elem.isF32() && dot.getOrder().getKStep() == 8;
+    if (!elem.isBF16() && !elem.isF16() && !tf32)
+      return "operands are not bf16/f16 or tf32";
     for (Value v : {dot.getA(), dot.getB()}) {
       auto l = v.getDefiningOp<LoadTileOp>();
       if (!l || l->getParentOp() != f.getOperation() || !l->hasOneUse())
@@ -79,9 +82,20 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
         return "the loop body has other side effects";
     auto shape = dot.getType().getShape();
     int64_t bm = shape[0], bn = shape[1], bk = dot.getA().getType().getShape()[1];
-    if (bk % 64 || bk > 512)
-      return "the K block is not a multiple of 64 up to 512 (boxes of one "
-             "128-byte swizzle row)";
+    // Boxes of one 128-byte swizzle row: 64 2-byte or 32 4-byte columns.
+    const int64_t bytes = elem.getIntOrFloatBitWidth() / 8, boxCols = 128 / bytes;
+    if (bk % boxCols || bk > 8 * boxCols)
+      return "the K block is not a multiple of " + std::to_string(boxCols) + " up to " +
+             std::to_string(8 * boxCols) + " (boxes of one 128-byte swizzle row)";
+    if (tf32) {
+      if (!dot.getTransB())
+        return "tf32 with B as [K, N] (wgmma reads tf32 operands K-major only)";
+      if (bm < 64)
+        return "a tf32 tile of fewer than 64 rows (mma.sync on TMA stages takes 2-byte "
+               "elements)";
+      if (fn->hasAttr(kWarpSpecializeAttr))
+        return "tf32 with warp_specialize=1 (the rounding pass synchronises every warp)";
+    }
     if (bn % 8 || bn > 256)
       return "BN is not a multiple of 8 up to 256";
     // BM < 64 (few tokens): mma.sync on the TMA stages, every warp on whole
@@ -107,7 +121,7 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     // wgmma holds 64-row blocks per warpgroup; mma.sync only the tile.
     if ((smallM ? bm : std::max<int64_t>(bm, 64)) * bn / (32 * numWarps) > 128)
       return "the accumulator needs more than 128 registers per thread";
-    if (2 * (bm + bn) * bk * 2 + 64 > maxSmem)
+    if (2 * (bm + bn) * bk * bytes + 64 > maxSmem)
       return "two stages do not fit in shared memory";
     return "";
   }
@@ -247,8 +261,9 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
         // zero-filled columns, and 0 x NaN is not 0. Its boxes are one
         // swizzle row wide (nMajorBoxCols: 64 columns, or all 32 or 16).
         bool kRows = dim == 1 && !dot.getTransB();
-        int64_t cols = kRows ? nMajorBoxCols(cast<RankedTensorType>(l.getType()).getShape()[1])
-                             : 64;
+        auto lt = cast<RankedTensorType>(l.getType());
+        int64_t cols = kRows ? nMajorBoxCols(lt.getShape()[1])
+                             : 128 / (lt.getElementType().getIntOrFloatBitWidth() / 8);
         if (failed(claim(fn, l, l.getBase(), l.getShape(),
                          {multicast ? rows / cluster : rows, cols},
                          !multicast && !kRows && staleRowsUnread(loop, l, dim), cols * 2)))

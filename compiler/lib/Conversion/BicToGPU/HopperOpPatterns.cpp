@@ -228,6 +228,41 @@ struct TmaLoadLowering : public OpConversionPattern<TmaLoadOp> {
   }
 };
 
+/// Rounds the f32 words of a stage, `aBytes` at `aStage` and `bBytes` at
+/// `bStage` (i32 shared addresses), to tf32 in place (cvt.rna: nearest, ties
+/// away from zero; the tensor cores would truncate them), 16 bytes per
+/// thread at a time, every thread of the program taking part; then makes
+/// the writes visible to wgmma (async proxy) and waits for all threads. The
+/// swizzle only permutes 16-byte chunks, so the pass ignores it.
+void roundStageToTf32(ConversionPatternRewriter &rw, Location loc, int64_t threads,
+                      Value aStage, int64_t aBytes, Value bStage, int64_t bBytes,
+                      const ThreadIds &ids) {
+  Value off = rw.create<arith::MulIOp>(loc, ids.tid, i32c(rw, loc, 16));
+  for (auto [stage, bytes] : {std::pair<Value, int64_t>{aStage, aBytes}, {bStage, bBytes}})
+    for (int64_t o = 0; o < bytes; o += threads * 16) {
+      Value at = rw.create<arith::AddIOp>(
+          loc, stage, rw.create<arith::AddIOp>(loc, off, i32c(rw, loc, o)));
+      std::string text = "{\n.reg .b32 r<4>;\nld.shared.v4.b32 {r0, r1, r2, r3}, [$0];\n";
+      for (int i = 0; i < 4; ++i)
+        text += "cvt.rna.tf32.f32 r" + std::to_string(i) + ", r" + std::to_string(i) + ";\n";
+      text += "st.shared.v4.b32 [$0], {r0, r1, r2, r3};\n}";
+      if (o + threads * 16 <= bytes) {
+        inlineAsm(rw, loc, text, "r", ValueRange{at});
+        continue;
+      }
+      // The last round covers part of the stage: threads past it skip.
+      Value in = rw.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult,
+                                          rw.create<arith::AddIOp>(loc, off, i32c(rw, loc, o)),
+                                          i32c(rw, loc, bytes));
+      auto ifOp = rw.create<scf::IfOp>(loc, TypeRange{}, in, /*withElse=*/false);
+      OpBuilder::InsertionGuard guard(rw);
+      rw.setInsertionPointToStart(&ifOp.getThenRegion().front());
+      inlineAsm(rw, loc, text, "r", ValueRange{at});
+    }
+  inlineAsm(rw, loc, "fence.proxy.async.shared::cta;", "", ValueRange{});
+  rw.create<gpu::BarrierOp>(loc);
+}
+
 struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(TmaDotOp op, OpAdaptor a,
@@ -247,7 +282,14 @@ struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
       return op.emitOpError("accumulator is not in the wgmma fragment layout");
     auto at = cast<RankedTensorType>(op.getAType());
     Type elem = at.getElementType();
-    const char *ty = elem.isBF16() ? "bf16" : "f16";
+    // tf32 (f32 operands, k-step 8): k-steps of 8 4-byte elements, the same
+    // 32 bytes of a swizzle row as a bf16/f16 k-step of 16.
+    const bool tf32 = elem.isF32();
+    if (tf32 && (mmaSync || op.getOrder().getKStep() != 8 || op.getBNMajor()))
+      return op.emitOpError("f32 operands take wgmma only as tf32 (k-step 8), B as [N, K], "
+                            "tiles of 64 rows or more");
+    const char *ty = tf32 ? "tf32" : elem.isBF16() ? "bf16" : "f16";
+    const int64_t kStep = tf32 ? 8 : 16;
     int64_t N = op.getType().getShape()[1], K = at.getShape()[1];
     int64_t reps = d0.reps(), nw = d0.wpc, regs = N / 2;
     Value base = scratchBase(op, rw);
@@ -277,8 +319,9 @@ struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
     Value bStage = stageAddr(rw, loc, base, slot, op.getBBase(), op.getBSlot());
     Value wgRow = rw.create<arith::MulIOp>(
         loc, rw.create<arith::ShRUIOp>(loc, ids.warp, i32c(rw, loc, 2)), i32c(rw, loc, 64));
-    // A stage holds BK / 64 boxes per operand, box j (k16 steps 4j .. 4j + 3)
-    // at byte j * rows * 128: rows of 128 bytes in the 128-byte swizzle.
+    // A stage holds BK / 64 (tf32: BK / 32) boxes per operand, box j (k-steps
+    // 4j .. 4j + 3) at byte j * rows * 128: rows of 128 bytes in the 128-byte
+    // swizzle.
     const int64_t rowBytes = 128, M = op.getType().getShape()[0];
     auto boxOff = [&](int64_t rows, int64_t k) { return (k / 4) * rows * rowBytes + 32 * (k % 4); };
 
@@ -295,27 +338,35 @@ struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
       }
 
     std::string text = "{\n.reg .pred p;\nsetp.ne.b32 p, $" + std::to_string(regs + 2) +
-                       ", 0;\nwgmma.mma_async.sync.aligned.m64n" + std::to_string(N) +
-                       "k16.f32." + ty + "." + ty + " {";
+                       ", 0;\nwgmma.mma_async.sync.aligned.m64n" + std::to_string(N) + "k" +
+                       std::to_string(kStep) + ".f32." + ty + "." + ty + " {";
     std::string cons;
     for (int64_t q = 0; q < regs; ++q) {
       text += (q ? ", $" : "$") + std::to_string(q);
       cons += "=f,";
     }
-    // imm-trans-b: 1 reads B N-major.
-    text += "}, $" + std::to_string(regs) + ", $" + std::to_string(regs + 1) +
-            ", p, 1, 1, 0, " + (nMajor ? "1" : "0") + ";\n}";
+    // imm-trans-b: 1 reads B N-major (tf32 has no transposes: K-major only).
+    text += "}, $" + std::to_string(regs) + ", $" + std::to_string(regs + 1) + ", p, 1, 1" +
+            (tf32 ? "" : std::string(", 0, ") + (nMajor ? "1" : "0")) + ";\n}";
     cons += "l,l,r";
     for (int64_t q = 0; q < regs; ++q)
       cons += "," + std::to_string(q);
     auto structTy =
         LLVM::LLVMStructType::getLiteral(rw.getContext(), SmallVector<Type>(regs, f32));
 
+    if (tf32) {
+      auto gf = op->getParentOfType<gpu::GPUFuncOp>();
+      if (!gf || gf->hasAttr(kWarpSpecializeAttr))
+        return op.emitOpError("tf32 stages are rounded by every thread of a kernel "
+                              "without warp specialisation");
+      roundStageToTf32(rw, loc, int64_t(numWarpsOf(gf)) * 32, aStage, M * K * 4, bStage,
+                       N * K * 4, ids);
+    }
     inlineAsm(rw, loc, "wgmma.fence.sync.aligned;", "", ValueRange{});
     // N-major B: boxes of K rows x one swizzle row of nRow bytes (the
     // verifier admits only N that nMajorBoxCols takes).
     const int64_t nRow = nMajor ? nMajorBoxCols(N) * 2 : 0;
-    for (int64_t k = 0; k < K / 16; ++k) {
+    for (int64_t k = 0; k < K / kStep; ++k) {
       // N-major B: k16 step k starts at K-row 16 k (two 8-row groups of
       // 8 nRow bytes each); its boxes of K rows are K * nRow bytes apart.
       Value bDesc =
