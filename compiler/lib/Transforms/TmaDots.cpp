@@ -262,11 +262,11 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
         // swizzle row wide (nMajorBoxCols: 64 columns, or all 32 or 16).
         bool kRows = dim == 1 && !dot.getTransB();
         auto lt = cast<RankedTensorType>(l.getType());
-        int64_t cols = kRows ? nMajorBoxCols(lt.getShape()[1])
-                             : 128 / (lt.getElementType().getIntOrFloatBitWidth() / 8);
+        const int64_t bytes = lt.getElementType().getIntOrFloatBitWidth() / 8;
+        int64_t cols = kRows ? nMajorBoxCols(lt.getShape()[1]) : 128 / bytes;
         if (failed(claim(fn, l, l.getBase(), l.getShape(),
                          {multicast ? rows / cluster : rows, cols},
-                         !multicast && !kRows && staleRowsUnread(loop, l, dim), cols * 2)))
+                         !multicast && !kRows && staleRowsUnread(loop, l, dim), cols * bytes)))
           return signalPassFailure();
         if (multicast)
           l->setAttr("bic.multicast", IntegerAttr::get(IntegerType::get(&getContext(), 64),
