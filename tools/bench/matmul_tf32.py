@@ -22,7 +22,9 @@ from rmsnorm_bench import graph_time_us  # noqa: E402
 N = K = 4096
 MS = [1, 16, 128, 1024, 4096]
 # (each M takes the fastest of these tf32 builds; all one order)
-TF32 = {"matmul_tf32_m16": (16, 32), "matmul_tf32": (64, 64), "matmul_tf32_128": (128, 128)}
+TF32 = {"matmul_tf32_m16": (16, 32), "matmul_tf32": (64, 64), "matmul_tf32_128": (128, 128),
+        "matmul_tf32_128k64": (128, 128), "matmul_tf32_128x256": (128, 256),
+        "matmul_tf32_256x128": (256, 128)}
 IEEE = {"matmul_f32": (32, 32)}
 
 
