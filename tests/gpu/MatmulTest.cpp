@@ -429,7 +429,9 @@ float toTf32(float x, bool truncate = false) {
 }
 
 // input_precision=tf32: operands rounded to tf32 (nearest, ties away),
-// products on tensor cores in k-steps of 8, K ascending. Its own order
+// products on tensor cores in k-steps of 8, K ascending: on sm_90a the 64 x
+// 64 and 128 x 128 builds run TMA + wgmma (stages rounded in place), the
+// others mma.sync, whose bits they must give. Its own order
 // signature; within the f32 accumulation's error of the exact product of the
 // rounded operands, and outside it for operands not rounded or truncated;
 // bitwise the same whatever the tiles, M and B's layout.

@@ -2,8 +2,9 @@
 against cuBLAS's TF32 and IEEE SGEMM (torch.mm on f32, allow_tf32 on and
 off) and bic's IEEE f32 build, C = A B^T with B as [N, K], N = K = 4096.
 
-bic's tf32 products run on mma.sync (m16n8k8) with a cp.async pipeline,
-not on wgmma: this measures what that costs. Also checks that bic's tf32
+bic's tf32 products run on mma.sync (m16n8k8) with a cp.async pipeline, or
+on sm_90a (64 rows or more) on TMA + wgmma after each stage is rounded in
+place: this measures what that costs. Also checks that bic's tf32
 rows are bitwise the same at M = 16 and at the largest M, and the error of
 each against fp64.
 
@@ -22,7 +23,7 @@ from rmsnorm_bench import graph_time_us  # noqa: E402
 N = K = 4096
 MS = [1, 16, 128, 1024, 4096]
 # (each M takes the fastest of these tf32 builds; all one order)
-TF32 = {"matmul_tf32_m16": (16, 32), "matmul_tf32": (64, 64), "matmul_tf32_128": (128, 128),
+TF32 = {"matmul_tf32_m16": (16, 32), "matmul_tf32_64x32": (64, 32), "matmul_tf32": (64, 64), "matmul_tf32_128": (128, 128),
         "matmul_tf32_128k64": (128, 128), "matmul_tf32_128x256": (128, 256),
         "matmul_tf32_256x128": (256, 128)}
 IEEE = {"matmul_f32": (32, 32)}

@@ -17,6 +17,10 @@
 // (ldmatrix through the swizzle, ldmatrix.trans for B as [K, N];
 // `bic.tma_mma_sync`), so only A's BM rows
 // cross from L2 and no thread issues per-element copies.
+// f32 operands qualify as tf32 (k-step 8): B as [N, K] only (wgmma reads
+// tf32 K-major), BM of 64 or more, BK a multiple of 32 (boxes of 32 4-byte
+// columns), no warp specialisation (every thread rounds each stage in place
+// before wgmma reads it).
 // Loops that do not qualify keep the mma.sync path, which gives the same
 // bits (the dot's order does not change), so this is a speed decision only.
 //

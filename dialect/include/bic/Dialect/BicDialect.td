@@ -163,8 +163,9 @@ def Bic_DotOrderAttr : Bic_Attr<"DotOrder", "dot_order"> {
     is also the precision: 1 is IEEE, 8 is tf32. With k-step 16, measured
     on H100 and H200, every tensor-core configuration (mma.sync or wgmma,
     any tile sizes along M, N and K, warps, stages) gives the same bits;
-    with k-step 8 (mma.sync only), every tile, warp count, stage count and
-    B layout measured on the H100. Split-K, `acc + dot(a, b)`, another
+    with k-step 8 (mma.sync, or wgmma on stages rounded in place), the
+    tiles, warp counts, stage counts and B layouts measured on the H100.
+    Split-K, `acc + dot(a, b)`, another
     accumulator type or another k-step do not.
 
     Example: `#bic.dot_order<kStep = 16>`.
