@@ -1044,9 +1044,14 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
           claimed.push_back(d);
       });
       if (fn->hasAttr(kWarpSpecializeAttr) && claimed.size() != 1) {
-        fn.emitError("warp_specialize needs exactly one K loop on the TMA path "
-                     "(sm_90a, BK a multiple of 64: bic-tma-dots), found ")
-            << claimed.size();
+        auto diag = fn.emitError("warp_specialize needs exactly one K loop on the TMA path "
+                                 "(sm_90a: bic-tma-dots), found ")
+                    << claimed.size();
+        // Why bic-tma-dots passed a dot over, if it said.
+        fn.walk([&](DotOp d) {
+          if (auto why = d->getAttrOfType<StringAttr>("bic.mma_sync_because"))
+            diag.attachNote(d.getLoc()) << "this dot stays on mma.sync: " << why.getValue();
+        });
         return signalPassFailure();
       }
       if (!claimed.empty()) {
