@@ -13,6 +13,7 @@ func.func @not_tma(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<bf16>,
   %r = scf.for %i = %c0 to %k step %c64 iter_args(%acc = %acc0) -> (tensor<128x8xf32>) : i32 {
     %ta = bic.load_tile %a[%m, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<128x64xbf16>
     %tb = bic.load_tile %b[%k, %n] at [%i, %c0] : !bic.ptr<bf16> -> tensor<64x8xbf16>
+    // expected-note @+1 {{this dot stays on mma.sync: B is [K, N] and BN is not 16, 32 or a multiple of 64}}
     %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>} : tensor<128x64xbf16>, tensor<64x8xbf16>, tensor<128x8xf32> -> tensor<128x8xf32>
     scf.yield %d : tensor<128x8xf32>
   }
