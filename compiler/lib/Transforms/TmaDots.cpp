@@ -119,6 +119,11 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
       if (bk > 256)
         return "B is [K, N] and BK is over 256 (a TMA box's rows)";
     }
+    // wgmma is issued by whole warpgroups of 4 warps (fewer would leave it to
+    // warps that do not exist).
+    if (!smallM && numWarps % 4)
+      return "wgmma needs whole warpgroups (num_warps a multiple of 4), not " +
+             std::to_string(numWarps) + " warps";
     if (!smallM && (bm % 64 || bm % (16 * numWarps) || bm > 256))
       return "BM is not 16 or 32, or a multiple of 64 and of 16 x num_warps "
              "up to 256";

@@ -29,7 +29,11 @@
 //    (few tokens; below wgmma's 64) is in the mma.sync fragment layout
 //    instead and takes mma.sync m16n8k16 on the same stages (ldmatrix
 //    through the swizzle; ldmatrix.trans for B given as [K, N]), K
-//    ascending: the same order, so the same bits.
+//    ascending: the same order, so the same bits. tf32 (f32 operands,
+//    k-step 8; B as [N, K], 64 rows or more): every thread first rounds the
+//    landed stage in place (roundStageToTf32), then k8 = 0 .. BK/8 - 1 issue
+//    `wgmma.m64nNk8.f32.tf32.tf32`; a k8 step is 32 bytes of a swizzle row,
+//    as a k16 step of 2-byte elements is, so the descriptors are the same.
 //  * tma_dot_wait: waits for all wgmma groups and synchronises the program.
 //  * tma_store: the tile goes from registers into free shared memory in the
 //    128-byte-swizzled box layout (conflict-free for the wgmma fragment),
@@ -41,7 +45,8 @@
 // >> 4 in bits 0-13, leading-dimension offset 1 (unused for this swizzle) in
 // 16-29, stride between 8-row groups 1024 >> 4 in 32-45, swizzle mode 1
 // (128 B) in 62-63. Stepping K by 16 elements adds 32 bytes to the start
-// within a box of 64 columns; a K block of BK = 64 b is b such boxes, one
+// within a box of 64 columns (tf32: 8 elements, boxes of 32); a K block of
+// BK = 64 b (tf32: 32 b) is b such boxes, one
 // after the other in the stage. B given as [K, N] (`bNMajor`) is N-major:
 // its stage is boxes of BK rows x one swizzle row of W bytes (nMajorBoxCols:
 // BN / 64 boxes of W = 128, or one box of W = 64 for BN = 32, 32 for BN =
@@ -213,9 +218,9 @@ struct TmaLoadLowering : public OpConversionPattern<TmaLoadOp> {
       Value r = clusterRank(rw, loc);
       Value row = rw.create<arith::AddIOp>(
           loc, a.getCoords()[0], rw.create<arith::MulIOp>(loc, r, i32c(rw, loc, rows)));
-      // (rows of box[1] 2-byte elements: one swizzle row each)
+      // (rows of one 128-byte swizzle row each: multicast copies B as [N, K])
       Value at = rw.create<arith::AddIOp>(
-          loc, dst, rw.create<arith::MulIOp>(loc, r, i32c(rw, loc, rows * op.getBox()[1] * 2)));
+          loc, dst, rw.create<arith::MulIOp>(loc, r, i32c(rw, loc, rows * 128)));
       Value mask = rw.create<arith::ConstantIntOp>(loc, rw.getI16Type(), (1 << n) - 1);
       inlineAsm(rw, loc,
                 "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes"
