@@ -326,6 +326,55 @@ TEST(JitGpu, Tf32DotOutsideALoopGivesThePipelinedBits) {
   EXPECT_GT(worst, double(K / 8) * std::ldexp(1.0, -23)) << "IEEE products, not tf32";
 }
 
+// The shipped tf32 table through TunedKernel (T=f32, TF32=1): each M picks
+// its line (mma.sync for few tokens, wgmma on sm_90a for more) and every
+// row has the bits of the largest M's, and of the AOT matmul_tf32 build.
+TEST(JitGpu, Tf32TableGivesOneRowWhateverTheLine) {
+  BIC_REQUIRE_GPU();
+  Context &ctx = context();
+  char tmpl[] = "/tmp/bic-jit-gpu-XXXXXX";
+  jit::Compiler jit(mkdtemp(tmpl));
+  jit::Options tf32;
+  tf32.typeDefines = {{"T", "f32"}};
+  tf32.defines = {{"TF32", 1}};
+  jit::TunedKernel mm =
+      jit::TunedKernel::fromFiles(jit, ctx, kernelsSrc() + "/matmul.bic", "matmul",
+                                  kernelsSrc() + "/matmul_tf32_configs.txt", tf32);
+  const int N = 1024, K = 512, Mmax = 1000;
+  std::vector<float> ha = randomFloats(size_t(Mmax) * K, 31, -1, 1),
+                     hb = randomFloats(size_t(N) * K, 32, -1, 1);
+  DeviceBuffer a(ha.size() * 4), b(hb.size() * 4), c(size_t(Mmax) * N * 4);
+  a.upload(ha.data(), ha.size() * 4);
+  b.upload(hb.data(), hb.size() * 4);
+  auto run = [&](int m) {
+    c.fill(0xff);
+    mm.launch(m, N, {DevicePtr{a.ptr()}, DevicePtr{b.ptr()}, DevicePtr{c.ptr()},
+                     DevicePtr{b.ptr()}, int32_t(m), int32_t(N), int32_t(K)});
+    ctx.synchronize();
+    std::vector<float> out(size_t(Mmax) * N);
+    c.download(out.data(), out.size() * 4);
+    return out;
+  };
+  std::vector<float> big = run(Mmax);
+  std::set<std::string> picked = {mm.pick(Mmax, N).name};
+  for (int m : {1, 16, 100, 300}) {
+    std::vector<float> small = run(m);
+    picked.insert(mm.pick(m, N).name);
+    EXPECT_EQ(std::memcmp(small.data(), big.data(), size_t(m) * N * 4), 0)
+        << "M = " << m << " (" << mm.pick(m, N).name << ")";
+  }
+  EXPECT_GE(picked.size(), 3u) << "the test should cross lines";
+  Module aot = loadKernel("matmul_tf32");
+  Kernel k = aot.kernel("matmul", mm.orderHash());
+  DeviceBuffer c2(size_t(Mmax) * N * 4);
+  k.launch(Grid(64), {DevicePtr{a.ptr()}, DevicePtr{b.ptr()}, DevicePtr{c2.ptr()},
+                      DevicePtr{b.ptr()}, int32_t(Mmax), int32_t(N), int32_t(K)});
+  ctx.synchronize();
+  std::vector<float> aotOut(size_t(Mmax) * N);
+  c2.download(aotOut.data(), aotOut.size() * 4);
+  EXPECT_EQ(std::memcmp(aotOut.data(), big.data(), big.size() * 4), 0) << "AOT matmul_tf32";
+}
+
 TEST(JitGpu, CompileErrorsAreValuesNotCrashes) {
   BIC_REQUIRE_GPU();
   jit::Compiler jit("none");

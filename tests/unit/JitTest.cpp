@@ -357,6 +357,31 @@ TEST(TunedKernel, ShippedMatmulTableHasOneOrderPerArch) {
   }
 }
 
+// The tf32 table (matmul_tf32_configs.txt, built with T=f32 and TF32=1):
+// one order on either arch, wgmma lines and mma.sync lines alike, and not
+// the bf16 table's.
+TEST(TunedKernel, ShippedTf32TableHasOneOrderPerArch) {
+  jit::Compiler c("none");
+  std::string src;
+  {
+    std::ifstream in(std::string(BIC_KERNELS_SRC) + "/matmul.bic");
+    src.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ConfigTable t = ConfigTable::load(std::string(BIC_KERNELS_SRC) + "/matmul_tf32_configs.txt");
+  jit::Options tf32;
+  tf32.typeDefines = {{"T", "f32"}};
+  tf32.defines = {{"TF32", 1}};
+  std::string h90 = jit::verifyTableOrder(c, src, "matmul", t, "sm_90a", tf32, "matmul.bic");
+  std::string h80 = jit::verifyTableOrder(c, src, "matmul", t, "sm_80", tf32, "matmul.bic");
+  EXPECT_EQ(h90, h80);
+  ConfigTable bf16 = ConfigTable::load(std::string(BIC_KERNELS_SRC) + "/matmul_configs.txt");
+  EXPECT_NE(h90, jit::verifyTableOrder(c, src, "matmul", bf16, "sm_90a", {}, "matmul.bic"));
+  // Without TF32=1 the same lines are IEEE f32: another order again.
+  jit::Options ieee;
+  ieee.typeDefines = {{"T", "f32"}};
+  EXPECT_NE(h90, jit::verifyTableOrder(c, src, "matmul", t, "sm_90a", ieee, "matmul.bic"));
+}
+
 // A line run by 2-CTA clusters (the `cluster` column) has the order of
 // every other line; one the compiler cannot split is named with its line.
 TEST(TunedKernel, ClusterLinesKeepTheOrder) {
