@@ -41,6 +41,12 @@ struct TempDir {
     return v;
   }
 };
+
+/// A kernel source from kernels_src/.
+std::string shippedSource(const std::string &name) {
+  std::ifstream in(std::string(BIC_KERNELS_SRC) + "/" + name);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 } // namespace
 
 TEST(Jit, CompilesToPtxWithHeader) {
@@ -327,11 +333,7 @@ TEST(Jit, CApi) {
 // the order.
 TEST(TunedKernel, ShippedMatmulTableHasOneOrderPerArch) {
   jit::Compiler c("none");
-  std::string src;
-  {
-    std::ifstream in(std::string(BIC_KERNELS_SRC) + "/matmul.bic");
-    src.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  std::string src = shippedSource("matmul.bic");
   ConfigTable t = ConfigTable::load(std::string(BIC_KERNELS_SRC) + "/matmul_configs.txt");
   std::string h90 = jit::verifyTableOrder(c, src, "matmul", t, "sm_90a", {}, "matmul.bic");
   std::string h80 = jit::verifyTableOrder(c, src, "matmul", t, "sm_80", {}, "matmul.bic");
@@ -362,11 +364,7 @@ TEST(TunedKernel, ShippedMatmulTableHasOneOrderPerArch) {
 // the bf16 table's.
 TEST(TunedKernel, ShippedTf32TableHasOneOrderPerArch) {
   jit::Compiler c("none");
-  std::string src;
-  {
-    std::ifstream in(std::string(BIC_KERNELS_SRC) + "/matmul.bic");
-    src.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  std::string src = shippedSource("matmul.bic");
   ConfigTable t = ConfigTable::load(std::string(BIC_KERNELS_SRC) + "/matmul_tf32_configs.txt");
   jit::Options tf32;
   tf32.typeDefines = {{"T", "f32"}};
@@ -386,11 +384,7 @@ TEST(TunedKernel, ShippedTf32TableHasOneOrderPerArch) {
 // every other line; one the compiler cannot split is named with its line.
 TEST(TunedKernel, ClusterLinesKeepTheOrder) {
   jit::Compiler c("none");
-  std::string src;
-  {
-    std::ifstream in(std::string(BIC_KERNELS_SRC) + "/matmul.bic");
-    src.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  std::string src = shippedSource("matmul.bic");
   const char *header = "# columns: name arch max_M min_N BM BN BK num_warps num_stages "
                        "[warp_specialize] [overlap] [cluster]\n";
   ConfigTable t = ConfigTable::parse(std::string(header) +
