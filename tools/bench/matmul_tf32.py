@@ -31,6 +31,10 @@ IEEE = {"matmul_f32": (32, 32)}
 
 def main():
     bundle, out, rt, dev, arch = bicrt.bench_setup(sys.argv)
+    # More builds to time, from the bundle's kernels: BIC_TF32_EXTRA="name=BMxBN,..."
+    for item in filter(None, os.environ.get("BIC_TF32_EXTRA", "").split(",")):
+        name, tile = item.split("=")
+        TF32[name] = tuple(int(v) for v in tile.split("x"))
     load = lambda n: rt.kernel(os.path.join(bundle, "kernels", f"{n}.{arch}.ptx"), "matmul")  # noqa: E731
     kernels = {n: load(n) for n in list(TF32) + list(IEEE)}
     resident = {n: k.resident_programs() for n, k in kernels.items()}
