@@ -392,9 +392,11 @@ TEST(MatmulF32, IeeeAndBitwiseInvariant) {
   DeviceBuffer a(ha.size() * 4), b(hb.size() * 4), c(size_t(Mmax) * N * 4);
   a.upload(ha.data(), ha.size() * 4);
   b.upload(hb.data(), hb.size() * 4);
-  Module m1 = loadKernel("matmul_f32"), m2 = loadKernel("matmul_f32_b");
+  Module m1 = loadKernel("matmul_f32"), m2 = loadKernel("matmul_f32_b"),
+         m3 = loadKernel("matmul_f32_128");
   Kernel k1 = m1.kernel("matmul");
   Kernel k2 = m2.kernel("matmul", k1.meta().orderHash);
+  Kernel k3 = m3.kernel("matmul", k1.meta().orderHash);
   auto run = [&](Kernel &k, int64_t bm, int64_t bn, int64_t m) {
     return launchMatmul<float>(k, bm, bn, m, N, K, a.ptr(), b.ptr(), c);
   };
@@ -412,6 +414,9 @@ TEST(MatmulF32, IeeeAndBitwiseInvariant) {
   EXPECT_LT(maxRel, 1e-6) << "f32 products must not be rounded to TF32";
   auto other = run(k2, 16, 64, Mmax);
   EXPECT_EQ(std::memcmp(other.data(), full.data(), full.size() * 4), 0);
+  // 128 x 128 on 4 warps: 128 accumulators a thread
+  auto wide = run(k3, 128, 128, Mmax);
+  EXPECT_EQ(std::memcmp(wide.data(), full.data(), full.size() * 4), 0) << "128 x 128 x 32";
   for (int64_t m : {1, 7, 33, 200}) {
     auto part = run(k2, 16, 64, m);
     EXPECT_EQ(std::memcmp(part.data(), full.data(), size_t(m) * N * 4), 0) << "M=" << m;

@@ -361,7 +361,7 @@ TEST(TunedKernel, ShippedMatmulTableHasOneOrderPerArch) {
 
 // The tf32 table (matmul_tf32_configs.txt, built with T=f32 and TF32=1):
 // one order on either arch, wgmma lines and mma.sync lines alike, and not
-// the bf16 table's.
+// the bf16 table's or the IEEE one's.
 TEST(TunedKernel, ShippedTf32TableHasOneOrderPerArch) {
   jit::Compiler c("none");
   std::string src = shippedSource("matmul.bic");
@@ -374,10 +374,15 @@ TEST(TunedKernel, ShippedTf32TableHasOneOrderPerArch) {
   EXPECT_EQ(h90, h80);
   ConfigTable bf16 = ConfigTable::load(std::string(BIC_KERNELS_SRC) + "/matmul_configs.txt");
   EXPECT_NE(h90, jit::verifyTableOrder(c, src, "matmul", bf16, "sm_90a", {}, "matmul.bic"));
-  // Without TF32=1 the same lines are IEEE f32: another order again.
+  // Without TF32=1 the same lines are IEEE f32: another order again, the
+  // IEEE table's (matmul_f32_configs.txt) on either arch.
   jit::Options ieee;
   ieee.typeDefines = {{"T", "f32"}};
-  EXPECT_NE(h90, jit::verifyTableOrder(c, src, "matmul", t, "sm_90a", ieee, "matmul.bic"));
+  std::string hIeee = jit::verifyTableOrder(c, src, "matmul", t, "sm_90a", ieee, "matmul.bic");
+  EXPECT_NE(h90, hIeee);
+  ConfigTable f32 = ConfigTable::load(std::string(BIC_KERNELS_SRC) + "/matmul_f32_configs.txt");
+  EXPECT_EQ(jit::verifyTableOrder(c, src, "matmul", f32, "sm_90a", ieee, "matmul.bic"), hIeee);
+  EXPECT_EQ(jit::verifyTableOrder(c, src, "matmul", f32, "sm_80", ieee, "matmul.bic"), hIeee);
 }
 
 // A line run by 2-CTA clusters (the `cluster` column) has the order of

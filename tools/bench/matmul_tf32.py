@@ -26,15 +26,17 @@ MS = [1, 16, 128, 1024, 4096]
 TF32 = {"matmul_tf32_m16": (16, 32), "matmul_tf32_64x32": (64, 32), "matmul_tf32": (64, 64), "matmul_tf32_128": (128, 128),
         "matmul_tf32_128k64": (128, 128), "matmul_tf32_128x256": (128, 256),
         "matmul_tf32_256x128": (256, 128)}
-IEEE = {"matmul_f32": (32, 32)}
+IEEE = {"matmul_f32": (32, 32), "matmul_f32_64": (64, 64), "matmul_f32_128": (128, 128)}
 
 
 def main():
     bundle, out, rt, dev, arch = bicrt.bench_setup(sys.argv)
-    # More builds to time, from the bundle's kernels: BIC_TF32_EXTRA="name=BMxBN,..."
-    for item in filter(None, os.environ.get("BIC_TF32_EXTRA", "").split(",")):
-        name, tile = item.split("=")
-        TF32[name] = tuple(int(v) for v in tile.split("x"))
+    # More builds to time, from the bundle's kernels: BIC_TF32_EXTRA and
+    # BIC_IEEE_EXTRA="name=BMxBN,..."
+    for var, table in (("BIC_TF32_EXTRA", TF32), ("BIC_IEEE_EXTRA", IEEE)):
+        for item in filter(None, os.environ.get(var, "").split(",")):
+            name, tile = item.split("=")
+            table[name] = tuple(int(v) for v in tile.split("x"))
     load = lambda n: rt.kernel(os.path.join(bundle, "kernels", f"{n}.{arch}.ptx"), "matmul")  # noqa: E731
     kernels = {n: load(n) for n in list(TF32) + list(IEEE)}
     resident = {n: k.resident_programs() for n, k in kernels.items()}
@@ -90,13 +92,16 @@ def main():
         best = min(t, key=t.get)
         row = {"M": m, "bic_tf32_line": best, "bic_tf32_us": t[best], "bic_tf32_lines": t,
                "cublas_tf32_us": graph_time_us(lambda i: cublas(True, m, i), sets),
-               "bic_ieee_us": graph_time_us(lambda i: bic("matmul_f32", IEEE, m, i), sets, reps=5),
+               "bic_ieee_lines": {n: graph_time_us(lambda i, n=n: bic(n, IEEE, m, i), sets, reps=5)
+                                  for n in IEEE},
                "cublas_ieee_us": graph_time_us(lambda i: cublas(False, m, i), sets)}
+        row["bic_ieee_line"] = min(row["bic_ieee_lines"], key=row["bic_ieee_lines"].get)
+        row["bic_ieee_us"] = row["bic_ieee_lines"][row["bic_ieee_line"]]
         tf = {k[:-3]: flop / v / 1e6 for k, v in row.items() if k.endswith("_us")}
         row["tflops"] = tf
         res["rows"].append(row)
         print(f"{m:>5} | {tf['bic_tf32']:9.1f} {tf['cublas_tf32']:11.1f} {tf['bic_ieee']:9.2f} "
-              f"{tf['cublas_ieee']:11.1f}         | {best}")
+              f"{tf['cublas_ieee']:11.1f}         | {best}, {row['bic_ieee_line']}")
     torch.backends.cuda.matmul.allow_tf32 = False
     with open(os.path.join(out, "matmul_tf32.json"), "w") as f:
         json.dump(res, f, indent=1)
