@@ -43,6 +43,12 @@ jit::TunedKernel shippedMatmul(jit::Compiler &jit, const Context &ctx, jit::Opti
                                      kernelsSrc() + "/matmul_configs.txt", std::move(base));
 }
 
+/// A JIT compiler whose disk cache is a fresh directory under /tmp.
+jit::Compiler scratchCompiler() {
+  char tmpl[] = "/tmp/bic-jit-gpu-XXXXXX";
+  return jit::Compiler(mkdtemp(tmpl));
+}
+
 /// `n` random bf16 values in [-1, 1), on the host and on the device.
 struct BF16Operand {
   std::vector<uint16_t> host;
@@ -58,8 +64,7 @@ BF16Operand randomBF16(size_t n, uint64_t seed) {
 TEST(JitGpu, CompileLaunchAndMatchAheadOfTimeBits) {
   BIC_REQUIRE_GPU();
   Context &ctx = context();
-  char tmpl[] = "/tmp/bic-jit-gpu-XXXXXX";
-  jit::Compiler jit(mkdtemp(tmpl));
+  jit::Compiler jit = scratchCompiler();
   jit::Options opts;
   opts.defines["BLOCK"] = 8192;
   std::string src = readSource("rmsnorm.bic");
@@ -211,8 +216,7 @@ def chain(a: ptr[bf16], b1: ptr[bf16], b2: ptr[bf16], o: ptr[f32], M: i32 @batch
 TEST(JitGpu, MathFunctionsMatchTheHost) {
   BIC_REQUIRE_GPU();
   Context &ctx = context();
-  char tmpl[] = "/tmp/bic-jit-gpu-XXXXXX";
-  jit::Compiler jit(mkdtemp(tmpl));
+  jit::Compiler jit = scratchCompiler();
   const char *src = "@kernel(num_warps=4)\n"
                     "def math(x: ptr[f32], y: ptr[f32], n: i32):\n"
                     "    i = program_id(0) * 128 + arange(0, 128)\n"
@@ -272,8 +276,7 @@ TEST(JitGpu, MathFunctionsMatchTheHost) {
 TEST(JitGpu, Tf32DotOutsideALoopGivesThePipelinedBits) {
   BIC_REQUIRE_GPU();
   Context &ctx = context();
-  char tmpl[] = "/tmp/bic-jit-gpu-XXXXXX";
-  jit::Compiler jit(mkdtemp(tmpl));
+  jit::Compiler jit = scratchCompiler();
   const char *src =
       "@kernel(num_warps=4)\n"
       "def tile(a: ptr[f32], b: ptr[f32], bt: ptr[f32], c: ptr[f32], ct: ptr[f32]):\n"
@@ -332,8 +335,7 @@ TEST(JitGpu, Tf32DotOutsideALoopGivesThePipelinedBits) {
 TEST(JitGpu, Tf32TableGivesOneRowWhateverTheLine) {
   BIC_REQUIRE_GPU();
   Context &ctx = context();
-  char tmpl[] = "/tmp/bic-jit-gpu-XXXXXX";
-  jit::Compiler jit(mkdtemp(tmpl));
+  jit::Compiler jit = scratchCompiler();
   jit::Options tf32;
   tf32.typeDefines = {{"T", "f32"}};
   tf32.defines = {{"TF32", 1}};

@@ -458,15 +458,9 @@ struct AssignLayoutsPass
     for (auto fn : getOperation().getOps<func::FuncOp>()) {
       if (!fn->hasAttr(kKernelAttr))
         continue;
-      // The frontend checks num_warps; IR written by hand (bic-opt) may
-      // not have been: 0 divided by zero below, and -1 never finished.
-      if (auto w = fn->getAttrOfType<IntegerAttr>(kNumWarpsAttr)) {
-        int64_t n = w.getInt();
-        if (n < 1 || n > 32 || (n & (n - 1))) {
-          fn.emitError() << "bic.num_warps must be a power of two in [1, 32], got " << n;
-          return signalPassFailure();
-        }
-      }
+      // (0 divided by zero below, and -1 never finished)
+      if (failed(verifyNumWarps(fn)))
+        return signalPassFailure();
       // Folding may turn a tile computation into a dense constant (v == v
       // on integers is all true); tiles are built from scalars by bic.splat,
       // so a constant with one value becomes one again.

@@ -181,6 +181,14 @@ int64_t bic::exchangeScratchWords(Operation *op) {
   return 0;
 }
 
+LogicalResult bic::verifyNumWarps(Operation *fn) {
+  auto w = fn->getAttrOfType<IntegerAttr>(kNumWarpsAttr);
+  int64_t n = w ? w.getInt() : numWarpsOf(fn);
+  if (n < 1 || n > 32 || (n & (n - 1)))
+    return fn->emitError() << "bic.num_warps must be a power of two in [1, 32], got " << n;
+  return success();
+}
+
 bool bic::aFromRegisters(const TileLayout &la, const TileLayout &lc, int64_t K) {
   const DimLayout &a0 = la.dim(0), &a1 = la.dim(1), &c0 = lc.dim(0),
                   &c1 = lc.dim(1);

@@ -101,6 +101,11 @@ BlockedLayoutAttr wgmmaAccumulatorLayout(mlir::MLIRContext *ctx,
 /// blocks k0 / 8 and k0 / 8 + 1.
 bool aFromRegisters(const TileLayout &la, const TileLayout &lc, int64_t K);
 
+/// Checks kernel `fn`'s bic.num_warps (absent: 4) is a power of two in
+/// [1, 32], with an error on `fn` if not. The frontend checks its own;
+/// IR written by hand (bic-opt) may not have been.
+mlir::LogicalResult verifyNumWarps(mlir::Operation *fn);
+
 /// Whether `d` can run on sm_90a as wgmma.m64nNk16 with A from registers:
 /// bf16/f16 operands, A in the accumulator's fragment layout (aFromRegisters), the warps all along the rows in warpgroups of
 /// four (each warp one or more whole m16 row blocks, all N columns), N a

@@ -30,10 +30,9 @@ struct LowerToGPUPass : public bic::impl::BicLowerToGPUBase<LowerToGPUPass> {
   /// a tile may span fewer, replicated over the rest); IR edited by hand may
   /// say otherwise, and would leave parts of a tile to warps that do not run.
   LogicalResult checkWarps(func::FuncOp fn) {
-    auto attr = fn->getAttrOfType<IntegerAttr>(kNumWarpsAttr);
-    int64_t nw = attr ? attr.getInt() : numWarpsOf(fn);
-    if (nw < 1 || nw > 32 || (nw & (nw - 1)))
-      return fn.emitError("bic.num_warps must be a power of two in [1, 32], got ") << nw;
+    if (failed(verifyNumWarps(fn)))
+      return failure();
+    const int64_t nw = numWarpsOf(fn);
     WalkResult r = fn.walk([&](Operation *op) {
       for (Value v : op->getResults()) {
         auto t = dyn_cast<RankedTensorType>(v.getType());
