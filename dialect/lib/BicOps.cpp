@@ -254,6 +254,8 @@ LogicalResult DotOp::verify() {
   if (a.getElementType().isF32() && kStep != 1 && kStep != 8)
     return emitOpError("f32 dots accumulate in k-steps of 1 (IEEE) or 8 (tf32), not ")
            << kStep;
+  if (getOrder().getTruncate() && !(a.getElementType().isF32() && kStep == 8))
+    return emitOpError("truncate applies to f32 operands read as tf32 (k-step 8)");
   if (k % kStep)
     return emitOpError("K tile ") << k << " is not a multiple of the k-step " << kStep;
   return success();

@@ -433,15 +433,24 @@ float toTf32(float x, bool truncate = false) {
   return x;
 }
 
-// input_precision=tf32: operands rounded to tf32 (nearest, ties away),
-// products on tensor cores in k-steps of 8, K ascending: on sm_90a the 64 x
-// 64 and 128 x 128 builds run TMA + wgmma (stages rounded in place), the
-// others mma.sync, whose bits they must give. Its own order
-// signature; within the f32 accumulation's error of the exact product of the
-// rounded operands, and outside it for operands not rounded or truncated;
-// bitwise the same whatever the tiles, M and B's layout.
-TEST(MatmulF32, Tf32RoundsOperandsAndIsBitwiseInvariant) {
-  BIC_REQUIRE_GPU();
+/// One build of matmul.bic for the tf32 tests: its tile (for the grid) and
+/// whether it reads B as [K, N] or runs on sm_90a only (warp-specialised).
+struct Tf32Build {
+  const char *name;
+  int64_t bm, bn;
+  bool kn = false, hopperOnly = false;
+};
+
+/// f32 products in k-steps of 8 on tensor cores, the operands as tf32:
+/// rounded to nearest, ties away (`truncate` = false: input_precision=tf32)
+/// or truncated (tf32_rz). The first build's result must lie within the f32
+/// accumulation's error of the exact product of the operands so converted,
+/// and outside it for the other conversion and for unconverted (IEEE)
+/// operands; every build (wgmma on sm_90a for B as [N, K] and 64 rows or
+/// more, mma.sync otherwise) must give its bits, and the second build must
+/// give them for every M. The order signature is the mode's own: not
+/// IEEE's, and not the other tf32 mode's.
+void checkTf32Builds(bool truncate, const std::vector<Tf32Build> &builds) {
   const int64_t N = 256, K = 512, Mmax = 200;
   auto ha = randomFloats(size_t(Mmax) * K, 53, -1, 1), hb = randomFloats(size_t(N) * K, 54, -1, 1);
   std::vector<float> hkn(hb.size());
@@ -452,20 +461,23 @@ TEST(MatmulF32, Tf32RoundsOperandsAndIsBitwiseInvariant) {
   a.upload(ha.data(), ha.size() * 4);
   b.upload(hb.data(), hb.size() * 4);
   bkn.upload(hkn.data(), hkn.size() * 4);
-  Module m1 = loadKernel("matmul_tf32"), m2 = loadKernel("matmul_tf32_b"),
-         m3 = loadKernel("matmul_tf32_kn"), m4 = loadKernel("matmul_tf32_m16"),
-         m5 = loadKernel("matmul_tf32_128"), mi = loadKernel("matmul_f32");
-  Kernel k1 = m1.kernel("matmul");
-  Kernel k2 = m2.kernel("matmul", k1.meta().orderHash);
-  Kernel k3 = m3.kernel("matmul", k1.meta().orderHash);
-  Kernel k4 = m4.kernel("matmul", k1.meta().orderHash);
-  Kernel k5 = m5.kernel("matmul", k1.meta().orderHash);
-  EXPECT_NE(k1.meta().orderHash, mi.kernel("matmul").meta().orderHash)
-      << "tf32 and IEEE are two orders";
-  auto run = [&](Kernel &k, int64_t bm, int64_t bn, int64_t m, CUdeviceptr bp) {
-    return launchMatmul<float>(k, bm, bn, m, N, K, a.ptr(), bp, c);
+  const bool hopper = deviceArch() == "sm_90a";
+  std::vector<std::pair<Tf32Build, Module>> mods;
+  for (const Tf32Build &bd : builds)
+    if (hopper || !bd.hopperOnly)
+      mods.emplace_back(bd, loadKernel(bd.name));
+  Kernel first = mods[0].second.kernel("matmul");
+  const std::string hash = first.meta().orderHash;
+  Module ieee = loadKernel("matmul_f32"), other = loadKernel(truncate ? "matmul_tf32" : "matmul_tf32rz");
+  EXPECT_NE(hash, ieee.kernel("matmul").meta().orderHash) << "tf32 and IEEE are two orders";
+  EXPECT_NE(hash, other.kernel("matmul").meta().orderHash)
+      << "tf32 rounded and truncated are two orders";
+  auto launch = [&](size_t i, int64_t m) {
+    const Tf32Build &bd = mods[i].first;
+    Kernel k = mods[i].second.kernel("matmul", hash);
+    return launchMatmul<float>(k, bd.bm, bd.bn, m, N, K, a.ptr(), bd.kn ? bkn.ptr() : b.ptr(), c);
   };
-  auto full = run(k1, 64, 64, Mmax, b.ptr());
+  auto full = launch(0, Mmax);
   // Per k-step of 8 the accumulator takes one f32 addition (rounded or
   // truncated): within K / 8 * 2^-23 of the products' magnitudes of the
   // exact product of the operands as the mma read them.
@@ -480,31 +492,59 @@ TEST(MatmulF32, Tf32RoundsOperandsAndIsBitwiseInvariant) {
         ref[Rna] += double(toTf32(x)) * toTf32(y);
         ref[Truncated] += double(toTf32(x, true)) * toTf32(y, true);
         ref[Unrounded] += double(x) * y;
-        mag += std::fabs(double(toTf32(x)) * toTf32(y));
+        mag += std::fabs(double(toTf32(x, truncate)) * toTf32(y, truncate));
       }
       for (int r = 0; r < 3; ++r)
         maxRel[r] = std::max(maxRel[r], std::fabs(full[size_t(i) * N + j] - ref[r]) / mag);
     }
-  std::printf("tf32: max error / magnitude %.2e (rna operands), %.2e (truncated), %.2e "
+  std::printf("tf32%s: max error / magnitude %.2e (rna operands), %.2e (truncated), %.2e "
               "(unrounded); bound %.2e\n",
-              maxRel[Rna], maxRel[Truncated], maxRel[Unrounded], bound);
-  EXPECT_LT(maxRel[Rna], bound) << "not the product of the operands rounded to nearest tf32";
-  EXPECT_GT(maxRel[Truncated], bound) << "as close to truncated operands' product";
+              truncate ? "_rz" : "", maxRel[Rna], maxRel[Truncated], maxRel[Unrounded], bound);
+  const int mine = truncate ? Truncated : Rna, theirs = truncate ? Rna : Truncated;
+  EXPECT_LT(maxRel[mine], bound) << "not the product of the operands "
+                                 << (truncate ? "truncated" : "rounded to nearest") << " to tf32";
+  EXPECT_GT(maxRel[theirs], bound) << "as close to the other conversion's product";
   EXPECT_GT(maxRel[Unrounded], bound) << "as close to the unrounded operands' (IEEE) product";
-  auto other = run(k2, 16, 32, Mmax, b.ptr());
-  EXPECT_EQ(std::memcmp(other.data(), full.data(), full.size() * 4), 0) << "16 x 32 x 8";
-  auto kn = run(k3, 32, 64, Mmax, bkn.ptr());
-  EXPECT_EQ(std::memcmp(kn.data(), full.data(), full.size() * 4), 0) << "B as [K, N]";
-  // 16 x 32 on 4 warps along N (one n-block each: ldmatrix.x2); 128 x 128
-  // on 8 warps, 3 stages.
-  auto narrow = run(k4, 16, 32, Mmax, b.ptr());
-  EXPECT_EQ(std::memcmp(narrow.data(), full.data(), full.size() * 4), 0) << "16 x 32 x 64";
-  auto wide = run(k5, 128, 128, Mmax, b.ptr());
-  EXPECT_EQ(std::memcmp(wide.data(), full.data(), full.size() * 4), 0) << "128 x 128 x 32";
-  for (int64_t m : {1, 7, 33, 200}) {
-    auto part = run(k2, 16, 32, m, b.ptr());
-    EXPECT_EQ(std::memcmp(part.data(), full.data(), size_t(m) * N * 4), 0) << "M=" << m;
+  for (size_t i = 1; i < mods.size(); ++i) {
+    auto got = launch(i, Mmax);
+    EXPECT_EQ(std::memcmp(got.data(), full.data(), full.size() * 4), 0) << mods[i].first.name;
   }
+  for (int64_t m : {1, 7, 33, 200}) {
+    auto part = launch(1, m);
+    EXPECT_EQ(std::memcmp(part.data(), full.data(), size_t(m) * N * 4), 0)
+        << mods[1].first.name << " at M=" << m;
+  }
+}
+
+// input_precision=tf32: on sm_90a the 64 x 64 and 128 x 128 builds run TMA
+// + wgmma (stages rounded in place), the others mma.sync: 16 x 32 x 8 on 2
+// warps, B as [K, N], 16 x 32 on 4 warps along N (one n-block each:
+// ldmatrix.x2), 128 x 128 on 8 warps with 3 stages.
+TEST(MatmulF32, Tf32RoundsOperandsAndIsBitwiseInvariant) {
+  BIC_REQUIRE_GPU();
+  checkTf32Builds(false, {{"matmul_tf32", 64, 64},
+                          {"matmul_tf32_b", 16, 32},
+                          {"matmul_tf32_kn", 32, 64, /*kn=*/true},
+                          {"matmul_tf32_m16", 16, 32},
+                          {"matmul_tf32_128", 128, 128}});
+}
+
+// input_precision=tf32_rz: no rounding (the tensor cores read the f32 bits
+// truncated), so on sm_90a wgmma reads the stages as they landed, also
+// warp-specialised (one producer thread; 8 stages of 64 x 32, 6 of 64 x
+// 128, 4 of 128 x 128 on two consumer warpgroups); mma.sync on the
+// registers as ldmatrix (or, B as [K, N], word loads) gave them.
+TEST(MatmulF32, Tf32RzTruncatesOperandsAndIsBitwiseInvariant) {
+  BIC_REQUIRE_GPU();
+  checkTf32Builds(true, {{"matmul_tf32rz", 64, 64},
+                         {"matmul_tf32rz_m16", 16, 32},
+                         {"matmul_tf32rz_kn", 32, 64, /*kn=*/true},
+                         {"matmul_tf32rz_128", 128, 128},
+                         {"matmul_tf32rz_128x256", 128, 256},
+                         {"matmul_tf32rz_64x32", 64, 32},
+                         {"matmul_tf32rz_ws", 64, 128, false, /*hopperOnly=*/true},
+                         {"matmul_tf32rz_ws_64x32", 64, 32, false, true},
+                         {"matmul_tf32rz_ws_128", 128, 128, false, true}});
 }
 } // namespace
 

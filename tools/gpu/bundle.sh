@@ -42,6 +42,15 @@ if [ -x "$BUILD/bin/bic" ]; then
       -D cluster=$CL --arch sm_90a \
       -o "$DEST/sweep/matmul_${1}_${2}_${3}_w${4}_s${5}_g${6}${SUFFIX}.sm_90a.ptx"
   done
+  # BIC_EXTRA_KERNELS="name|-D X=1 -D Y=2;...": more matmul.bic builds for
+  # sm_90a into kernels/ (for the benchmarks' *_EXTRA lists).
+  IFS=';' read -r -a EXTRA <<< "${BIC_EXTRA_KERNELS:-}"
+  for item in "${EXTRA[@]}"; do
+    [ -n "$item" ] || continue
+    # shellcheck disable=SC2086  # the defines are words
+    "$BUILD/bin/bic" compile "$ROOT/kernels_src/matmul.bic" ${item#*|} --arch sm_90a \
+      -o "$DEST/kernels/${item%%|*}.sm_90a.ptx"
+  done
   # BIC_SPLITK=1: the K-split experiment (tools/bench/matmul_splitk.py);
   # BIC_SPLITK_CFGS="BM BN BK W S WS;..." its partial kernels' tiles.
   if [ "${BIC_SPLITK:-0}" = 1 ]; then

@@ -298,11 +298,13 @@ std::optional<GVal> Gen::call(const Expr &e) {
     Args a;
     if (!a.bind(*this, e, {"a", "b", "acc", "trans_b", "input_precision"}, 2))
       return std::nullopt;
-    // input_precision=ieee|tf32 names a mode, not a value.
+    // input_precision=ieee|tf32|tf32_rz names a mode, not a value.
     std::string precision = "ieee";
     if (const Expr *p = a.get("input_precision")) {
-      if (p->kind != Expr::Kind::Name || (p->name != "ieee" && p->name != "tf32")) {
-        error(p->loc) << "input_precision must be ieee or tf32";
+      if (p->kind != Expr::Kind::Name ||
+          (p->name != "ieee" && p->name != "tf32" && p->name != "tf32_rz")) {
+        error(p->loc) << "input_precision must be ieee, tf32 (rounded to nearest) or tf32_rz "
+                         "(truncated)";
         return std::nullopt;
       }
       precision = p->name;
@@ -347,7 +349,7 @@ std::optional<GVal> Gen::call(const Expr &e) {
     }
     // The k-step: tensor-core instruction's k (bf16/f16 16, tf32 8), or 1
     // for IEEE f32 (one FMA per k).
-    const bool tf32 = et.isF32() && precision == "tf32";
+    const bool tf32 = et.isF32() && (precision == "tf32" || precision == "tf32_rz");
     const int64_t kStep = !et.isF32() ? 16 : tf32 ? 8 : 1;
     if (k % kStep || m % 16 || n % 8) {
       error(e.loc) << "dot() tiles must be multiples of 16 (M), 8 (N) and " << kStep
@@ -370,7 +372,7 @@ std::optional<GVal> Gen::call(const Expr &e) {
     } else {
       acc = materialize(GVal::ofFloat(0), l, ct);
     }
-    auto order = bic::DotOrderAttr::get(&ctx, kStep);
+    auto order = bic::DotOrderAttr::get(&ctx, kStep, /*truncate=*/precision == "tf32_rz");
     auto op = b.create<bic::DotOp>(l, ct, *av, *bv, acc,
                                    transB ? b.getUnitAttr() : UnitAttr(), order);
     return GVal::of(op.getResult());

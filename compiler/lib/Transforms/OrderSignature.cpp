@@ -77,9 +77,13 @@ FailureOr<std::string> bic::orderSignature(func::FuncOp fn) {
     }
     if (auto d = dyn_cast<DotOp>(op)) {
       Type elem = d.getA().getType().getElementType();
-      // f32 with k-step 8: operands rounded to tf32 (nearest, ties away).
+      // f32 with k-step 8: operands rounded to tf32 (nearest, ties away) or
+      // truncated.
+      const bool tf32 = elem.isF32() && d.getOrder().getKStep() == 8;
       os << fn.getName() << " #" << n++ << " dot " << typeStr(elem)
-         << (elem.isF32() && d.getOrder().getKStep() == 8 ? " as tf32 (rna)" : "")
+         << (!tf32                       ? ""
+             : d.getOrder().getTruncate() ? " as tf32 (rz)"
+                                          : " as tf32 (rna)")
          << " -> f32 K ascending in place, k-step " << d.getOrder().getKStep()
          << "\n";
       return;

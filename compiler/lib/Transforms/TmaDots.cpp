@@ -19,8 +19,9 @@
 // cross from L2 and no thread issues per-element copies.
 // f32 operands qualify as tf32 (k-step 8): B as [N, K] only (wgmma reads
 // tf32 K-major), BM of 64 or more, BK a multiple of 32 (boxes of 32 4-byte
-// columns), no warp specialisation (every thread rounds each stage in place
-// before wgmma reads it).
+// columns); rounded to nearest (tf32), without warp specialisation (every
+// thread rounds each stage in place before wgmma reads it); truncated
+// (tf32_rz), with or without it (wgmma reads the stage as it landed).
 // Loops that do not qualify keep the mma.sync path, which gives the same
 // bits (the dot's order does not change), so this is a speed decision only.
 //
@@ -66,8 +67,9 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     if (failed(analyzeTileLoop(f, why)))
       return why;
     Type elem = dot.getA().getType().getElementType();
-    // tf32 (f32, k-step 8): wgmma reads the stages after the consumer warps
-    // rounded them in place (the tensor cores truncate f32 bits).
+    // tf32 (f32, k-step 8): wgmma reads the stages as they landed
+    // (truncated: the tensor cores drop the low 13 bits) or after the
+    // consumer warps rounded them in place (rna).
     const bool tf32 = elem.isF32() && dot.getOrder().getKStep() == 8;
     if (!elem.isBF16() && !elem.isF16() && !tf32)
       return "operands are not bf16/f16 or tf32";
@@ -97,8 +99,9 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
       if (bm < 64)
         return "a tf32 tile of fewer than 64 rows (mma.sync on TMA stages takes 2-byte "
                "elements)";
-      if (fn->hasAttr(kWarpSpecializeAttr))
-        return "tf32 with warp_specialize=1 (the rounding pass synchronises every warp)";
+      if (fn->hasAttr(kWarpSpecializeAttr) && !dot.getOrder().getTruncate())
+        return "tf32 rounded to nearest with warp_specialize=1 (the rounding pass "
+               "synchronises every warp; tf32_rz needs no pass)";
     }
     if (bn % 8 || bn > 256)
       return "BN is not a multiple of 8 up to 256";

@@ -144,6 +144,24 @@ func.func @dot_tf32_k(%a: tensor<16x12xf32>, %b: tensor<12x16xf32>, %c: tensor<1
 
 // -----
 
+// truncate (tf32_rz) names how f32 operands become tf32: not for IEEE f32
+// (k-step 1) nor for bf16/f16.
+func.func @dot_truncate_ieee(%a: tensor<16x16xf32>, %b: tensor<16x16xf32>, %c: tensor<16x16xf32>) {
+  // expected-error @+1 {{truncate applies to f32 operands read as tf32 (k-step 8)}}
+  %d = bic.dot %a, %b, %c {order = #bic.dot_order<kStep = 1, truncate = true>} : tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
+  return
+}
+
+// -----
+
+func.func @dot_truncate_bf16(%a: tensor<16x16xbf16>, %b: tensor<16x16xbf16>, %c: tensor<16x16xf32>) {
+  // expected-error @+1 {{truncate applies to f32 operands read as tf32 (k-step 8)}}
+  %d = bic.dot %a, %b, %c {order = #bic.dot_order<kStep = 16, truncate = true>} : tensor<16x16xbf16>, tensor<16x16xbf16>, tensor<16x16xf32> -> tensor<16x16xf32>
+  return
+}
+
+// -----
+
 func.func @load_tile_rank(%p: !bic.ptr<bf16>, %m: i32) {
   // expected-error @+1 {{a rank-2 block needs 2 extents and 2 coordinates}}
   %t = bic.load_tile %p[%m] at [%m] : !bic.ptr<bf16> -> tensor<64x64xbf16>

@@ -136,3 +136,14 @@ func.func @cluster_ops(%d: !bic.ptr<i8>, %m: i32, %it: i32, %pr: i1) {
   bic.cluster_barrier
   return
 }
+
+// tf32 products: rounded to nearest (the default) or truncated; the
+// default is not printed.
+// CHECK-LABEL: func.func @tf32_products
+func.func @tf32_products(%a: tensor<16x16xf32>, %c: tensor<16x16xf32>) {
+  // CHECK: bic.dot %{{.*}}, %{{.*}}, %{{.*}} {order = #bic.dot_order<kStep = 8>}
+  %d = bic.dot %a, %a, %c {order = #bic.dot_order<kStep = 8, truncate = false>} : tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
+  // CHECK: bic.dot %{{.*}}, %{{.*}}, %{{.*}} {order = #bic.dot_order<kStep = 8, truncate = true>}
+  %e = bic.dot %a, %a, %d {order = #bic.dot_order<kStep = 8, truncate = true>} : tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
+  return
+}

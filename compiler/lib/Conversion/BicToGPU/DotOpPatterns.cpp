@@ -156,7 +156,9 @@ Value roundToTf32(OpBuilder &b, Location loc, Value v) {
 }
 
 /// The mma.sync core: K ascending in k-steps of 16 (bf16/f16,
-/// m16n8k16) or 8 (f32 operands rounded to tf32, m16n8k8) over A in `sA`
+/// m16n8k16) or 8 (f32 operands as tf32, m16n8k8: rounded with cvt.rna,
+/// or with `truncate` given as they are, the tensor cores dropping the low
+/// 13 bits) over A in `sA`
 /// ([M, lda] row-major) and B in `sB` ([N, ldb] if transB, else [K, ldb]),
 /// updating the accumulator fragment `accVec` (layout `lc`) in place. With
 /// `aRegs` (see aFromRegisters; bf16/f16 only), A comes from the caller's
@@ -169,7 +171,7 @@ Value roundToTf32(OpBuilder &b, Location loc, Value v) {
 /// wants). Only an N-major B differs: ldmatrix.trans moves 16-bit elements,
 /// so tf32 reads B's two words per n-block from shared memory one by one.
 Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
-              Value accVec, Type elem, int64_t M, int64_t N, int64_t K,
+              Value accVec, Type elem, bool truncate, int64_t M, int64_t N, int64_t K,
               bool transB, Smem &sA, Smem &sB, int64_t lda, int64_t ldb,
               const ThreadIds &ids, Value aRegs = {}) {
   const DimLayout &c0 = lc.dim(0), &c1 = lc.dim(1);
@@ -245,7 +247,7 @@ Value emitMma(ConversionPatternRewriter &rw, Location loc, const TileLayout &lc,
           .getResult();
     };
     auto round = [&](SmallVector<Value> &regs) {
-      if (tf32)
+      if (tf32 && !truncate)
         for (Value &r : regs)
           r = roundToTf32(rw, loc, r);
     };
@@ -438,7 +440,8 @@ Value bic::emitStagedMma(ConversionPatternRewriter &rw, Location loc,
   // swizzle row of nMajorBoxCols(N) columns wide, read with ldmatrix.trans.
   Smem sB{rw, loc, bStage, /*boxRows=*/bNMajor ? K : N,
           /*rowBytes=*/swizzledBRowBytes(!bNMajor, N)};
-  return emitMma(rw, loc, lc, acc, elem, M, N, K, /*transB=*/!bNMajor, sA, sB,
+  return emitMma(rw, loc, lc, acc, elem, /*truncate=*/false, M, N, K, /*transB=*/!bNMajor,
+                 sA, sB,
                  K, bNMajor ? N : K, ids);
 }
 
@@ -589,7 +592,8 @@ struct DotLowering : public OpConversionPattern<DotOp> {
     Smem s = stageOperands(op, a, *la, *lb, lda, ldb, offB, ids, rw, aRegs);
 
     Smem sB{rw, loc, s.at(constI32(rw, loc, offB))};
-    rw.replaceOp(op, emitMma(rw, loc, *lc, a.getAcc(), elem, M, N, K, transB, s, sB,
+    rw.replaceOp(op, emitMma(rw, loc, *lc, a.getAcc(), elem, op.getOrder().getTruncate(), M,
+                             N, K, transB, s, sB,
                              lda, ldb, ids, aRegs ? a.getA() : Value()));
     return success();
   }
@@ -728,15 +732,15 @@ struct SmemDotLowering : public OpConversionPattern<SmemDotOp> {
       auto la = TileLayout::get(op.getA().getType());
       if (failed(la) || !aFromRegisters(*la, *lc, K))
         return op.emitOpError("register A operand is not in the accumulator's fragment layout");
-      rw.replaceOp(op, emitMma(rw, loc, *lc, a.getAcc(), at.getElementType(), M, N, K,
-                               transB, sB, sB, K + kPad, bt.getShape()[1] + kPad,
+      rw.replaceOp(op, emitMma(rw, loc, *lc, a.getAcc(), at.getElementType(),
+                               /*truncate=*/false, M, N, K, transB, sB, sB, K + kPad, bt.getShape()[1] + kPad,
                                getThreadIds(rw, loc), a.getA()));
       return success();
     }
     Smem sA = slotOf("a");
     Smem sB = slotOf("b");
-    rw.replaceOp(op, emitMma(rw, loc, *lc, a.getAcc(), at.getElementType(), M, N, K,
-                             transB, sA, sB, K + kPad, bt.getShape()[1] + kPad,
+    rw.replaceOp(op, emitMma(rw, loc, *lc, a.getAcc(), at.getElementType(),
+                             op.getOrder().getTruncate(), M, N, K, transB, sA, sB, K + kPad, bt.getShape()[1] + kPad,
                              getThreadIds(rw, loc)));
     return success();
   }

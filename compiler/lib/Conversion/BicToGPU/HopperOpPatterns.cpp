@@ -31,7 +31,9 @@
 //    through the swizzle; ldmatrix.trans for B given as [K, N]), K
 //    ascending: the same order, so the same bits. tf32 (f32 operands,
 //    k-step 8; B as [N, K], 64 rows or more): every thread first rounds the
-//    landed stage in place (roundStageToTf32), then k8 = 0 .. BK/8 - 1 issue
+//    landed stage in place (roundStageToTf32; not for tf32_rz, whose
+//    `truncate` is the tensor cores' own reading of f32 bits, so the stage
+//    is read as it landed, warp-specialised or not), then k8 = 0 .. BK/8 - 1 issue
 //    `wgmma.m64nNk8.f32.tf32.tf32`; a k8 step is 32 bytes of a swizzle row,
 //    as a k16 step of 2-byte elements is, so the descriptors are the same.
 //  * tma_dot_wait: waits for all wgmma groups and synchronises the program.
@@ -359,7 +361,9 @@ struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
     auto structTy =
         LLVM::LLVMStructType::getLiteral(rw.getContext(), SmallVector<Type>(regs, f32));
 
-    if (tf32) {
+    // tf32_rz: wgmma reads the stage as it landed (the tensor cores drop
+    // the low 13 bits); tf32 (rna): every thread rounds it first.
+    if (tf32 && !op.getOrder().getTruncate()) {
       auto gf = op->getParentOfType<gpu::GPUFuncOp>();
       if (!gf || gf->hasAttr(kWarpSpecializeAttr))
         return op.emitOpError("tf32 stages are rounded by every thread of a kernel "

@@ -168,9 +168,24 @@ def Bic_DotOrderAttr : Bic_Attr<"DotOrder", "dot_order"> {
     Split-K, `acc + dot(a, b)`, another
     accumulator type or another k-step do not.
 
-    Example: `#bic.dot_order<kStep = 16>`.
+    How f32 operands become tf32 is part of the order's contract, since it
+    changes the products: by default (`input_precision=tf32`) each is
+    rounded to nearest, ties away from zero (`cvt.rna`); with `truncate`
+    (`input_precision=tf32_rz`) the low 13 bits of its mantissa are dropped,
+    which is how the tensor cores read f32 bits given as tf32 (and what
+    cuBLAS's and Triton's tf32 modes do). `truncate` applies to k-step 8
+    only.
+
+    Examples: `#bic.dot_order<kStep = 16>`,
+    `#bic.dot_order<kStep = 8, truncate = true>`.
   }];
-  let parameters = (ins "int64_t":$kStep);
+  let parameters = (ins "int64_t":$kStep,
+                        DefaultValuedParameter<"bool", "false">:$truncate);
+  let builders = [
+    AttrBuilder<(ins "int64_t":$kStep), [{
+      return $_get($_ctxt, kStep, false);
+    }]>
+  ];
   let assemblyFormat = "`<` struct(params) `>`";
 }
 
