@@ -329,19 +329,18 @@ TEST(JitGpu, Tf32DotOutsideALoopGivesThePipelinedBits) {
   EXPECT_GT(worst, double(K / 8) * std::ldexp(1.0, -23)) << "IEEE products, not tf32";
 }
 
-// The shipped tf32 table through TunedKernel (T=f32, TF32=1): each M picks
-// its line (mma.sync for few tokens, wgmma on sm_90a for more) and every
-// row has the bits of the largest M's, and of the AOT matmul_tf32 build.
-TEST(JitGpu, Tf32TableGivesOneRowWhateverTheLine) {
-  BIC_REQUIRE_GPU();
+// A shipped tf32 table through TunedKernel (T=f32, TF32=`mode`): each M
+// picks its line (mma.sync for few tokens, wgmma on sm_90a for more;
+// warp-specialised for tf32_rz) and every row has the bits of the largest
+// M's, and of the AOT build `aotName`.
+static void checkTf32Table(int mode, const std::string &table, const std::string &aotName) {
   Context &ctx = context();
   jit::Compiler jit = scratchCompiler();
   jit::Options tf32;
   tf32.typeDefines = {{"T", "f32"}};
-  tf32.defines = {{"TF32", 1}};
-  jit::TunedKernel mm =
-      jit::TunedKernel::fromFiles(jit, ctx, kernelsSrc() + "/matmul.bic", "matmul",
-                                  kernelsSrc() + "/matmul_tf32_configs.txt", tf32);
+  tf32.defines = {{"TF32", mode}};
+  jit::TunedKernel mm = jit::TunedKernel::fromFiles(jit, ctx, kernelsSrc() + "/matmul.bic",
+                                                    "matmul", kernelsSrc() + "/" + table, tf32);
   const int N = 1024, K = 512, Mmax = 1000;
   std::vector<float> ha = randomFloats(size_t(Mmax) * K, 31, -1, 1),
                      hb = randomFloats(size_t(N) * K, 32, -1, 1);
@@ -363,10 +362,10 @@ TEST(JitGpu, Tf32TableGivesOneRowWhateverTheLine) {
     std::vector<float> small = run(m);
     picked.insert(mm.pick(m, N).name);
     EXPECT_EQ(std::memcmp(small.data(), big.data(), size_t(m) * N * 4), 0)
-        << "M = " << m << " (" << mm.pick(m, N).name << ")";
+        << table << " at M = " << m << " (" << mm.pick(m, N).name << ")";
   }
-  EXPECT_GE(picked.size(), 3u) << "the test should cross lines";
-  Module aot = loadKernel("matmul_tf32");
+  EXPECT_GE(picked.size(), 3u) << table << ": the test should cross lines";
+  Module aot = loadKernel(aotName);
   Kernel k = aot.kernel("matmul", mm.orderHash());
   DeviceBuffer c2(size_t(Mmax) * N * 4);
   k.launch(Grid(64), {DevicePtr{a.ptr()}, DevicePtr{b.ptr()}, DevicePtr{c2.ptr()},
@@ -374,7 +373,17 @@ TEST(JitGpu, Tf32TableGivesOneRowWhateverTheLine) {
   ctx.synchronize();
   std::vector<float> aotOut(size_t(Mmax) * N);
   c2.download(aotOut.data(), aotOut.size() * 4);
-  EXPECT_EQ(std::memcmp(aotOut.data(), big.data(), big.size() * 4), 0) << "AOT matmul_tf32";
+  EXPECT_EQ(std::memcmp(aotOut.data(), big.data(), big.size() * 4), 0) << "AOT " << aotName;
+}
+
+TEST(JitGpu, Tf32TableGivesOneRowWhateverTheLine) {
+  BIC_REQUIRE_GPU();
+  checkTf32Table(1, "matmul_tf32_configs.txt", "matmul_tf32");
+}
+
+TEST(JitGpu, Tf32RzTableGivesOneRowWhateverTheLine) {
+  BIC_REQUIRE_GPU();
+  checkTf32Table(2, "matmul_tf32rz_configs.txt", "matmul_tf32rz");
 }
 
 TEST(JitGpu, CompileErrorsAreValuesNotCrashes) {

@@ -359,9 +359,10 @@ TEST(TunedKernel, ShippedMatmulTableHasOneOrderPerArch) {
   }
 }
 
-// The tf32 table (matmul_tf32_configs.txt, built with T=f32 and TF32=1):
-// one order on either arch, wgmma lines and mma.sync lines alike, and not
-// the bf16 table's or the IEEE one's.
+// The tf32 tables (matmul_tf32_configs.txt, built with T=f32 and TF32=1;
+// matmul_tf32rz_configs.txt with TF32=2): each one order on either arch,
+// wgmma lines and mma.sync lines alike, and not the bf16 table's, the IEEE
+// one's or each other's.
 TEST(TunedKernel, ShippedTf32TableHasOneOrderPerArch) {
   jit::Compiler c("none");
   std::string src = shippedSource("matmul.bic");
@@ -383,6 +384,15 @@ TEST(TunedKernel, ShippedTf32TableHasOneOrderPerArch) {
   ConfigTable f32 = ConfigTable::load(std::string(BIC_KERNELS_SRC) + "/matmul_f32_configs.txt");
   EXPECT_EQ(jit::verifyTableOrder(c, src, "matmul", f32, "sm_90a", ieee, "matmul.bic"), hIeee);
   EXPECT_EQ(jit::verifyTableOrder(c, src, "matmul", f32, "sm_80", ieee, "matmul.bic"), hIeee);
+  // The truncating table (TF32=2, warp-specialised lines on sm_90a): one
+  // order on either arch, neither rna's nor IEEE's.
+  ConfigTable rz = ConfigTable::load(std::string(BIC_KERNELS_SRC) + "/matmul_tf32rz_configs.txt");
+  jit::Options tf32rz = tf32;
+  tf32rz.defines = {{"TF32", 2}};
+  std::string hRz = jit::verifyTableOrder(c, src, "matmul", rz, "sm_90a", tf32rz, "matmul.bic");
+  EXPECT_EQ(hRz, jit::verifyTableOrder(c, src, "matmul", rz, "sm_80", tf32rz, "matmul.bic"));
+  EXPECT_NE(hRz, h90);
+  EXPECT_NE(hRz, hIeee);
 }
 
 // A line run by 2-CTA clusters (the `cluster` column) has the order of

@@ -1,6 +1,6 @@
 """f32 matmul with input_precision=tf32 (matmul.bic -D T=f32 -D TF32=1,
 operands rounded to nearest) and tf32_rz (TF32=2, truncated, as the tensor
-cores and cuBLAS's TF32 mode read f32) against cuBLAS's TF32 and IEEE SGEMM
+cores read f32 bits) against cuBLAS's TF32 and IEEE SGEMM
 (torch.mm on f32, allow_tf32 on and off) and bic's IEEE f32 build, C = A B^T
 with B as [N, K], N = K = 4096.
 

@@ -217,7 +217,8 @@ def Bic_DotOp : Bic_Op<"dot", [Pure]> {
     k-steps of 16; f32 operands are IEEE (one fused multiply-add per k, in
     order: k-step 1), never a silent TF32, or, asked for with
     `input_precision=tf32` (order k-step 8), rounded to tf32 (nearest, ties
-    away from zero) and multiplied on tensor cores in k-steps of 8. The
+    away from zero; with the order's `truncate`, `input_precision=tf32_rz`,
+    truncated) and multiplied on tensor cores in k-steps of 8. The
     accumulation order over K is
     `order` (K ascending, in place), independent of how M, N and K are
     tiled.
