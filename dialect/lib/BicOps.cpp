@@ -246,7 +246,7 @@ LogicalResult DotOp::verify() {
   if (c.getShape() != ArrayRef<int64_t>{m, n} || r.getShape() != c.getShape())
     return emitOpError("accumulator must be ") << m << "x" << n;
   // bf16/f16: mma k-step 16. f32: 1 (IEEE, one FMA per k) or 8 (operands
-  // rounded to tf32, mma k-step 8).
+  // rounded, or with `truncate` truncated, to tf32; mma k-step 8).
   int64_t kStep = getOrder().getKStep();
   if (!a.getElementType().isF32() && kStep != 16)
     return emitOpError("bf16/f16 tensor-core dots accumulate in k-steps of 16, not ")

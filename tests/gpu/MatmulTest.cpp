@@ -531,7 +531,7 @@ TEST(MatmulF32, Tf32RoundsOperandsAndIsBitwiseInvariant) {
 
 // input_precision=tf32_rz: no rounding (the tensor cores read the f32 bits
 // truncated), so on sm_90a wgmma reads the stages as they landed, also
-// warp-specialised (one producer thread; 8 stages of 64 x 32, 6 of 64 x
+// warp-specialised (one producer warp; 8 stages of 64 x 32, 6 of 64 x
 // 128, 4 of 128 x 128 on two consumer warpgroups); mma.sync on the
 // registers as ldmatrix (or, B as [K, N], word loads) gave them.
 TEST(MatmulF32, Tf32RzTruncatesOperandsAndIsBitwiseInvariant) {
