@@ -468,7 +468,8 @@ void checkTf32Builds(bool truncate, const std::vector<Tf32Build> &builds) {
       mods.emplace_back(bd, loadKernel(bd.name));
   Kernel first = mods[0].second.kernel("matmul");
   const std::string hash = first.meta().orderHash;
-  Module ieee = loadKernel("matmul_f32"), other = loadKernel(truncate ? "matmul_tf32" : "matmul_tf32rz");
+  Module ieee = loadKernel("matmul_f32"),
+         other = loadKernel(truncate ? "matmul_tf32" : "matmul_tf32rz");
   EXPECT_NE(hash, ieee.kernel("matmul").meta().orderHash) << "tf32 and IEEE are two orders";
   EXPECT_NE(hash, other.kernel("matmul").meta().orderHash)
       << "tf32 rounded and truncated are two orders";

@@ -733,14 +733,16 @@ struct SmemDotLowering : public OpConversionPattern<SmemDotOp> {
       if (failed(la) || !aFromRegisters(*la, *lc, K))
         return op.emitOpError("register A operand is not in the accumulator's fragment layout");
       rw.replaceOp(op, emitMma(rw, loc, *lc, a.getAcc(), at.getElementType(),
-                               op.getOrder().getTruncate(), M, N, K, transB, sB, sB, K + kPad, bt.getShape()[1] + kPad,
+                               op.getOrder().getTruncate(), M, N, K, transB, sB, sB,
+                               K + kPad, bt.getShape()[1] + kPad,
                                getThreadIds(rw, loc), a.getA()));
       return success();
     }
     Smem sA = slotOf("a");
     Smem sB = slotOf("b");
     rw.replaceOp(op, emitMma(rw, loc, *lc, a.getAcc(), at.getElementType(),
-                             op.getOrder().getTruncate(), M, N, K, transB, sA, sB, K + kPad, bt.getShape()[1] + kPad,
+                             op.getOrder().getTruncate(), M, N, K, transB, sA, sB,
+                             K + kPad, bt.getShape()[1] + kPad,
                              getThreadIds(rw, loc)));
     return success();
   }
