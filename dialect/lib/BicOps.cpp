@@ -200,11 +200,36 @@ LogicalResult ReduceOp::verify() {
   return success();
 }
 
+/// The order of a tensor-core or FMA product over an A tile `a` ([M, K]):
+/// bf16/f16 accumulate in mma k-steps of 16; f32 in steps of 1 (IEEE, one
+/// FMA per k) or 8 (operands rounded, or with `truncate` truncated, to
+/// tf32). Shared by bic.dot and the staged products it becomes, so that IR
+/// written by hand gets the same refusals at every level.
+static LogicalResult verifyDotOrder(Operation *op, RankedTensorType a, DotOrderAttr order) {
+  int64_t kStep = order.getKStep();
+  bool f32 = a.getElementType().isF32();
+  if (!f32 && kStep != 16)
+    return op->emitOpError("bf16/f16 tensor-core dots accumulate in k-steps of 16, not ")
+           << kStep;
+  if (f32 && kStep != 1 && kStep != 8)
+    return op->emitOpError("f32 dots accumulate in k-steps of 1 (IEEE) or 8 (tf32), not ")
+           << kStep;
+  if (order.getTruncate() && !(f32 && kStep == 8))
+    return op->emitOpError("truncate applies to f32 operands read as tf32 (k-step 8)");
+  int64_t k = a.getShape()[1];
+  if (k % kStep)
+    return op->emitOpError("K tile ") << k << " is not a multiple of the k-step " << kStep;
+  return success();
+}
+
 LogicalResult SmemDotOp::verify() {
   if (getA() && getA().getType() != getAType())
     return emitOpError("register A operand has type ")
            << getA().getType() << " but aType is " << getAType();
-  return success();
+  auto a = dyn_cast<RankedTensorType>(getAType());
+  if (!a || a.getRank() != 2)
+    return emitOpError("aType must be a 2-D tile, not ") << getAType();
+  return verifyDotOrder(getOperation(), a, getOrder());
 }
 
 LogicalResult TmaDotOp::verify() {
@@ -228,7 +253,7 @@ LogicalResult TmaDotOp::verify() {
     return emitOpError("B as [K, N] needs N = 16, 32 or a multiple of 64 (N-major "
                        "boxes of one 32-, 64- or 128-byte swizzle row), not ")
            << n;
-  return success();
+  return verifyDotOrder(getOperation(), a, getOrder());
 }
 
 LogicalResult DotOp::verify() {
@@ -245,18 +270,7 @@ LogicalResult DotOp::verify() {
     return emitOpError("K of a (") << k << ") and b (" << kb << ") differ";
   if (c.getShape() != ArrayRef<int64_t>{m, n} || r.getShape() != c.getShape())
     return emitOpError("accumulator must be ") << m << "x" << n;
-  // bf16/f16: mma k-step 16. f32: 1 (IEEE, one FMA per k) or 8 (operands
-  // rounded, or with `truncate` truncated, to tf32; mma k-step 8).
-  int64_t kStep = getOrder().getKStep();
-  if (!a.getElementType().isF32() && kStep != 16)
-    return emitOpError("bf16/f16 tensor-core dots accumulate in k-steps of 16, not ")
-           << kStep;
-  if (a.getElementType().isF32() && kStep != 1 && kStep != 8)
-    return emitOpError("f32 dots accumulate in k-steps of 1 (IEEE) or 8 (tf32), not ")
-           << kStep;
-  if (getOrder().getTruncate() && !(a.getElementType().isF32() && kStep == 8))
-    return emitOpError("truncate applies to f32 operands read as tf32 (k-step 8)");
-  if (k % kStep)
-    return emitOpError("K tile ") << k << " is not a multiple of the k-step " << kStep;
+  if (failed(verifyDotOrder(getOperation(), a, getOrder())))
+    return failure();
   return success();
 }

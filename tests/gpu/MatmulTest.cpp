@@ -533,8 +533,9 @@ TEST(MatmulF32, Tf32RoundsOperandsAndIsBitwiseInvariant) {
 // input_precision=tf32_rz: no rounding (the tensor cores read the f32 bits
 // truncated), so on sm_90a wgmma reads the stages as they landed, also
 // warp-specialised (one producer warp; 8 stages of 64 x 32, 6 of 64 x
-// 128, 4 of 128 x 128 on two consumer warpgroups); mma.sync on the
-// registers as ldmatrix (or, B as [K, N], word loads) gave them.
+// 128, 4 of 128 x 128 on two consumer warpgroups, and 128 x 128 on a
+// 2-CTA cluster sharing B by multicast); mma.sync on the registers as
+// ldmatrix (or, B as [K, N], word loads) gave them.
 TEST(MatmulF32, Tf32RzTruncatesOperandsAndIsBitwiseInvariant) {
   BIC_REQUIRE_GPU();
   checkTf32Builds(true, {{"matmul_tf32rz", 64, 64},
@@ -545,7 +546,9 @@ TEST(MatmulF32, Tf32RzTruncatesOperandsAndIsBitwiseInvariant) {
                          {"matmul_tf32rz_64x32", 64, 32},
                          {"matmul_tf32rz_ws", 64, 128, false, /*hopperOnly=*/true},
                          {"matmul_tf32rz_ws_64x32", 64, 32, false, true},
-                         {"matmul_tf32rz_ws_128", 128, 128, false, true}});
+                         {"matmul_tf32rz_ws_128", 128, 128, false, true},
+                         // a 2-CTA cluster sharing B's stages by multicast
+                         {"matmul_tf32rz_ws_c2", 128, 128, false, true}});
 }
 } // namespace
 

@@ -162,6 +162,39 @@ func.func @dot_truncate_bf16(%a: tensor<16x16xbf16>, %b: tensor<16x16xbf16>, %c:
 
 // -----
 
+// The staged products a bic.dot becomes check the same order.
+func.func @smem_dot_truncate_bf16(%s: i32, %c: tensor<16x16xf32>) {
+  // expected-error @+1 {{truncate applies to f32 operands read as tf32 (k-step 8)}}
+  %d = bic.smem_dot %s, %c {aType = tensor<16x16xbf16>, bType = tensor<16x16xbf16>, order = #bic.dot_order<kStep = 16, truncate = true>} : i32, tensor<16x16xf32> -> tensor<16x16xf32>
+  return
+}
+
+// -----
+
+func.func @smem_dot_kstep(%s: i32, %c: tensor<16x16xf32>) {
+  // expected-error @+1 {{f32 dots accumulate in k-steps of 1 (IEEE) or 8 (tf32), not 16}}
+  %d = bic.smem_dot %s, %c {aType = tensor<16x16xf32>, bType = tensor<16x16xf32>, order = #bic.dot_order<kStep = 16>} : i32, tensor<16x16xf32> -> tensor<16x16xf32>
+  return
+}
+
+// -----
+
+func.func @tma_dot_truncate_bf16(%it: i32, %acc: tensor<64x64xf32>) {
+  // expected-error @+1 {{truncate applies to f32 operands read as tf32 (k-step 8)}}
+  %w = bic.tma_dot %it, %acc {aType = tensor<64x64xbf16>, bType = tensor<64x64xbf16>, aBase = 0 : i64, bBase = 0 : i64, aSlot = 0 : i64, bSlot = 0 : i64, stages = 2 : i64, barriers = 0 : i64, order = #bic.dot_order<kStep = 16, truncate = true>} : tensor<64x64xf32> -> tensor<64x64xf32>
+  return
+}
+
+// -----
+
+func.func @tma_dot_kstep(%it: i32, %acc: tensor<64x64xf32>) {
+  // expected-error @+1 {{bf16/f16 tensor-core dots accumulate in k-steps of 16, not 8}}
+  %w = bic.tma_dot %it, %acc {aType = tensor<64x64xbf16>, bType = tensor<64x64xbf16>, aBase = 0 : i64, bBase = 0 : i64, aSlot = 0 : i64, bSlot = 0 : i64, stages = 2 : i64, barriers = 0 : i64, order = #bic.dot_order<kStep = 8>} : tensor<64x64xf32> -> tensor<64x64xf32>
+  return
+}
+
+// -----
+
 func.func @load_tile_rank(%p: !bic.ptr<bf16>, %m: i32) {
   // expected-error @+1 {{a rank-2 block needs 2 extents and 2 coordinates}}
   %t = bic.load_tile %p[%m] at [%m] : !bic.ptr<bf16> -> tensor<64x64xbf16>
