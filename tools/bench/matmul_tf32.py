@@ -5,9 +5,11 @@ cores read f32 bits) against cuBLAS's TF32 and IEEE SGEMM
 with B as [N, K], N = K = 4096.
 
 bic's tf32 products run on mma.sync (m16n8k8) with a cp.async pipeline, or
-on sm_90a (64 rows or more) on TMA + wgmma, after each stage is rounded in
-place (tf32) or as it landed (tf32_rz, also warp-specialised): this
-measures what the rounding costs. Also checks that each family's rows are
+on sm_90a on TMA stages: tiles of 16 or 32 rows on mma.sync, each fragment
+rounded in registers (also warp-specialised), 64 rows or more on wgmma,
+after each stage is rounded in place (tf32) or as it landed (tf32_rz, also
+warp-specialised): this measures what the rounding costs. BIC_TF32_MS
+("1,16,...") replaces the token counts. Also checks that each family's rows are
 bitwise the same at M = 16 and at the largest M, and the error of each
 against fp64.
 
@@ -24,9 +26,11 @@ import bicrt  # noqa: E402
 from rmsnorm_bench import graph_time_us  # noqa: E402
 
 N = K = 4096
-MS = [1, 16, 128, 1024, 4096]
+MS = [int(m) for m in os.environ.get("BIC_TF32_MS", "1,16,128,1024,4096").split(",")]
 # (each M takes the fastest of these tf32 builds; all one order)
-TF32 = {"matmul_tf32_m16": (16, 32), "matmul_tf32_64x32": (64, 32), "matmul_tf32": (64, 64), "matmul_tf32_128": (128, 128),
+TF32 = {"matmul_tf32_m16": (16, 32), "matmul_tf32_ws_m16": (16, 32),
+        "matmul_tf32_ws_32x32": (32, 32), "matmul_tf32_64x32": (64, 32),
+        "matmul_tf32": (64, 64), "matmul_tf32_128": (128, 128),
         "matmul_tf32_128k64": (128, 128), "matmul_tf32_128x256": (128, 256),
         "matmul_tf32_256x128": (256, 128)}
 TF32RZ = {"matmul_tf32rz_m16": (16, 32), "matmul_tf32rz_64x32": (64, 32),
@@ -41,8 +45,9 @@ def main():
     # More builds to time, from the bundle's kernels: BIC_TF32_EXTRA,
     # BIC_TF32RZ_EXTRA and BIC_IEEE_EXTRA="name=BMxBN,..."
     if arch != "sm_90a":  # (warp-specialised builds exist for sm_90a only)
-        for n in [n for n in TF32RZ if "_ws" in n]:
-            del TF32RZ[n]
+        for table in (TF32, TF32RZ):
+            for n in [n for n in table if "_ws" in n]:
+                del table[n]
     for var, table in (("BIC_TF32_EXTRA", TF32), ("BIC_TF32RZ_EXTRA", TF32RZ),
                        ("BIC_IEEE_EXTRA", IEEE)):
         for item in filter(None, os.environ.get(var, "").split(",")):

@@ -18,10 +18,12 @@
 // `bic.tma_mma_sync`), so only A's BM rows
 // cross from L2 and no thread issues per-element copies.
 // f32 operands qualify as tf32 (k-step 8): B as [N, K] only (wgmma reads
-// tf32 K-major), BM of 64 or more, BK a multiple of 32 (boxes of 32 4-byte
-// columns); rounded to nearest (tf32), without warp specialisation (every
-// thread rounds each stage in place before wgmma reads it); truncated
-// (tf32_rz), with or without it (wgmma reads the stage as it landed).
+// tf32 K-major), BK a multiple of 32 (boxes of 32 4-byte columns). On
+// wgmma (BM >= 64) rounded to nearest (tf32) without warp specialisation
+// (every thread rounds each stage in place before wgmma reads it), or
+// truncated (tf32_rz) with or without it (wgmma reads the stage as it
+// landed); on mma.sync (BM 16 or 32) either, with or without it (each
+// thread rounds the fragments it loads, in registers).
 // Loops that do not qualify keep the mma.sync path, which gives the same
 // bits (the dot's order does not change), so this is a speed decision only.
 //
@@ -96,12 +98,12 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     if (tf32) {
       if (!dot.getTransB())
         return "tf32 with B as [K, N] (wgmma reads tf32 operands K-major only)";
-      if (bm < 64)
-        return "a tf32 tile of fewer than 64 rows (mma.sync on TMA stages takes 2-byte "
-               "elements)";
-      if (fn->hasAttr(kWarpSpecializeAttr) && !dot.getOrder().getTruncate())
-        return "tf32 rounded to nearest with warp_specialize=1 (the rounding pass "
-               "synchronises every warp; tf32_rz needs no pass)";
+      // mma.sync (BM < 64) rounds its fragments in registers; wgmma reads
+      // the stage, which every thread rounds in place first.
+      if (bm >= 64 && fn->hasAttr(kWarpSpecializeAttr) && !dot.getOrder().getTruncate())
+        return "tf32 rounded to nearest on wgmma with warp_specialize=1 (the rounding "
+               "pass synchronises every warp; tf32_rz, and tiles of 16 or 32 rows, "
+               "need no pass)";
     }
     if (bn % 8 || bn > 256)
       return "BN is not a multiple of 8 up to 256";

@@ -49,9 +49,11 @@ mlir::Value scratchBase(mlir::Operation *op, mlir::OpBuilder &b);
 /// columns, 128-, 64- or 32-byte swizzle), read with ldmatrix.trans: K
 /// ascending in k-steps of 16, accumulating the fragment `acc` (layout `lc`,
 /// the mma fragment layout) in place, exactly as bic.dot's mma.sync path.
+/// f32 (`elem`) operands are tf32 in k-steps of 8 (boxes of 32 columns; B
+/// as [N, K] only), rounded in registers unless `truncate`.
 mlir::Value emitStagedMma(mlir::ConversionPatternRewriter &rw, mlir::Location loc,
                           const TileLayout &lc, mlir::Value acc, mlir::Type elem,
-                          int64_t M, int64_t N, int64_t K, mlir::Value aStage,
+                          bool truncate, int64_t M, int64_t N, int64_t K, mlir::Value aStage,
                           mlir::Value bStage, const ThreadIds &ids, bool bNMajor);
 /// The wgmma shared-memory matrix descriptor (i64) of an operand at shared
 /// address `addr` (i32) whose rows are one swizzle row of `rowBytes` (128,

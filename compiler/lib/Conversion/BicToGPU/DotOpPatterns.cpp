@@ -432,15 +432,15 @@ Value emitRegisterWgmma(ConversionPatternRewriter &rw, Location loc, const TileL
 } // namespace
 
 Value bic::emitStagedMma(ConversionPatternRewriter &rw, Location loc,
-                         const TileLayout &lc, Value acc, Type elem, int64_t M,
-                         int64_t N, int64_t K, Value aStage, Value bStage,
+                         const TileLayout &lc, Value acc, Type elem, bool truncate,
+                         int64_t M, int64_t N, int64_t K, Value aStage, Value bStage,
                          const ThreadIds &ids, bool bNMajor) {
   Smem sA{rw, loc, aStage, /*boxRows=*/M};
   // B as [N, K]: K / 64 boxes of N rows; as [K, N]: boxes of K rows, one
   // swizzle row of nMajorBoxCols(N) columns wide, read with ldmatrix.trans.
   Smem sB{rw, loc, bStage, /*boxRows=*/bNMajor ? K : N,
           /*rowBytes=*/swizzledBRowBytes(!bNMajor, N)};
-  return emitMma(rw, loc, lc, acc, elem, /*truncate=*/false, M, N, K, /*transB=*/!bNMajor,
+  return emitMma(rw, loc, lc, acc, elem, truncate, M, N, K, /*transB=*/!bNMajor,
                  sA, sB,
                  K, bNMajor ? N : K, ids);
 }

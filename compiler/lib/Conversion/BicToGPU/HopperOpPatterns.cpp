@@ -29,7 +29,9 @@
 //    (few tokens; below wgmma's 64) is in the mma.sync fragment layout
 //    instead and takes mma.sync m16n8k16 on the same stages (ldmatrix
 //    through the swizzle; ldmatrix.trans for B given as [K, N]), K
-//    ascending: the same order, so the same bits. tf32 (f32 operands,
+//    ascending: the same order, so the same bits (tf32: m16n8k8 on the
+//    same ldmatrix loads, each fragment rounded in registers with cvt.rna,
+//    or with tf32_rz read as it is). tf32 on wgmma (f32 operands,
 //    k-step 8; B as [N, K], 64 rows or more): every thread first rounds the
 //    landed stage in place (roundStageToTf32; not for tf32_rz, whose
 //    `truncate` is the tensor cores' own reading of f32 bits, so the stage
@@ -292,9 +294,9 @@ struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
     // tf32 (f32 operands, k-step 8): k-steps of 8 4-byte elements, the same
     // 32 bytes of a swizzle row as a bf16/f16 k-step of 16.
     const bool tf32 = elem.isF32();
-    if (tf32 && (mmaSync || op.getOrder().getKStep() != 8 || op.getBNMajor()))
-      return op.emitOpError("f32 operands take wgmma only as tf32 (k-step 8), B as [N, K], "
-                            "tiles of 64 rows or more");
+    if (tf32 && (op.getOrder().getKStep() != 8 || op.getBNMajor()))
+      return op.emitOpError("f32 operands take TMA stages only as tf32 (k-step 8), B as "
+                            "[N, K]");
     const char *ty = tf32 ? "tf32" : elem.isBF16() ? "bf16" : "f16";
     const int64_t kStep = tf32 ? 8 : 16;
     int64_t N = op.getType().getShape()[1], K = at.getShape()[1];
@@ -316,8 +318,8 @@ struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
       Value aPtr = stagePtr(rw, loc, base, slot, op.getABase(), op.getASlot());
       Value bPtr = stagePtr(rw, loc, base, slot, op.getBBase(), op.getBSlot());
       rw.replaceOp(op, emitStagedMma(rw, loc, *lc, a.getAcc(), elem,
-                                     op.getType().getShape()[0], N, K, aPtr, bPtr, ids,
-                                     nMajor));
+                                     op.getOrder().getTruncate(), op.getType().getShape()[0],
+                                     N, K, aPtr, bPtr, ids, nMajor));
       return success();
     }
 
