@@ -19,11 +19,13 @@
 // cross from L2 and no thread issues per-element copies.
 // f32 operands qualify as tf32 (k-step 8): B as [N, K] only (wgmma reads
 // tf32 K-major), BK a multiple of 32 (boxes of 32 4-byte columns). On
-// wgmma (BM >= 64) rounded to nearest (tf32) without warp specialisation
-// (every thread rounds each stage in place before wgmma reads it), or
-// truncated (tf32_rz) with or without it (wgmma reads the stage as it
-// landed); on mma.sync (BM 16 or 32) either, with or without it (each
-// thread rounds the fragments it loads, in registers).
+// wgmma (BM >= 64) truncated (tf32_rz: wgmma reads the stage as it landed)
+// or rounded to nearest (tf32) without warp specialisation (every thread
+// rounds each stage in place before wgmma reads it). Rounded to nearest and
+// warp-specialised, any tile (BM a multiple of 16, up to 4 warps) runs
+// mma.sync on the stages instead, as tiles of 16 or 32 rows always do: each
+// thread rounds the fragments it loads, in registers, so no warp waits for
+// another's pass.
 // Loops that do not qualify keep the mma.sync path, which gives the same
 // bits (the dot's order does not change), so this is a speed decision only.
 //
@@ -57,6 +59,18 @@ int64_t argIndex(func::FuncOp fn, Value v) {
 
 struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
   using Base::Base;
+
+  /// Whether a claimed `dot` runs mma.sync on the TMA stages (ldmatrix
+  /// through the swizzle) rather than wgmma: tiles of 16 or 32 rows, which
+  /// wgmma cannot take, and tf32 rounded to nearest when warp-specialised —
+  /// wgmma would read the stage, which every thread must round in place
+  /// first, while mma.sync rounds the fragments each thread loads, in
+  /// registers, so the consumer warps never wait for each other.
+  static bool onMmaSync(func::FuncOp fn, DotOp dot) {
+    int64_t bm = dot.getType().getShape()[0];
+    bool rna = dot.getA().getType().getElementType().isF32() && !dot.getOrder().getTruncate();
+    return bm < 64 || (rna && fn->hasAttr(kWarpSpecializeAttr));
+  }
 
   /// The reason `dot` cannot take the TMA path, or "" if it can.
   std::string reject(func::FuncOp fn, DotOp dot, unsigned numWarps) {
@@ -98,21 +112,19 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     if (tf32) {
       if (!dot.getTransB())
         return "tf32 with B as [K, N] (wgmma reads tf32 operands K-major only)";
-      // mma.sync (BM < 64) rounds its fragments in registers; wgmma reads
-      // the stage, which every thread rounds in place first.
-      if (bm >= 64 && fn->hasAttr(kWarpSpecializeAttr) && !dot.getOrder().getTruncate())
-        return "tf32 rounded to nearest on wgmma with warp_specialize=1 (the rounding "
-               "pass synchronises every warp; tf32_rz, and tiles of 16 or 32 rows, "
-               "need no pass)";
     }
     if (bn % 8 || bn > 256)
       return "BN is not a multiple of 8 up to 256";
-    // BM < 64 (few tokens): mma.sync on the TMA stages, every warp on whole
-    // 16x8 blocks of the tile (the mma fragment has no replicas).
-    bool smallM = bm == 16 || bm == 32;
-    if (smallM && numWarps > 4)
-      return "a tile of 16 or 32 rows takes at most 4 warps";
-    if (smallM && (bm / 16) * (bn / 8) < numWarps)
+    // BM < 64 (few tokens), and tf32 rounded to nearest when warp-
+    // specialised: mma.sync on the TMA stages, every warp on whole 16x8
+    // blocks of the tile (the mma fragment has no replicas).
+    const bool sync = onMmaSync(fn, dot);
+    const bool smallM = bm == 16 || bm == 32;
+    if (sync && !smallM && (bm % 16 || bm > 256))
+      return "a tf32 tile on mma.sync needs BM a multiple of 16 up to 256";
+    if (sync && numWarps > 4)
+      return "a tile on mma.sync from TMA stages takes at most 4 warps";
+    if (sync && (bm / 16) * (bn / 8) < numWarps)
       return "the tile has fewer 16x8 blocks than warps";
     // B as [K, N]: a stage holds BN / 64 boxes of BK rows (one box for BN =
     // 32 or 16, in a narrower swizzle), which wgmma reads as an N-major
@@ -126,14 +138,14 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     }
     // wgmma is issued by whole warpgroups of 4 warps (fewer would leave it to
     // warps that do not exist).
-    if (!smallM && numWarps % 4)
+    if (!sync && numWarps % 4)
       return "wgmma needs whole warpgroups (num_warps a multiple of 4), not " +
              std::to_string(numWarps) + " warps";
-    if (!smallM && (bm % 64 || bm % (16 * numWarps) || bm > 256))
+    if (!sync && (bm % 64 || bm % (16 * numWarps) || bm > 256))
       return "BM is not 16 or 32, or a multiple of 64 and of 16 x num_warps "
              "up to 256";
     // wgmma holds 64-row blocks per warpgroup; mma.sync only the tile.
-    if ((smallM ? bm : std::max<int64_t>(bm, 64)) * bn / (32 * numWarps) > 128)
+    if ((sync ? bm : std::max<int64_t>(bm, 64)) * bn / (32 * numWarps) > 128)
       return "the accumulator needs more than 128 registers per thread";
     if (2 * (bm + bn) * bk * bytes + 64 > maxSmem)
       return "two stages do not fit in shared memory";
@@ -249,6 +261,9 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
           why = "B is [K, N] (multicast copies B as [N, K] only)";
         else if (dot.getType().getShape()[0] < 64)
           why = "each CTA's share of the tile (BM / cluster rows) is below wgmma's 64";
+        else if (onMmaSync(fn, dot))
+          why = "tf32 rounded to nearest, warp-specialised, runs mma.sync (clusters "
+                "multicast to wgmma)";
         else if (bn % (8 * cluster))
           why = "BN / cluster is not a multiple of 8 (each CTA multicasts whole 1024-byte "
                 "swizzle blocks of B)";
@@ -287,7 +302,7 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
                                                        cluster));
       }
       dot->setAttr("bic.tma_dot", UnitAttr::get(&getContext()));
-      if (dot.getType().getShape()[0] < 64)
+      if (onMmaSync(fn, dot))
         dot->setAttr("bic.tma_mma_sync", UnitAttr::get(&getContext()));
       int64_t boxRows = 0;
       if (StoreTileOp st = storeToClaim(fn, dot, numWarps, boxRows))
