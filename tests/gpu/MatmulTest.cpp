@@ -520,8 +520,10 @@ void checkTf32Builds(bool truncate, const std::vector<Tf32Build> &builds) {
 // input_precision=tf32: on sm_90a the 64 x 64 and 128 x 128 builds run TMA
 // + wgmma (stages rounded in place), the others mma.sync: 16 x 32 x 8 on 2
 // warps, B as [K, N], 16 x 32 on 4 warps along N (one n-block each:
-// ldmatrix.x2; on sm_90a from TMA stages, fragments rounded in registers,
-// also warp-specialised, as 32 x 32 is), 128 x 128 on 8 warps with 3 stages.
+// ldmatrix.x2; on sm_90a from TMA stages, fragments rounded in registers),
+// 128 x 128 on 8 warps with 3 stages. Warp-specialised (sm_90a), every tile
+// runs mma.sync on TMA stages, rounding in registers: 16 x 32, 32 x 32,
+// 32 x 128 and 64 x 128 (4 warps of 16 rows each).
 TEST(MatmulF32, Tf32RoundsOperandsAndIsBitwiseInvariant) {
   BIC_REQUIRE_GPU();
   checkTf32Builds(false, {{"matmul_tf32", 64, 64},
@@ -529,9 +531,12 @@ TEST(MatmulF32, Tf32RoundsOperandsAndIsBitwiseInvariant) {
                           {"matmul_tf32_kn", 32, 64, /*kn=*/true},
                           {"matmul_tf32_m16", 16, 32},
                           {"matmul_tf32_128", 128, 128},
-                          // mma.sync on TMA stages, rounding in registers
+                          // warp-specialised: mma.sync on TMA stages,
+                          // rounding in registers
                           {"matmul_tf32_ws_m16", 16, 32, false, /*hopperOnly=*/true},
-                          {"matmul_tf32_ws_32x32", 32, 32, false, true}});
+                          {"matmul_tf32_ws_32x32", 32, 32, false, true},
+                          {"matmul_tf32_ws_32x128", 32, 128, false, true},
+                          {"matmul_tf32_ws_64x128", 64, 128, false, true}});
 }
 
 // input_precision=tf32_rz: no rounding (the tensor cores read the f32 bits

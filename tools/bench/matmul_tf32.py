@@ -29,7 +29,8 @@ N = K = 4096
 MS = [int(m) for m in os.environ.get("BIC_TF32_MS", "1,16,128,1024,4096").split(",")]
 # (each M takes the fastest of these tf32 builds; all one order)
 TF32 = {"matmul_tf32_m16": (16, 32), "matmul_tf32_ws_m16": (16, 32),
-        "matmul_tf32_ws_32x32": (32, 32), "matmul_tf32_64x32": (64, 32),
+        "matmul_tf32_ws_32x32": (32, 32), "matmul_tf32_ws_32x128": (32, 128),
+        "matmul_tf32_ws_64x128": (64, 128), "matmul_tf32_64x32": (64, 32),
         "matmul_tf32": (64, 64), "matmul_tf32_128": (128, 128),
         "matmul_tf32_128k64": (128, 128), "matmul_tf32_128x256": (128, 256),
         "matmul_tf32_256x128": (256, 128)}

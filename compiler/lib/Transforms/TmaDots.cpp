@@ -123,7 +123,9 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     if (sync && !smallM && (bm % 16 || bm > 256))
       return "a tf32 tile on mma.sync needs BM a multiple of 16 up to 256";
     if (sync && numWarps > 4)
-      return "a tile on mma.sync from TMA stages takes at most 4 warps";
+      return smallM ? "a tile of 16 or 32 rows takes at most 4 warps"
+                    : "tf32 rounded to nearest and warp-specialised runs mma.sync on the "
+                      "TMA stages, on at most 4 warps";
     if (sync && (bm / 16) * (bn / 8) < numWarps)
       return "the tile has fewer 16x8 blocks than warps";
     // B as [K, N]: a stage holds BN / 64 boxes of BK rows (one box for BN =
