@@ -5,9 +5,10 @@ cores read f32 bits) against cuBLAS's TF32 and IEEE SGEMM
 with B as [N, K], N = K = 4096.
 
 bic's tf32 products run on mma.sync (m16n8k8) with a cp.async pipeline, or
-on sm_90a on TMA stages: tiles of 16 or 32 rows on mma.sync, each fragment
-rounded in registers (also warp-specialised), 64 rows or more on wgmma,
-after each stage is rounded in place (tf32) or as it landed (tf32_rz, also
+on sm_90a on TMA stages: tiles of 16 or 32 rows, and warp-specialised tf32
+tiles of any size, on mma.sync, each fragment rounded in registers (tf32)
+or read as it landed (tf32_rz); 64 rows or more otherwise on wgmma, after
+each stage is rounded in place (tf32) or as it landed (tf32_rz, also
 warp-specialised): this measures what the rounding costs. BIC_TF32_MS
 ("1,16,...") replaces the token counts. Also checks that each family's rows are
 bitwise the same at M = 16 and at the largest M, and the error of each

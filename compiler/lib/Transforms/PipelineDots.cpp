@@ -780,8 +780,11 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
     p.sa = elemBytes(dot.getA().getType());
     p.sb = elemBytes(dot.getB().getType());
     int64_t S = stages;
-    if (auto a = fn->getAttrOfType<IntegerAttr>(kNumStagesAttr))
-      S = a.getInt();
+    auto asked = fn->getAttrOfType<IntegerAttr>(kNumStagesAttr);
+    if (asked)
+      S = asked.getInt();
+    if (asked && S > 24)
+      return dot.emitOpError("num_stages=") << S << " is over the TMA pipeline's 24";
     S = std::min<int64_t>(S, 24);
     // Fewer stages where the result store's boxes would not fit otherwise.
     auto fits = [&](int64_t s) {
@@ -802,6 +805,15 @@ struct PipelineDotsPass : public bic::impl::BicPipelineDotsBase<PipelineDotsPass
     if (!fits(S))
       return dot.emitOpError("two TMA stages, the result store's boxes and the "
                              "kernel's other shared memory do not fit");
+    // A num_stages the kernel asked for is built as asked or refused, so a
+    // configuration table says what runs (the pass option's default, which
+    // nobody chose, is only an upper bound).
+    if (asked && S != asked.getInt())
+      return dot.emitOpError("num_stages=")
+             << asked.getInt() << " does not fit: " << S << " TMA stages of "
+             << p.sa + p.sb << " bytes (A " << p.sa << " + B " << p.sb
+             << ") fit in shared memory beside the barriers"
+             << (p.store ? " and the result store's boxes" : "") << "; ask for " << S;
     p.S = S;
     if (p.ws)
       return p.runSpecialized();

@@ -83,9 +83,10 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     if (failed(analyzeTileLoop(f, why)))
       return why;
     Type elem = dot.getA().getType().getElementType();
-    // tf32 (f32, k-step 8): wgmma reads the stages as they landed
-    // (truncated: the tensor cores drop the low 13 bits) or after the
-    // consumer warps rounded them in place (rna).
+    // tf32 (f32, k-step 8): the stages are read as they landed (truncated:
+    // the tensor cores drop the low 13 bits), or rounded to nearest: by
+    // wgmma after the consumer warps rounded them in place, or by mma.sync
+    // rounding each fragment in registers (onMmaSync).
     const bool tf32 = elem.isF32() && dot.getOrder().getKStep() == 8;
     if (!elem.isBF16() && !elem.isF16() && !tf32)
       return "operands are not bf16/f16 or tf32";
@@ -120,8 +121,16 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
     // blocks of the tile (the mma fragment has no replicas).
     const bool sync = onMmaSync(fn, dot);
     const bool smallM = bm == 16 || bm == 32;
-    if (sync && !smallM && (bm % 16 || bm > 256))
-      return "a tf32 tile on mma.sync needs BM a multiple of 16 up to 256";
+    if (bm < 64 && !smallM)
+      return "BM is not 16 or 32, or a multiple of 64 and of 16 x num_warps "
+             "up to 256";
+    // mma.sync addresses its fragments' rows and columns modulo the tile
+    // (power-of-two extents; the DSL's blocks always are).
+    if (sync && !smallM && (!llvm::isPowerOf2_64(bm) || bm > 256))
+      return "tf32 rounded to nearest and warp-specialised runs mma.sync on the TMA "
+             "stages, which needs BM 64, 128 or 256";
+    if (sync && !llvm::isPowerOf2_64(bn))
+      return "mma.sync on the TMA stages needs BN a power of two";
     if (sync && numWarps > 4)
       return smallM ? "a tile of 16 or 32 rows takes at most 4 warps"
                     : "tf32 rounded to nearest and warp-specialised runs mma.sync on the "
@@ -253,19 +262,24 @@ struct TmaDotsPass : public bic::impl::BicTmaDotsBase<TmaDotsPass> {
       if (dots.size() != 1)
         continue; // the pipeline owns shared memory for one K loop only
       DotOp dot = dots.front();
-      std::string why = reject(fn, dot, numWarps);
       // A clustered kernel (bic-cluster-split) exists for multicast, which
-      // only this path has: it never falls back.
+      // only this path has: it never falls back. A tile that would take
+      // mma.sync is refused for that reason first (the limits reject() then
+      // names are mma.sync's, not the cluster's).
       const int64_t cluster = clusterOf(fn);
+      const bool clusterOnSync = cluster > 1 && onMmaSync(fn, dot);
+      std::string why;
+      if (clusterOnSync && dot.getType().getShape()[0] < 64)
+        why = "each CTA's share of the tile (BM / cluster rows) is below wgmma's 64";
+      else if (clusterOnSync)
+        why = "tf32 rounded to nearest, warp-specialised, runs mma.sync (clusters "
+              "multicast to wgmma)";
+      else
+        why = reject(fn, dot, numWarps);
       if (why.empty() && cluster > 1) {
         int64_t bn = dot.getType().getShape()[1];
         if (!dot.getTransB())
           why = "B is [K, N] (multicast copies B as [N, K] only)";
-        else if (dot.getType().getShape()[0] < 64)
-          why = "each CTA's share of the tile (BM / cluster rows) is below wgmma's 64";
-        else if (onMmaSync(fn, dot))
-          why = "tf32 rounded to nearest, warp-specialised, runs mma.sync (clusters "
-                "multicast to wgmma)";
         else if (bn % (8 * cluster))
           why = "BN / cluster is not a multiple of 8 (each CTA multicasts whole 1024-byte "
                 "swizzle blocks of B)";

@@ -374,3 +374,23 @@ func.func @store_elsewhere(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %c: !bic.ptr<
   bic.store_tile %c[%m, %n] at [%c0, %c64], %o : !bic.ptr<bf16>, tensor<64x64xbf16>
   return
 }
+
+// 48 rows (IR the DSL cannot write: its blocks are powers of two) is neither
+// a 16/32-row mma.sync tile nor a wgmma one.
+// CHECK-LABEL: func.func @rows_48
+// CHECK: bic.mma_sync_because = "BM is not 16 or 32, or a multiple of 64 and of 16 x num_warps up to 256"
+func.func @rows_48(%a: !bic.ptr<bf16>, %b: !bic.ptr<bf16>, %m: i32, %n: i32, %k: i32)
+    attributes {bic.kernel, bic.num_warps = 4 : i32} {
+  %c0 = arith.constant 0 : i32
+  %c64 = arith.constant 64 : i32
+  %z = arith.constant 0.0 : f32
+  %acc0 = bic.splat %z : f32 -> tensor<48x64xf32>
+  %r = scf.for %i = %c0 to %k step %c64 iter_args(%acc = %acc0) -> (tensor<48x64xf32>) : i32 {
+    %ta = bic.load_tile %a[%m, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<48x64xbf16>
+    %tb = bic.load_tile %b[%n, %k] at [%c0, %i] : !bic.ptr<bf16> -> tensor<64x64xbf16>
+    %d = bic.dot %ta, %tb, %acc {order = #bic.dot_order<kStep = 16>, transB} : tensor<48x64xbf16>, tensor<64x64xbf16>, tensor<48x64xf32> -> tensor<48x64xf32>
+    scf.yield %d : tensor<48x64xf32>
+  }
+  return
+}
+

@@ -128,6 +128,14 @@ def BicTmaDots : Pass<"bic-tma-dots", "mlir::ModuleOp"> {
     pipeline. The dot, and so the order signature, is unchanged: wgmma
     adds the same k-steps of 16 in the same order as mma.sync.
 
+    f32 operands with tf32 products (k-step 8) qualify with B as [N, K]
+    and K blocks a multiple of 32 (boxes of 32 4-byte columns): wgmma reads
+    the stages as they landed (truncated, `tf32_rz`) or after every thread
+    rounded them in place (rounded to nearest). Rounded to nearest and
+    warp-specialised, the tile (BM 64, 128 or 256, or 16/32 as above; up to
+    4 warps) runs mma.sync on the stages instead (`bic.tma_mma_sync`), each
+    thread rounding the fragments it loads in registers.
+
     The one `bic.store_tile` after a claimed loop in its block is claimed
     too when its descriptor comes from kernel parameters, its elements are
     2 bytes, its tile is the accumulator's shape and BN is a multiple of 64:
@@ -174,7 +182,9 @@ def BicPipelineDots : Pass<"bic-pipeline-dots", "mlir::ModuleOp"> {
     each stage to be free (`bic.tma_acquire`) before filling it, while the
     consumer warps run the kernel's code and release each stage once its
     wgmma retired (`bic.tma_release`). Other shared-memory users of such a
-    kernel get their bytes reserved past the stages.
+    kernel get their bytes reserved past the stages. A `bic.num_stages`
+    the kernel asked for is built as asked or refused with the number that
+    fits in shared memory; without one, `stages` is an upper bound.
 
     In a kernel built with `num_stages` >= 2 where neither applies, every
     other loop whose body has a `bic.dot` with A in registers (in the
@@ -191,7 +201,7 @@ def BicPipelineDots : Pass<"bic-pipeline-dots", "mlir::ModuleOp"> {
     then fence the copied bytes for wgmma's async proxy).
   }];
   let options = [
-    Option<"stages", "stages", "int", "3", "Shared-memory slots per operand (2-4)">,
+    Option<"stages", "stages", "int", "3", "Shared-memory slots per operand when the kernel names none (cp.async: 2-4)">,
     Option<"arch", "arch", "std::string", "\"sm_80\"",
            "The target: on sm_90a a prefetched product that can run on wgmma "
            "(A from registers) gets its B slots in the swizzled layout wgmma reads">

@@ -26,8 +26,9 @@
 //    (ascending) and each of its m64 row blocks, one
 //    `wgmma.mma_async.m64nNk16` reading A and B from shared-memory
 //    descriptors, and leaves one group in flight. A tile of 16 or 32 rows
-//    (few tokens; below wgmma's 64) is in the mma.sync fragment layout
-//    instead and takes mma.sync m16n8k16 on the same stages (ldmatrix
+//    (few tokens; below wgmma's 64), or any tile of tf32 rounded to nearest
+//    in a warp-specialised kernel (`bic.tma_mma_sync`), is in the mma.sync
+//    fragment layout instead and takes mma.sync m16n8k16 on the same stages (ldmatrix
 //    through the swizzle; ldmatrix.trans for B given as [K, N]), K
 //    ascending: the same order, so the same bits (tf32: m16n8k8 on the
 //    same ldmatrix loads, each fragment rounded in registers with cvt.rna,
@@ -281,8 +282,9 @@ struct TmaDotLowering : public OpConversionPattern<TmaDotOp> {
     if (failed(lc) || !getScratch(op))
       return op.emitOpError("needs a layout and shared memory");
     const DimLayout &d0 = lc->dim(0), &d1 = lc->dim(1);
-    // A tile of fewer than 64 rows (bic-tma-dots: `bic.tma_mma_sync`) is in
-    // the mma.sync fragment layout and takes mma.sync on the stage.
+    // A tile bic-tma-dots marked `bic.tma_mma_sync` (fewer than 64 rows, or
+    // warp-specialised tf32 rounded to nearest) is in the mma.sync fragment
+    // layout and takes mma.sync on the stage.
     const bool mmaSync = !d0.lanesFirst;
     if (mmaSync && failed(checkMmaAccumulator(op, *lc)))
       return failure();

@@ -460,9 +460,13 @@ def Bic_TmaDotOp : Bic_Op<"tma_dot"> {
     replaces. The accumulator's layout picks the instruction: in the wgmma
     fragment layout (`rowsLanesFirst`), `wgmma.mma_async.m64nNk16` from
     shared-memory descriptors, leaving at most one wgmma group in flight; in
-    the mma.sync fragment layout (tiles of 16 or 32 rows), `ldmatrix` through
-    the swizzle and `mma.sync.m16n8k16`, same order.
-    A and B are `K / 64` boxes of 64 columns each, one after the other.
+    the mma.sync fragment layout (tiles of 16 or 32 rows, or warp-specialised
+    tf32 rounded to nearest), `ldmatrix` through the swizzle and
+    `mma.sync.m16n8k16`, same order. f32 operands (tf32, `order` k-step 8)
+    take k-steps of 8 (`m64nNk8` / `m16n8k8`), rounded to nearest unless the
+    order truncates: in place in the stage before wgmma, in registers for
+    mma.sync. A and B are `K / 64` boxes of 64 columns each (f32: of 32), one
+    after the other.
     With `bNMajor` (B given as [K, N], `bType` [K, N]), B is boxes of K rows
     x one swizzle row instead (`nMajorBoxCols`: `N / 64` boxes of 64 columns
     in the 128-byte swizzle, or for N = 32 or 16 one box in the 64- or
