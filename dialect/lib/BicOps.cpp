@@ -204,10 +204,15 @@ LogicalResult ReduceOp::verify() {
 /// bf16/f16 accumulate in mma k-steps of 16; f32 in steps of 1 (IEEE, one
 /// FMA per k) or 8 (operands rounded, or with `truncate` truncated, to
 /// tf32). Shared by bic.dot and the staged products it becomes, so that IR
-/// written by hand gets the same refusals at every level.
-static LogicalResult verifyDotOrder(Operation *op, RankedTensorType a, DotOrderAttr order) {
+/// written by hand gets the same refusals at every level. The staged
+/// products (`tensorCores`) run on mma.sync or wgmma only: no IEEE k-step.
+static LogicalResult verifyDotOrder(Operation *op, RankedTensorType a, DotOrderAttr order,
+                                    bool tensorCores = false) {
   int64_t kStep = order.getKStep();
   bool f32 = a.getElementType().isF32();
+  if (tensorCores && f32 && kStep == 1)
+    return op->emitOpError("runs on tensor cores: f32 operands take tf32's k-step 8, not "
+                           "IEEE's 1 (an IEEE dot is not staged)");
   if (!f32 && kStep != 16)
     return op->emitOpError("bf16/f16 tensor-core dots accumulate in k-steps of 16, not ")
            << kStep;
@@ -229,7 +234,7 @@ LogicalResult SmemDotOp::verify() {
   auto a = dyn_cast<RankedTensorType>(getAType());
   if (!a || a.getRank() != 2)
     return emitOpError("aType must be a 2-D tile, not ") << getAType();
-  return verifyDotOrder(getOperation(), a, getOrder());
+  return verifyDotOrder(getOperation(), a, getOrder(), /*tensorCores=*/true);
 }
 
 LogicalResult TmaDotOp::verify() {
@@ -253,7 +258,7 @@ LogicalResult TmaDotOp::verify() {
     return emitOpError("B as [K, N] needs N = 16, 32 or a multiple of 64 (N-major "
                        "boxes of one 32-, 64- or 128-byte swizzle row), not ")
            << n;
-  return verifyDotOrder(getOperation(), a, getOrder());
+  return verifyDotOrder(getOperation(), a, getOrder(), /*tensorCores=*/true);
 }
 
 LogicalResult DotOp::verify() {

@@ -179,6 +179,22 @@ func.func @smem_dot_kstep(%s: i32, %c: tensor<16x16xf32>) {
 
 // -----
 
+func.func @smem_dot_ieee(%s: i32, %c: tensor<16x16xf32>) {
+  // expected-error @+1 {{runs on tensor cores: f32 operands take tf32's k-step 8, not IEEE's 1}}
+  %d = bic.smem_dot %s, %c {aType = tensor<16x16xf32>, bType = tensor<16x16xf32>, order = #bic.dot_order<kStep = 1>} : i32, tensor<16x16xf32> -> tensor<16x16xf32>
+  return
+}
+
+// -----
+
+func.func @tma_dot_ieee(%it: i32, %acc: tensor<64x64xf32>) {
+  // expected-error @+1 {{runs on tensor cores: f32 operands take tf32's k-step 8, not IEEE's 1}}
+  %w = bic.tma_dot %it, %acc {aType = tensor<64x32xf32>, bType = tensor<64x32xf32>, aBase = 0 : i64, bBase = 0 : i64, aSlot = 0 : i64, bSlot = 0 : i64, stages = 2 : i64, barriers = 0 : i64, order = #bic.dot_order<kStep = 1>} : tensor<64x64xf32> -> tensor<64x64xf32>
+  return
+}
+
+// -----
+
 func.func @tma_dot_truncate_bf16(%it: i32, %acc: tensor<64x64xf32>) {
   // expected-error @+1 {{truncate applies to f32 operands read as tf32 (k-step 8)}}
   %w = bic.tma_dot %it, %acc {aType = tensor<64x64xbf16>, bType = tensor<64x64xbf16>, aBase = 0 : i64, bBase = 0 : i64, aSlot = 0 : i64, bSlot = 0 : i64, stages = 2 : i64, barriers = 0 : i64, order = #bic.dot_order<kStep = 16, truncate = true>} : tensor<64x64xf32> -> tensor<64x64xf32>
